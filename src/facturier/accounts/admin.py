@@ -1,0 +1,65 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import LegalProfile, Membership, Organisation, User
+from facturier.accounts.tenancy import TenantScopedAdmin
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name", "language"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(memberships__organisation__memberships__user=request.user).distinct()
+
+
+class LegalProfileInline(admin.StackedInline):
+    model = LegalProfile
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(TenantScopedAdmin):
+    tenant_path = "pk"
+    list_display = ["name", "slug", "default_language", "vat_regime", "created_at"]
+    search_fields = ["name", "slug"]
+    inlines = [LegalProfileInline, MembershipInline]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(LegalProfile)
+class LegalProfileAdmin(TenantScopedAdmin):
+    list_display = ["legal_name", "organisation", "effective_from", "siren", "vat_number"]
+    list_filter = ["effective_from"]
+    search_fields = ["legal_name", "siren", "siret"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantScopedAdmin):
+    list_display = ["user", "organisation", "role", "can_issue", "can_send", "can_record_payments", "is_active"]
+    list_filter = ["role", "is_active"]
+    autocomplete_fields = ["user"]

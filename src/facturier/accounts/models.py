@@ -1,0 +1,236 @@
+"""Organisations (tenants), their legal data by effective date, users and memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier import identifiers
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,48}$", _("Use lower-case letters, digits and dashes."))
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    EN = "en", _("English")
+
+
+class DueDateRule(models.TextChoices):
+    """How the due date follows from the issue date (Code de commerce, art. L441-10)."""
+
+    NET = "net", _("days after the issue date")
+    END_OF_MONTH_AFTER = "eom_after", _("days, then end of month")
+    END_OF_MONTH_BEFORE = "eom_before", _("end of month, then days")
+
+
+class VatRegime(models.TextChoices):
+    NORMAL = "normal", _("VAT on receipts (services) / delivery (goods)")
+    DEBITS = "debits", _("Option for paying VAT on debits")
+    FRANCHISE = "franchise", _("VAT exemption (franchise en base, art. 293 B du CGI)")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address; rights come from memberships."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.FR)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False,
+                                   help_text=_("May sign in to the administration site."))
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class Organisation(models.Model):
+    """A selling company: the tenant every other record belongs to.
+
+    Its legal identity and address live in `LegalProfile` rows by effective date, so an
+    invoice always shows what was true on its issue date; the rest are working settings.
+    """
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True, validators=[slug_validator],
+                            help_text=_("Used in addresses and by every --org option."))
+    name = models.CharField(_("name"), max_length=200)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    default_language = models.CharField(_("default language"), max_length=2, choices=Language.choices,
+                                        default=Language.FR)
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    due_date_rule = models.CharField(_("due-date rule"), max_length=12, choices=DueDateRule.choices,
+                                     default=DueDateRule.NET)
+    late_penalty_rate = models.DecimalField(
+        _("late-penalty rate (% per year)"), max_digits=6, decimal_places=2, default=Decimal("12.15"),
+        validators=[MinValueValidator(0)],
+        help_text=_("At least three times the legal interest rate (art. L441-10 of the Code de commerce)."))
+    recovery_indemnity_text = models.TextField(
+        _("recovery indemnity text"),
+        default="Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 €.")
+    discount_terms_text = models.CharField(_("early-payment discount terms"), max_length=300,
+                                           default="Pas d'escompte pour paiement anticipé.")
+    vat_regime = models.CharField(_("VAT regime"), max_length=10, choices=VatRegime.choices,
+                                  default=VatRegime.NORMAL)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalProfile(models.Model):
+    """The legal identity and address of an organisation from a given date on.
+
+    Rows are never edited once an invoice was issued under them: a change of address or
+    capital is a new row with its effective date.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="legal_profiles",
+                                     verbose_name=_("organisation"))
+    effective_from = models.DateField(_("effective from"))
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=60, blank=True, help_text=_("e.g. SAS, SARL, EI"))
+    share_capital = models.DecimalField(_("share capital (EUR)"), max_digits=14, decimal_places=2,
+                                        null=True, blank=True, validators=[MinValueValidator(0)])
+    siren = models.CharField(_("SIREN"), max_length=9, validators=[identifiers.validate_siren])
+    siret = models.CharField(_("SIRET"), max_length=14, validators=[identifiers.validate_siret])
+    vat_number = models.CharField(_("intra-EU VAT number"), max_length=20, blank=True,
+                                  validators=[identifiers.validate_vat])
+    registration = models.CharField(_("registration (RCS / RM)"), max_length=100, blank=True,
+                                    help_text=_("e.g. RCS Lyon 123 456 789"))
+    address_line1 = models.CharField(_("address"), max_length=200)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(_("country"), max_length=2, default="FR", validators=[identifiers.validate_country])
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[identifiers.validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[identifiers.validate_bic])
+
+    class Meta:
+        verbose_name = _("legal profile")
+        verbose_name_plural = _("legal profiles")
+        ordering = ["organisation", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "effective_from"],
+                                               name="legal_profile_one_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.effective_from:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        identifiers.check_siret_matches_siren(self.siren, self.siret)
+
+    def snapshot(self) -> dict:
+        """The legal data as frozen on an issued document (JSON-safe)."""
+        return {
+            "legal_name": self.legal_name, "legal_form": self.legal_form,
+            "share_capital": None if self.share_capital is None else str(self.share_capital),
+            "siren": self.siren, "siret": self.siret, "vat_number": self.vat_number,
+            "registration": self.registration, "address_line1": self.address_line1,
+            "address_line2": self.address_line2, "postcode": self.postcode, "city": self.city,
+            "country": self.country, "email": self.email, "phone": self.phone,
+            "iban": self.iban, "bic": self.bic, "effective_from": self.effective_from.isoformat(),
+        }
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ACCOUNTANT = "accountant", _("Accountant")
+    CLERK = "clerk", _("Clerk")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Right(models.TextChoices):
+    """What a member may do beyond reading; each is an explicit field of the membership."""
+
+    ISSUE = "can_issue", _("Issue documents")
+    PRINT_DRAFTS = "can_print_drafts", _("Print drafts")
+    SEND = "can_send", _("Send documents")
+    RECORD_PAYMENTS = "can_record_payments", _("Record payments")
+    WRITE_OFF = "can_write_off", _("Write off bad debts")
+    MANAGE_SETTINGS = "can_manage_settings", _("Manage settings")
+    EDIT = "can_edit", _("Create and edit drafts and customers")
+
+
+ROLE_DEFAULT_RIGHTS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(Right.values),
+    Role.ACCOUNTANT: frozenset({Right.ISSUE, Right.PRINT_DRAFTS, Right.SEND, Right.RECORD_PAYMENTS,
+                                Right.WRITE_OFF, Right.EDIT}),
+    Role.CLERK: frozenset({Right.PRINT_DRAFTS, Right.SEND, Right.EDIT}),
+    Role.VIEWER: frozenset(),
+}
+
+
+class Membership(models.Model):
+    """A user's place in an organisation: a role and explicit rights. The acting party of every service."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships",
+                                     verbose_name=_("organisation"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.VIEWER)
+    can_issue = models.BooleanField(Right.ISSUE.label, default=False)
+    can_print_drafts = models.BooleanField(Right.PRINT_DRAFTS.label, default=False)
+    can_send = models.BooleanField(Right.SEND.label, default=False)
+    can_record_payments = models.BooleanField(Right.RECORD_PAYMENTS.label, default=False)
+    can_write_off = models.BooleanField(Right.WRITE_OFF.label, default=False)
+    can_manage_settings = models.BooleanField(Right.MANAGE_SETTINGS.label, default=False)
+    can_edit = models.BooleanField(Right.EDIT.label, default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+    def has_right(self, right: Right | str) -> bool:
+        return self.is_active and bool(getattr(self, str(right)))
+
+    def apply_role_defaults(self) -> None:
+        granted = ROLE_DEFAULT_RIGHTS[self.role]
+        for right in Right.values:
+            setattr(self, right, right in granted)
+
+
+def today() -> dt.date:
+    return timezone.localdate()

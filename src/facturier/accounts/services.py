@@ -1,0 +1,63 @@
+"""Writes on organisations, legal profiles and memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import LegalProfile, Membership, Organisation, Right, Role, User
+from facturier.errors import FacturierError
+
+
+class RightMissing(FacturierError):
+    code = "right_missing"
+
+
+class NoLegalProfile(FacturierError):
+    code = "no_legal_profile"
+
+
+def require_right(member: Membership, right: Right) -> None:
+    """Refuse the action unless the member holds the right (rights are explicit, per membership)."""
+    if not member.has_right(right):
+        raise RightMissing(_("You do not have the right to do this: “%(right)s”. Ask an owner of %(org)s."),
+                           right=right.label, org=member.organisation.name)
+
+
+def organisation_create(*, slug: str, name: str, legal: dict, effective_from: dt.date,
+                        owner: User | None = None, **settings) -> Organisation:
+    """A new tenant with its first legal profile and, optionally, its owner."""
+    with transaction.atomic():
+        organisation = Organisation(slug=slug, name=name, **settings)
+        organisation.full_clean()
+        organisation.save()
+        legal_profile_add(organisation=organisation, effective_from=effective_from, **legal)
+        if owner is not None:
+            membership_add(organisation=organisation, user=owner, role=Role.OWNER)
+    return organisation
+
+
+def legal_profile_add(*, organisation: Organisation, effective_from: dt.date, **fields) -> LegalProfile:
+    """Legal data valid from a date on; earlier invoices keep showing the earlier data."""
+    profile = LegalProfile(organisation=organisation, effective_from=effective_from, **fields)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def membership_add(*, organisation: Organisation, user: User, role: Role, **rights: bool) -> Membership:
+    """Give a user a role in an organisation, with the role's default rights unless told otherwise."""
+    unknown = set(rights) - set(Right.values)
+    if unknown:
+        raise ValidationError(f"Unknown rights: {sorted(unknown)}")
+    membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation)
+    membership.role = role
+    membership.apply_role_defaults()
+    for right, granted in rights.items():
+        setattr(membership, right, granted)
+    membership.is_active = True
+    membership.save()
+    return membership

@@ -1,0 +1,61 @@
+"""Tenant scoping for the administration site: staff who are not superusers see only their organisations."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+
+
+def organisation_ids_of(user) -> list[int]:
+    return list(user.memberships.filter(is_active=True).values_list("organisation_id", flat=True))
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """Every list, lookup and foreign-key choice is limited to the user's organisations.
+
+    `tenant_path` is the lookup from the model to its organisation ("organisation",
+    "customer__organisation"…).
+    """
+
+    tenant_path = "organisation"
+    edit_right = "can_manage_settings"
+    """The membership right that lets a member add, change and delete these records."""
+
+    def _member_with(self, request, right: str | None = None) -> bool:
+        memberships = request.user.memberships.filter(is_active=True)
+        return memberships.filter(**{right: True}).exists() if right else memberships.exists()
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser or self._member_with(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser or self._member_with(request)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser or self._member_with(request, self.edit_right)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser or self._member_with(request, self.edit_right)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser or self._member_with(request, self.edit_right)
+
+    def get_queryset(self, request) -> QuerySet:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.tenant_path}__in": organisation_ids_of(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if request.user.is_superuser or field is None:
+            return field
+        model = db_field.related_model
+        ids = organisation_ids_of(request.user)
+        if model._meta.label == "accounts.Organisation":
+            field.queryset = field.queryset.filter(pk__in=ids)
+        elif any(f.name == "organisation" for f in model._meta.fields):
+            field.queryset = field.queryset.filter(organisation__in=ids)
+        elif any(f.name == "customer" for f in model._meta.fields):
+            field.queryset = field.queryset.filter(customer__organisation__in=ids)
+        return field

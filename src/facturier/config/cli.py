@@ -1,0 +1,15 @@
+"""The `facturier` command: Django's management commands plus the project's own."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturier.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["facturier", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

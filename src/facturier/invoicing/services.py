@@ -1,0 +1,415 @@
+"""Writes on sales documents: drafts, issue, credit notes, corrective and final invoices.
+
+Every service takes the acting membership (`by`), checks its right, scopes every read to its
+organisation, locks the rows it changes, and writes one audit event per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import Membership, Right, VatRegime
+from facturier.accounts.selectors import legal_profile_at
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.errors import FacturierError
+from facturier.invoicing import terms
+from facturier.invoicing.content import (
+    AllowanceChargeData,
+    InvalidDocument,
+    LineData,
+    allowance_charge_amount,
+    as_allowances_charges,
+    as_lines,
+    line_data_from,
+    line_discount_amount,
+    totals_of,
+    validate_content,
+)
+from facturier.invoicing.models import (
+    AllowanceCharge,
+    Document,
+    DocumentImmutable,
+    DocumentLink,
+    Kind,
+    Line,
+    Relation,
+    Series,
+    State,
+)
+from facturier.invoicing.numbering import series_take_number
+from facturier.invoicing.selectors import document_get, line_data_of
+from facturier.invoicing.settlement import settle
+from facturier.invoicing.states import IllegalTransition, transition
+from facturier.parties.models import Address, AddressKind, Customer
+from facturier.parties.selectors import address_at, billing_address_at, customer_get
+
+HEADER_FIELDS = {
+    "due_date", "delivery_date", "language", "currency", "tax_currency", "tax_exchange_rate", "buyer_reference",
+    "purchase_order", "contract_reference", "operation_category", "vat_on_debits", "payment_terms_text",
+    "late_penalty_text", "indemnity_text", "discount_terms_text", "note", "prepaid",
+}
+CREDITABLE_KINDS = {Kind.INVOICE, Kind.DEPOSIT, Kind.CORRECTIVE, Kind.FINAL}
+
+
+class NotIssuable(FacturierError):
+    code = "not_issuable"
+
+
+class BillingAddressFrozen(DocumentImmutable):
+    code = "billing_address_frozen"
+
+
+def _default_series(organisation, kind: str) -> Series:
+    code = "AV" if kind == Kind.CREDIT_NOTE else "FA"
+    series = Series.objects.filter(organisation=organisation, code=code).first()
+    if series is None:
+        series = Series.objects.filter(organisation=organisation).order_by("id").first()
+    if series is None:
+        raise NotIssuable(_("%(org)s has no numbering series yet. Create one in the settings."),
+                          org=organisation.name)
+    return series
+
+
+def _header_defaults(by: Membership, customer: Customer) -> dict[str, Any]:
+    organisation = by.organisation
+    language = customer.language or organisation.default_language
+    days = customer.payment_terms_days if customer.payment_terms_days is not None else organisation.payment_terms_days
+    rule = customer.due_date_rule or organisation.due_date_rule
+    return {
+        "language": language,
+        "vat_on_debits": organisation.vat_regime == VatRegime.DEBITS,
+        "payment_terms_text": terms.payment_terms_text(language, days=days, rule=rule),
+        "late_penalty_text": terms.late_penalty_text(language, rate=organisation.late_penalty_rate),
+        "indemnity_text": organisation.recovery_indemnity_text if language == "fr" else terms.INDEMNITY_EN,
+        "discount_terms_text": organisation.discount_terms_text,
+    }
+
+
+def _check_header(header: dict[str, Any]) -> None:
+    unknown = set(header) - HEADER_FIELDS
+    if unknown:
+        raise InvalidDocument({", ".join(sorted(unknown)): [str(_("unknown field"))]})
+
+
+def _address(by: Membership, customer: Customer, value: Address | int | None, kind: str) -> Address | None:
+    """An address of this customer (refusing another customer's or another tenant's)."""
+    if value is None:
+        return None
+    pk = value.pk if isinstance(value, Address) else value
+    address = Address.objects.filter(pk=pk, customer=customer, kind=kind,
+                                     customer__organisation=by.organisation).first()
+    if address is None:
+        raise InvalidDocument({f"{kind}_address": [str(_("This address does not belong to the customer."))]})
+    return address
+
+
+def _write_content(document: Document, lines: list[LineData], acs: list[AllowanceChargeData]) -> None:
+    """Replace the draft's lines and allowances/charges and recompute its totals."""
+    validate_content(kind=document.kind, currency=document.currency, lines=lines, allowances_charges=acs)
+    totals = totals_of(currency=document.currency, lines=lines, allowances_charges=acs,
+                       prepaid=document.prepaid, tax_currency=document.tax_currency,
+                       tax_exchange_rate=document.tax_exchange_rate)
+    document.lines.all().delete()
+    document.allowances_charges.all().delete()
+    Line.objects.bulk_create([
+        Line(document=document, position=i + 1, name=line.name, description=line.description,
+             quantity=Decimal(line.quantity), unit=line.unit, unit_price=Decimal(line.unit_price),
+             gross_price=line.gross_price, price_base_quantity=Decimal(line.price_base_quantity),
+             discount_percent=Decimal(line.discount_percent),
+             discount_amount=line_discount_amount(line, document.currency),
+             vat_category=line.vat_category,
+             vat_rate=None if line.vat_category == "O" else Decimal(line.vat_rate),
+             exemption_reason=line.exemption_reason, exemption_code=line.exemption_code,
+             net_amount=net, note=line.note)
+        for i, (line, net) in enumerate(zip(lines, totals.line_net_amounts, strict=True))
+    ])
+    AllowanceCharge.objects.bulk_create([
+        AllowanceCharge(document=document, is_charge=ac.is_charge,
+                        amount=allowance_charge_amount(ac, document.currency),
+                        base_amount=ac.base_amount, percent=ac.percent, vat_category=ac.vat_category,
+                        vat_rate=None if ac.vat_category == "O" else Decimal(ac.vat_rate),
+                        reason=ac.reason, reason_code=ac.reason_code)
+        for ac in acs
+    ])
+    exemption = {(line.vat_category, str(line.vat_rate)): (line.exemption_reason, line.exemption_code)
+                 for line in lines if line.exemption_reason or line.exemption_code}
+    document.line_total = totals.line_total
+    document.allowance_total = totals.allowance_total
+    document.charge_total = totals.charge_total
+    document.tax_exclusive = totals.tax_exclusive
+    document.tax_total = totals.tax_total
+    document.tax_total_accounting = totals.tax_total_accounting
+    document.tax_inclusive = totals.tax_inclusive
+    document.rounding = totals.rounding
+    document.payable = totals.payable
+    document.amount_due = totals.payable
+    document.vat_breakdown = [
+        {"category": str(b.category), "rate": None if b.rate is None else str(b.rate),
+         "taxable_amount": str(b.taxable_amount), "tax_amount": str(b.tax_amount),
+         "exemption_reason": exemption.get((str(b.category), str(b.rate)), ("", ""))[0],
+         "exemption_code": exemption.get((str(b.category), str(b.rate)), ("", ""))[1]}
+        for b in totals.vat_breakdown
+    ]
+
+
+def _summary(document: Document) -> dict[str, Any]:
+    return {"state": document.state, "number": document.number, "customer": document.customer.code,
+            "payable": str(document.payable), "lines": document.lines.count()}
+
+
+def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, lines: list[Any],
+                 allowances_charges: list[Any] = (), series_id: int | None = None,
+                 billing_address: Address | int | None = None, delivery_address: Address | int | None = None,
+                 **header) -> Document:
+    """A new draft for a customer of the acting organisation; all or nothing."""
+    require_right(by, Right.EDIT)
+    _check_header(header)
+    if kind not in Kind.values:
+        raise InvalidDocument({"kind": [str(_("Unknown document kind."))]})
+    line_data, ac_data = as_lines(lines), as_allowances_charges(allowances_charges)
+    with transaction.atomic():
+        customer = customer_get(organisation=by.organisation, pk=customer_id)
+        series = (Series.objects.get(pk=series_id, organisation=by.organisation) if series_id
+                  else _default_series(by.organisation, kind))
+        document = Document(organisation=by.organisation, kind=kind, customer=customer, series=series,
+                            created_by=by.user,
+                            billing_address=_address(by, customer, billing_address, AddressKind.BILLING),
+                            delivery_address=_address(by, customer, delivery_address, AddressKind.DELIVERY),
+                            **{**_header_defaults(by, customer), **header})
+        document.save()
+        _write_content(document, line_data, list(ac_data))
+        document.save()
+        audit_record(actor=by, subject=document, action="document.create", after=_summary(document))
+    return document
+
+
+def draft_update(*, by: Membership, document_id: int, lines: list[Any] | None = None,
+                 allowances_charges: list[Any] | None = None, **changes) -> Document:
+    """Change a draft: header fields, customer, addresses, and (wholesale) its lines."""
+    require_right(by, Right.EDIT)
+    with transaction.atomic():
+        document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
+        if not document.is_draft:
+            if "billing_address" in changes or "customer_id" in changes:
+                raise BillingAddressFrozen(
+                    _("%(document)s is issued: its customer and billing address can no longer change. "
+                      "Issue a credit note for it, then a new invoice to the right address."),
+                    document=str(document))
+            raise DocumentImmutable(_("%(document)s is issued and can no longer be edited. "
+                                      "Issue a credit note, then a new invoice."), document=str(document))
+        before = _summary(document)
+        if "customer_id" in changes:
+            document.customer = customer_get(organisation=by.organisation, pk=changes.pop("customer_id"))
+            document.billing_address = document.delivery_address = None
+        if "billing_address" in changes:
+            document.billing_address = _address(by, document.customer, changes.pop("billing_address"),
+                                                AddressKind.BILLING)
+        if "delivery_address" in changes:
+            document.delivery_address = _address(by, document.customer, changes.pop("delivery_address"),
+                                                 AddressKind.DELIVERY)
+        _check_header(changes)
+        for name, value in changes.items():
+            setattr(document, name, value)
+        line_data = as_lines(lines) if lines is not None else line_data_of(document)
+        ac_data = (as_allowances_charges(allowances_charges) if allowances_charges is not None
+                   else [_ac_data(ac) for ac in document.allowances_charges.all()])
+        _write_content(document, line_data, ac_data)
+        document.save()
+        audit_record(actor=by, subject=document, action="document.update", before=before, after=_summary(document))
+    return document
+
+
+def draft_delete(*, by: Membership, document_id: int) -> None:
+    """Delete a draft. Issued documents are never deleted."""
+    require_right(by, Right.EDIT)
+    with transaction.atomic():
+        document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
+        if not document.is_draft:
+            raise DocumentImmutable(_("%(document)s is issued: it can never be deleted. Issue a credit note."),
+                                    document=str(document))
+        audit_record(actor=by, subject=document, action="document.delete", before=_summary(document))
+        document.delete()
+
+
+def _buyer_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
+    customer = document.customer
+    billing = document.billing_address or billing_address_at(customer=customer, on=on)
+    delivery = document.delivery_address or address_at(customer=customer, kind=AddressKind.DELIVERY, on=on)
+    return {
+        "code": customer.code, "name": customer.name, "siren": customer.siren, "siret": customer.siret,
+        "vat_number": customer.vat_number, "foreign_identifier": customer.foreign_identifier,
+        "foreign_identifier_scheme": customer.foreign_identifier_scheme,
+        "is_public_sector": customer.is_public_sector, "chorus_service_code": customer.chorus_service_code,
+        "billing_address": billing.snapshot(),
+        "delivery_address": delivery.snapshot() if delivery else None,
+    }
+
+
+def _seller_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
+    organisation = document.organisation
+    return {
+        **legal_profile_at(organisation=organisation, on=on).snapshot(),
+        "vat_regime": organisation.vat_regime,
+        "late_penalty_rate": str(organisation.late_penalty_rate),
+    }
+
+
+def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | None = None) -> Document:
+    """Give a draft its legal number and freeze it: number, dates, parties as of the issue date."""
+    require_right(by, Right.ISSUE)
+    today = timezone.localdate()
+    issue_date = issue_date or today
+    with transaction.atomic():
+        document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
+        if not document.is_draft:
+            raise IllegalTransition(_("%(document)s is already issued."), document=str(document))
+        if issue_date > today:
+            raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date.isoformat())
+        if not document.lines.exists():
+            raise NotIssuable(_("Add at least one line before issuing."))
+        if document.kind != Kind.CREDIT_NOTE and document.tax_inclusive < 0:
+            raise NotIssuable(_("The total is negative: issue a credit note instead of an invoice."))
+        if document.kind == Kind.CREDIT_NOTE and not document.origin_links.filter(relation=Relation.CREDIT_NOTE):
+            raise NotIssuable(_("A credit note must refer to the invoice it corrects."))
+        if document.due_date and document.due_date < issue_date:
+            raise NotIssuable(_("The due date %(due)s is before the issue date %(date)s."),
+                              due=document.due_date.isoformat(), date=issue_date.isoformat())
+        seller, buyer = _seller_snapshot(document, issue_date), _buyer_snapshot(document, issue_date)
+        if document.due_date is None:
+            customer, organisation = document.customer, document.organisation
+            days = (customer.payment_terms_days if customer.payment_terms_days is not None
+                    else organisation.payment_terms_days)
+            document.due_date = terms.due_date(issue_date, days=days,
+                                               rule=customer.due_date_rule or organisation.due_date_rule)
+        document.number_value, document.number = series_take_number(series_id=document.series_id,
+                                                                    issue_date=issue_date)
+        transition(document, to=State.ISSUED)
+        document.issue_date = issue_date
+        document.seller_snapshot, document.buyer_snapshot = seller, buyer
+        document.issued_at, document.issued_by = timezone.now(), by.user
+        document.amount_due = document.payable
+        document.save()
+        audit_record(actor=by, subject=document, action="document.issue",
+                     before={"state": State.DRAFT}, after=_summary(document))
+        for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
+            _allocate_credit(by, credit_note=document, link=link)
+        settle(document)
+    return document
+
+
+def _allocate_credit(by: Membership, *, credit_note: Document, link: DocumentLink) -> None:
+    """An issued credit note reduces what its invoice still owes; what exceeds it is owed back."""
+    invoice = Document.objects.select_for_update().get(pk=link.source_id, organisation=by.organisation)
+    allocated = max(Decimal(0), min(credit_note.payable, invoice.amount_due))
+    link.amount = allocated
+    link.save(update_fields=["amount"])
+    if allocated:
+        before = {"state": invoice.state, "amount_due": str(invoice.amount_due)}
+        invoice.credited_amount += allocated
+        settle(invoice)
+        credit_note.credited_amount += allocated
+        audit_record(actor=by, subject=invoice, action="document.credit", before=before,
+                     after={"state": invoice.state, "amount_due": str(invoice.amount_due),
+                            "credit_note": credit_note.number, "amount": str(allocated)})
+
+
+def _ac_data(ac: AllowanceCharge) -> AllowanceChargeData:
+    return AllowanceChargeData(is_charge=ac.is_charge, amount=ac.amount, vat_category=ac.vat_category,
+                               vat_rate=ac.vat_rate, reason=ac.reason, reason_code=ac.reason_code)
+
+
+def _derive(*, by: Membership, source: Document, kind: str, relation: Relation, lines: list[LineData],
+            allowances_charges: list[AllowanceChargeData] = (), note: str = "") -> Document:
+    document = draft_create(by=by, kind=kind, customer_id=source.customer_id, lines=lines,
+                            allowances_charges=allowances_charges, note=note,
+                            currency=source.currency, tax_currency=source.tax_currency,
+                            tax_exchange_rate=source.tax_exchange_rate,
+                            buyer_reference=source.buyer_reference, purchase_order=source.purchase_order,
+                            contract_reference=source.contract_reference,
+                            operation_category=source.operation_category)
+    DocumentLink.objects.create(source=source, target=document, relation=relation)
+    return document
+
+
+def _issued_source(by: Membership, document_id: int, verb) -> Document:
+    source = document_get(organisation=by.organisation, pk=document_id, for_update=True)
+    if source.is_draft:
+        raise NotIssuable(_("%(document)s is a draft: %(verb)s only an issued document."),
+                          document=str(source), verb=verb)
+    return source
+
+
+def credit_note_create(*, by: Membership, invoice_id: int, line_ids: list[int] | None = None,
+                       note: str = "") -> Document:
+    """A draft credit note for all or some lines of an issued invoice, referring to it."""
+    require_right(by, Right.EDIT)
+    with transaction.atomic():
+        invoice = _issued_source(by, invoice_id, _("credit"))
+        if invoice.kind not in CREDITABLE_KINDS:
+            raise NotIssuable(_("A credit note cannot be credited; issue a new invoice instead."))
+        chosen = list(invoice.lines.all() if line_ids is None else invoice.lines.filter(pk__in=line_ids))
+        if not chosen:
+            raise InvalidDocument({"lines": [str(_("Choose at least one line of the invoice to credit."))]})
+        whole = line_ids is None or len(chosen) == invoice.lines.count()
+        acs = [_ac_data(ac) for ac in invoice.allowances_charges.all()] if whole else []
+        text = note or (f"Avoir sur la facture n° {invoice.number} du {invoice.issue_date:%d/%m/%Y}"
+                        if invoice.language == "fr"
+                        else f"Credit note for invoice {invoice.number} of {invoice.issue_date:%Y-%m-%d}")
+        # Quantities on a credit note are positive: the document type says it is a credit.
+        lines = [replace(line_data_from(line), quantity=abs(line.quantity)) for line in chosen]
+        return _derive(by=by, source=invoice, kind=Kind.CREDIT_NOTE, relation=Relation.CREDIT_NOTE,
+                       lines=lines, allowances_charges=acs, note=text)
+
+
+def corrective_create(*, by: Membership, invoice_id: int) -> Document:
+    """A draft corrective invoice (384) starting from an issued invoice's content."""
+    require_right(by, Right.EDIT)
+    with transaction.atomic():
+        invoice = _issued_source(by, invoice_id, _("correct"))
+        return _derive(by=by, source=invoice, kind=Kind.CORRECTIVE, relation=Relation.CORRECTION,
+                       lines=line_data_of(invoice),
+                       allowances_charges=[_ac_data(ac) for ac in invoice.allowances_charges.all()],
+                       note=f"Facture rectificative de la facture n° {invoice.number}")
+
+
+def final_invoice_create(*, by: Membership, customer_id: int, deposit_ids: list[int], lines: list[Any],
+                         **header) -> Document:
+    """A draft final invoice: the full supply, minus one line per VAT rate of each deposit invoiced."""
+    require_right(by, Right.EDIT)
+    with transaction.atomic():
+        deposits = list(Document.objects.select_for_update().filter(
+            organisation=by.organisation, pk__in=deposit_ids, kind=Kind.DEPOSIT, customer_id=customer_id,
+        ).exclude(state=State.DRAFT).order_by("number_value"))
+        if len(deposits) != len(set(deposit_ids)):
+            raise InvalidDocument({"deposits": [str(_(
+                "Only issued deposit invoices of the same customer can be deducted."))]})
+        already = DocumentLink.objects.filter(source__in=deposits, relation=Relation.DEPOSIT_DEDUCTION)
+        if already.exists():
+            raise InvalidDocument({"deposits": [str(_("The deposit %(number)s is already deducted by %(by)s.")
+                                                    % {"number": already[0].source.number,
+                                                       "by": str(already[0].target)})]})
+        deductions = []
+        for deposit in deposits:
+            groups: dict[tuple[str, Any], Decimal] = defaultdict(Decimal)
+            for line in deposit.lines.all():
+                groups[(line.vat_category, line.vat_rate)] += line.net_amount
+            for (category, rate), net in groups.items():
+                deductions.append(LineData(
+                    name=f"Acompte n° {deposit.number} du {deposit.issue_date:%d/%m/%Y}", quantity=Decimal(-1),
+                    unit_price=net, vat_category=category, vat_rate=rate, unit="C62",
+                    exemption_reason=deposit.lines.filter(vat_category=category).first().exemption_reason))
+        document = draft_create(by=by, kind=Kind.FINAL, customer_id=customer_id,
+                                lines=[*as_lines(lines), *deductions], **header)
+        DocumentLink.objects.bulk_create([
+            DocumentLink(source=deposit, target=document, relation=Relation.DEPOSIT_DEDUCTION) for deposit in deposits
+        ])
+    return document
