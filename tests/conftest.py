@@ -31,3 +31,82 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(skip)
+
+
+# --- Shared fixtures: two organisations with their people, customers and a draft ------------------
+
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+
+@pytest.fixture
+def make_organisation(db):
+    """Builds a tenant with a legal profile, an owner, the FA/AV series and one customer."""
+    from facturier.accounts.models import Role, User
+    from facturier.accounts.services import membership_add, organisation_create
+    from facturier.invoicing.models import Series
+    from facturier.parties.services import customer_create
+
+    def make(slug: str = "acme", *, siren: str = "884123456", siret: str = "88412345600011",
+             vat: str = "FR52884123456", since: dt.date = dt.date(2020, 1, 1)):
+        owner_user = User.objects.create_user(f"owner@{slug}.test", "correct horse battery")
+        organisation = organisation_create(
+            slug=slug, name=slug.title(), effective_from=since, owner=owner_user,
+            legal=dict(legal_name=f"{slug.title()} SAS", legal_form="SAS", siren=siren, siret=siret,
+                       vat_number=vat, address_line1="1 rue du Test", postcode="69001", city="Lyon"))
+        Series.objects.create(organisation=organisation, code="FA", name="Factures", prefix="FA-{year}-")
+        Series.objects.create(organisation=organisation, code="AV", name="Avoirs", prefix="AV-{year}-")
+        owner = owner_user.memberships.get(organisation=organisation)
+        customer = customer_create(
+            by=owner, code="C001", name="Client Un SARL", siren="412345670", siret="41234567000019",
+            vat_number="FR96412345670", effective_from=since,
+            billing_address={"line1": "2 avenue Client", "postcode": "75001", "city": "Paris"},
+            contacts=[{"name": "Compta", "email": "compta@client.test"}])
+        organisation.owner = owner
+        organisation.customer = customer
+        organisation.member = lambda role, **rights: membership_add(
+            organisation=organisation,
+            user=User.objects.create_user(f"{role}-{len(rights)}@{slug}.test", "correct horse battery"),
+            role=role, **rights)
+        return organisation
+
+    make.Role = Role
+    return make
+
+
+@pytest.fixture
+def org(make_organisation):
+    return make_organisation("acme")
+
+
+@pytest.fixture
+def other_org(make_organisation):
+    return make_organisation("globex", siren="500123450", siret="50012345000016", vat="FR67500123450")
+
+
+@pytest.fixture
+def owner(org):
+    return org.owner
+
+
+@pytest.fixture
+def lines():
+    return [
+        {"name": "Développement", "quantity": Decimal("10"), "unit": "HUR", "unit_price": Decimal("85.00")},
+        {"name": "Écran", "quantity": Decimal("2"), "unit_price": Decimal("329.90"), "discount_percent": Decimal("10")},
+        {"name": "Livre", "quantity": Decimal("3"), "unit_price": Decimal("12.00"), "vat_rate": Decimal("5.5")},
+    ]
+
+
+@pytest.fixture
+def draft(owner, org, lines):
+    from facturier.invoicing.services import draft_create
+
+    return draft_create(by=owner, customer_id=org.customer.pk, lines=lines)
+
+
+@pytest.fixture
+def issued(owner, draft):
+    from facturier.invoicing.services import document_issue
+
+    return document_issue(by=owner, document_id=draft.pk, issue_date=dt.date(2026, 3, 2))

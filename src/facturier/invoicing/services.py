@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +101,15 @@ def _check_header(header: dict[str, Any]) -> None:
         raise InvalidDocument({", ".join(sorted(unknown)): [str(_("unknown field"))]})
 
 
+def _clean_header(document: Document) -> None:
+    """Field-level checks (lengths, choices, currencies) before anything is written."""
+    try:
+        document.full_clean(exclude=["organisation", "customer", "series", "billing_address", "delivery_address"],
+                            validate_unique=False, validate_constraints=False)
+    except ValidationError as e:
+        raise InvalidDocument({field: [str(m) for m in messages] for field, messages in e.message_dict.items()})
+
+
 def _address(by: Membership, customer: Customer, value: Address | int | None, kind: str) -> Address | None:
     """An address of this customer (refusing another customer's or another tenant's)."""
     if value is None:
@@ -140,8 +150,6 @@ def _write_content(document: Document, lines: list[LineData], acs: list[Allowanc
                         reason=ac.reason, reason_code=ac.reason_code)
         for ac in acs
     ])
-    exemption = {(line.vat_category, str(line.vat_rate)): (line.exemption_reason, line.exemption_code)
-                 for line in lines if line.exemption_reason or line.exemption_code}
     document.line_total = totals.line_total
     document.allowance_total = totals.allowance_total
     document.charge_total = totals.charge_total
@@ -152,13 +160,24 @@ def _write_content(document: Document, lines: list[LineData], acs: list[Allowanc
     document.rounding = totals.rounding
     document.payable = totals.payable
     document.amount_due = totals.payable
-    document.vat_breakdown = [
-        {"category": str(b.category), "rate": None if b.rate is None else str(b.rate),
-         "taxable_amount": str(b.taxable_amount), "tax_amount": str(b.tax_amount),
-         "exemption_reason": exemption.get((str(b.category), str(b.rate)), ("", ""))[0],
-         "exemption_code": exemption.get((str(b.category), str(b.rate)), ("", ""))[1]}
-        for b in totals.vat_breakdown
-    ]
+    document.vat_breakdown = _breakdown_rows(totals, lines)
+
+
+def _rate_key(category: str, rate) -> tuple[str, str | None]:
+    return category, None if rate is None or category == "O" else str(Decimal(rate).quantize(Decimal("0.01")))
+
+
+def _breakdown_rows(totals, lines: list[LineData]) -> list[dict[str, Any]]:
+    """BG-23 as stored on the document, with the exemption reason (BT-120/121) of each exempt group."""
+    exemption = {_rate_key(line.vat_category, line.vat_rate): (line.exemption_reason, line.exemption_code)
+                 for line in lines if line.exemption_reason or line.exemption_code}
+    rows = []
+    for b in totals.vat_breakdown:
+        key = _rate_key(str(b.category), b.rate)
+        reason, code = exemption.get(key, ("", ""))
+        rows.append({"category": key[0], "rate": key[1], "taxable_amount": str(b.taxable_amount),
+                     "tax_amount": str(b.tax_amount), "exemption_reason": reason, "exemption_code": code})
+    return rows
 
 
 def _summary(document: Document) -> dict[str, Any]:
@@ -185,6 +204,8 @@ def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, 
                             billing_address=_address(by, customer, billing_address, AddressKind.BILLING),
                             delivery_address=_address(by, customer, delivery_address, AddressKind.DELIVERY),
                             **{**_header_defaults(by, customer), **header})
+        _clean_header(document)
+        validate_content(kind=kind, currency=document.currency, lines=line_data, allowances_charges=ac_data)
         document.save()
         _write_content(document, line_data, list(ac_data))
         document.save()
@@ -219,6 +240,7 @@ def draft_update(*, by: Membership, document_id: int, lines: list[Any] | None = 
         _check_header(changes)
         for name, value in changes.items():
             setattr(document, name, value)
+        _clean_header(document)
         line_data = as_lines(lines) if lines is not None else line_data_of(document)
         ac_data = (as_allowances_charges(allowances_charges) if allowances_charges is not None
                    else [_ac_data(ac) for ac in document.allowances_charges.all()])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from facturier.engine.en16931 import money
 from facturier.engine.en16931.calculation import (
     AllowanceChargeInput,
     LineInput,
@@ -16,7 +17,6 @@ from facturier.engine.en16931.calculation import (
     VatBreakdown,
     compute_totals,
 )
-from facturier.engine.en16931 import money
 from facturier.engine.en16931.codes import VatCategory
 from facturier.engine.errors import CalculationError
 
@@ -217,11 +217,18 @@ def test_document_allowance_without_rate_is_refused_and_named():
     assert exc.value.message.en.startswith("Document allowance 1")
 
 
-def test_invoice_without_lines_totals_zero():
+def test_invoice_without_lines_totals_zero_at_the_currency_scale():
     totals = compute_totals([])
 
-    assert totals.payable == 0
+    assert str(totals.payable) == "0.00"
+    assert str(totals.allowance_total) == "0.00"
     assert totals.vat_breakdown == ()
+
+
+def test_outside_scope_group_has_a_zero_tax_amount_at_the_currency_scale():
+    totals = compute_totals([line("1", "10", O, None)], currency="JPY")
+
+    assert [(g.rate, str(g.tax_amount)) for g in totals.vat_breakdown] == [(None, "0")]
 
 
 # --- The official EN 16931 examples --------------------------------------------------------
@@ -246,8 +253,8 @@ class Example:
     lines: list[LineInput] = field(default_factory=list)
     allowances_charges: list[AllowanceChargeInput] = field(default_factory=list)
     currency: str = "EUR"
-    prepaid: Decimal = D(0)
-    rounding: Decimal = D(0)
+    prepaid: Decimal = Decimal(0)
+    rounding: Decimal = Decimal(0)
     stated_line_nets: list[Decimal] = field(default_factory=list)
     stated: dict[str, Decimal] = field(default_factory=dict)
     stated_breakdown: list[tuple[str, Decimal | None, Decimal, Decimal]] = field(default_factory=list)
@@ -545,3 +552,11 @@ def test_totals_match_every_official_example(path, monkeypatch):
         )
     assert _as_stated(totals) == ex.stated
     assert _breakdown(totals) == sorted(ex.stated_breakdown, key=_group_key)
+
+
+def test_every_documented_example_deviation_names_an_existing_example():
+    if not EXAMPLES.is_dir():
+        pytest.skip(f"official examples not found at {EXAMPLES}")
+    documented = set(LINE_FORMULA_DEVIATIONS) | SPLIT_PAYMENT_EXAMPLES | set(WHOLE_UNIT_EXAMPLES)
+
+    assert {name for name in documented if not (EXAMPLES / name).is_file()} == set()

@@ -127,22 +127,26 @@ def compute_totals(
     def money(value: Decimal) -> Decimal:
         return round_amount(parse_decimal(value), currency)
 
+    # Zero at the currency's exponent (0.00 EUR, 0 JPY), so that even an empty sum has the
+    # scale the XML writers print.
+    zero = money(_ZERO)
+
     groups: dict[tuple[VatCategory, Decimal | None], Decimal] = {}
 
     def add(category: VatCategory, rate: Decimal | None, amount: Decimal) -> None:
         # Decimal("20") and Decimal("20.00") hash and compare equal: one group, as in BG-23.
         key = (category, rate)
-        groups[key] = groups.get(key, _ZERO) + amount
+        groups[key] = groups.get(key, zero) + amount
 
     line_nets: list[Decimal] = []
     for position, line in enumerate(lines, start=1):
         where = Message(fr=f"Ligne {position}", en=f"Line {position}")
         rate = _checked_rate(line.vat_category, line.vat_rate, where)
-        net = _line_net_amount(line, where, money)
+        net = _line_net_amount(line, where, money, zero)
         line_nets.append(net)
         add(line.vat_category, rate, net)
 
-    allowance_total = charge_total = _ZERO
+    allowance_total = charge_total = zero
     for position, item in enumerate(allowances_charges, start=1):
         kind = ("Frais", "charge") if item.is_charge else ("Remise", "allowance")
         where = Message(fr=f"{kind[0]} {position} du document", en=f"Document {kind[1]} {position}")
@@ -160,14 +164,14 @@ def compute_totals(
             category=category,
             rate=rate,
             taxable_amount=taxable,
-            tax_amount=_ZERO if rate is None else round_amount(taxable * rate / _HUNDRED, currency),
+            tax_amount=zero if rate is None else money(taxable * rate / _HUNDRED),
         )
         for (category, rate), taxable in sorted(groups.items(), key=_group_order)
     )
 
-    line_total = sum(line_nets, _ZERO)
+    line_total = sum(line_nets, zero)
     tax_exclusive = line_total - allowance_total + charge_total
-    tax_total = sum((group.tax_amount for group in breakdown), _ZERO)
+    tax_total = sum((group.tax_amount for group in breakdown), zero)
     tax_inclusive = tax_exclusive + tax_total
     prepaid = money(prepaid)
     rounding = money(rounding)
@@ -187,7 +191,9 @@ def compute_totals(
     )
 
 
-def _line_net_amount(line: LineInput, where: Message, money: Callable[[Decimal], Decimal]) -> Decimal:
+def _line_net_amount(
+    line: LineInput, where: Message, money: Callable[[Decimal], Decimal], zero: Decimal
+) -> Decimal:
     """BT-131 = round(BT-129 × BT-146 / BT-149) − Σ BT-136 + Σ BT-141."""
     quantity = parse_decimal(line.quantity)
     price = parse_decimal(line.net_price)
@@ -211,8 +217,8 @@ def _line_net_amount(line: LineInput, where: Message, money: Callable[[Decimal],
             )
         )
     amount = money(quantity * price / base)
-    amount -= sum((money(value) for value in line.allowances), _ZERO)
-    amount += sum((money(value) for value in line.charges), _ZERO)
+    amount -= sum((money(value) for value in line.allowances), zero)
+    amount += sum((money(value) for value in line.charges), zero)
     return amount
 
 

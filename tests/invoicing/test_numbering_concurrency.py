@@ -1,0 +1,56 @@
+"""Gapless numbering under real concurrency: PostgreSQL row locks, eight issuers at once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from facturier.invoicing.models import Document, Line, State
+from facturier.invoicing.services import document_issue
+
+ISSUERS = 8
+DOCUMENTS = 400
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_issuers_give_numbers_1_to_400_without_gap_or_duplicate(make_organisation):
+    organisation = make_organisation("concurrent")
+    owner = organisation.owner
+    template = Document.objects.create(organisation=organisation, customer=organisation.customer,
+                                       series=organisation.series.get(code="FA"), payable=Decimal("120.00"))
+    Line.objects.create(document=template, position=1, name="Service", quantity=1, unit_price=100,
+                        net_amount=Decimal("100.00"))
+    drafts = [template.pk]
+    for _ in range(DOCUMENTS - 1):
+        template.pk, template._state.adding = None, True
+        template.save()
+        Line.objects.create(document=template, position=1, name="Service", quantity=1, unit_price=100,
+                            net_amount=Decimal("100.00"))
+        drafts.append(template.pk)
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(ISSUERS)
+
+    def issuer(share: list[int]) -> None:
+        try:
+            start.wait()
+            for pk in share:
+                document_issue(by=owner, document_id=pk)
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issuer, args=(drafts[i::ISSUERS],)) for i in range(ISSUERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    numbers = sorted(Document.objects.filter(organisation=organisation).values_list("number_value", flat=True))
+    assert numbers == list(range(1, DOCUMENTS + 1))
+    assert not Document.objects.filter(organisation=organisation).exclude(state=State.ISSUED).exists()
+    assert organisation.series.get(code="FA").next_number == DOCUMENTS + 1
