@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UV_VERSION=0.13.9
-DEBIAN_PACKAGES=(poppler-utils)          # pdftoppm for looking at rendered PDFs in tests
+DEBIAN_PACKAGES=(poppler-utils gettext)  # pdftoppm for tests; msgfmt for make messages
 
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv $UV_VERSION from PyPI" >&2

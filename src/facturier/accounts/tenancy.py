@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 
 
 def organisation_ids_of(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
     return list(user.memberships.filter(is_active=True).values_list("organisation_id", flat=True))
 
 
@@ -22,6 +24,8 @@ class TenantScopedAdmin(admin.ModelAdmin):
     """The membership right that lets a member add, change and delete these records."""
 
     def _member_with(self, request, right: str | None = None) -> bool:
+        if not (request.user.is_authenticated and request.user.is_active and request.user.is_staff):
+            return False
         memberships = request.user.memberships.filter(is_active=True)
         return memberships.filter(**{right: True}).exists() if right else memberships.exists()
 

@@ -1,0 +1,76 @@
+"""`facturier run` (what `make run` starts) on a fresh data directory: a page, and the demo login."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+FACTURIER = Path(sys.executable).with_name("facturier")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    port = free_port()
+    env = {**os.environ, "FACTURIER_DATA_DIR": str(tmp_path / "data"), "FACTURIER_TASKS": "database"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([str(FACTURIER), "run", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/admin/login/", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"facturier run stopped: {process.stdout.read()}")
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("facturier run did not answer within 90 s")
+    yield url, process
+    os.killpg(process.pid, 15)
+    process.wait(timeout=20)
+
+
+def test_run_serves_the_product_and_the_demo_login_works(served):
+    url, process = served
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "demo@facturier.test",
+                                   "password": "demo", "next": "/admin/"}).encode()
+    request = urllib.request.Request(url + "/admin/login/?next=/admin/", data=form,
+                                     headers={"Referer": url + "/admin/login/"})
+    home = browser.open(request).read().decode()
+    assert "demo@facturier.test" in home or "Camille Durand" in home
+    documents = browser.open(url + "/admin/invoicing/document/").read().decode()
+    assert "FA-" in documents
+
+
+def test_a_wrong_password_is_refused(served):
+    url, _ = served
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "demo@facturier.test",
+                                   "password": "wrong"}).encode()
+    answer = browser.open(urllib.request.Request(url + "/admin/login/", data=form,
+                                                 headers={"Referer": url + "/admin/login/"})).read().decode()
+    assert "errornote" in answer
