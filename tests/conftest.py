@@ -110,3 +110,12 @@ def issued(owner, draft):
     from facturier.invoicing.services import document_issue
 
     return document_issue(by=owner, document_id=draft.pk, issue_date=dt.date(2026, 3, 2))
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Tests read messages in English unless they switch to French (`translation.override("fr")`)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -98,3 +98,13 @@ def compact_siret(value: str) -> str:
 
 def compact_vat(value: str) -> str:
     return stdnum_vat.compact(value) if value else ""
+
+
+def check_vat_matches_siren(siren: str, vat_number: str) -> None:
+    """A French VAT number is FR + a 2-digit key + the SIREN: another company's number is a typo."""
+    vat = compact_vat(vat_number)
+    if siren and vat.startswith("FR") and len(vat) == 13 and vat[4:] != stdnum_siren.compact(siren):
+        raise ValidationError(
+            {"vat_number": _("The VAT number %(vat)s does not belong to the SIREN %(siren)s: "
+                             "a French VAT number ends with the SIREN.") % {"vat": vat_number, "siren": siren}},
+            code="vat_siren_mismatch")

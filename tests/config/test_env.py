@@ -203,3 +203,11 @@ def test_facturier_check_fails_loudly_on_a_bad_boolean(tmp_path):
     result = run_check(tmp_path, FACTURIER_DEBUG="maybe")
     assert result.returncode != 0
     assert "FACTURIER_DEBUG" in result.stdout + result.stderr
+
+
+def test_facturier_command_reports_a_bad_setting_in_one_line_without_a_traceback(tmp_path):
+    """An operator's typo deserves the message, not 50 lines of Django internals."""
+    result = run_check(tmp_path, FACTURIER_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "FACTURIER_DEBUG='maybe' is not a boolean" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -156,6 +156,7 @@ class LegalProfile(models.Model):
 
     def clean(self) -> None:
         identifiers.check_siret_matches_siren(self.siren, self.siret)
+        identifiers.check_vat_matches_siren(self.siren, self.vat_number)
 
     def snapshot(self) -> dict:
         """The legal data as frozen on an issued document (JSON-safe)."""

@@ -38,11 +38,29 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser or self._member_with(request, self.edit_right)
 
+    def _may_edit(self, request, obj) -> bool:
+        """The right must be held in the organisation the record belongs to, not in just any."""
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return self._member_with(request, self.edit_right)
+        organisation_id = self._organisation_id_of(obj)
+        return self._member_with(request, self.edit_right) and request.user.memberships.filter(
+            is_active=True, organisation_id=organisation_id, **{self.edit_right: True}).exists()
+
+    def _organisation_id_of(self, obj) -> int | None:
+        target = obj
+        for step in self.tenant_path.split("__"):
+            if step == "pk":
+                return target.pk
+            target = getattr(target, step)
+        return target.pk
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser or self._member_with(request, self.edit_right)
+        return self._may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser or self._member_with(request, self.edit_right)
+        return self._may_edit(request, obj)
 
     def get_queryset(self, request) -> QuerySet:
         qs = super().get_queryset(request)

@@ -66,7 +66,9 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["organisation", "code"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="customer_code_unique")]
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "code"], name="customer_code_unique",
+            violation_error_message=_("This customer code is already used; choose another one."))]
         indexes = [models.Index(fields=["organisation", "name"], name="customer_org_name")]
 
     def __str__(self) -> str:
@@ -78,6 +80,7 @@ class Customer(models.Model):
 
     def clean(self) -> None:
         identifiers.check_siret_matches_siren(self.siren, self.siret)
+        identifiers.check_vat_matches_siren(self.siren, self.vat_number)
 
 
 class Contact(models.Model):
