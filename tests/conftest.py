@@ -119,3 +119,31 @@ def english_by_default():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def audit_truncate_guard(request):
+    """On PostgreSQL the audit log refuses TRUNCATE unless the session allows it on purpose.
+
+    Tests in a transaction start with the guard on (the RESET is rolled back with the test);
+    tests that commit (transactional_db) allow it at teardown, so Django's flush can empty
+    the test database afterwards.
+    """
+    transactional = "transactional_db" in request.fixturenames or any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db"))
+    uses_db = transactional or _uses_db(request.node)
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("RESET facturier.audit_truncate")
+    yield
+    if transactional:
+        with connection.cursor() as cursor:
+            cursor.execute("SET facturier.audit_truncate = 'allowed'")

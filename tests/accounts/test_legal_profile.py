@@ -16,8 +16,8 @@ from facturier.invoicing.services import document_issue, draft_create
 SINCE = dt.date(2020, 1, 1)  # the conftest organisation's first profile
 MOVED = dt.date(2025, 6, 1)
 
-VALID = dict(legal_name="Acme SAS", legal_form="SAS", siren="884123456", siret="88412345600011",
-             vat_number="FR52884123456", address_line1="1 rue du Test", postcode="69001", city="Lyon")
+VALID = {"legal_name": "Acme SAS", "legal_form": "SAS", "siren": "884123456", "siret": "88412345600011",
+         "vat_number": "FR52884123456", "address_line1": "1 rue du Test", "postcode": "69001", "city": "Lyon"}
 
 
 @pytest.fixture

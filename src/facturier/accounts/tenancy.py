@@ -38,6 +38,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser or self._member_with(request, self.edit_right)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and "organisation" in (f.name for f in self.model._meta.fields):
+            fields.append("organisation")  # a record never moves to another tenant
+        return fields
+
     def _may_edit(self, request, obj) -> bool:
         """The right must be held in the organisation the record belongs to, not in just any."""
         if request.user.is_superuser:
@@ -73,7 +79,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser or field is None:
             return field
         model = db_field.related_model
-        ids = organisation_ids_of(request.user)
+        # Choices are limited to the organisations where the user may edit these records,
+        # so a viewer elsewhere cannot plant or move a record into that organisation.
+        ids = list(request.user.memberships.filter(is_active=True, **{self.edit_right: True})
+                   .values_list("organisation_id", flat=True))
         if model._meta.label == "accounts.Organisation":
             field.queryset = field.queryset.filter(pk__in=ids)
         elif any(f.name == "organisation" for f in model._meta.fields):

@@ -15,11 +15,25 @@ CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
     FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
 CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
     FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+-- Row triggers do not fire on TRUNCATE; a statement trigger does. The test suite's database
+-- flush (and only a session that sets this variable on purpose) may empty the table.
+CREATE OR REPLACE FUNCTION audit_event_no_truncate() RETURNS trigger AS $$
+BEGIN
+    IF current_setting('facturier.audit_truncate', true) = 'allowed' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'audit_event is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_no_truncate();
 """
 PG_BACKWARD = """
 DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event;
 DROP TRIGGER IF EXISTS audit_event_no_delete ON audit_event;
+DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event;
 DROP FUNCTION IF EXISTS audit_event_append_only();
+DROP FUNCTION IF EXISTS audit_event_no_truncate();
 """
 SQLITE_FORWARD = [
     """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
