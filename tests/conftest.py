@@ -64,9 +64,10 @@ def make_organisation(db):
             contacts=[{"name": "Compta", "email": "compta@client.test"}])
         organisation.owner = owner
         organisation.customer = customer
+        counter = iter(range(1, 10_000))
         organisation.member = lambda role, **rights: membership_add(
             organisation=organisation,
-            user=User.objects.create_user(f"{role}-{len(rights)}@{slug}.test", "correct horse battery"),
+            user=User.objects.create_user(f"{role}-{next(counter)}@{slug}.test", "correct horse battery"),
             role=role, **rights)
         return organisation
 

@@ -79,8 +79,10 @@ def test_invoice_keeps_the_address_in_force_on_its_issue_date(org, owner, lines,
 
 def test_issued_snapshot_survives_a_later_change(org, owner, lines):
     document = issue(owner, org.customer, lines, dt.date(2025, 3, 1))
-    legal_profile_add(organisation=org, effective_from=dt.date(2025, 2, 1),
-                      **{**VALID, "address_line1": "99 rue Rétroactive"})
+    with pytest.raises(ValidationError):  # a retroactive change is refused outright
+        legal_profile_add(organisation=org, effective_from=dt.date(2025, 2, 1),
+                          **{**VALID, "address_line1": "99 rue Rétroactive"})
+    # Even a write that bypasses every check leaves the issued document's frozen copy alone.
     LegalProfile.objects.filter(organisation=org, effective_from=SINCE).update(city="Changed")
     document = Document.objects.get(pk=document.pk)
     assert document.seller_snapshot["city"] == "Lyon"
@@ -144,3 +146,17 @@ def test_two_profiles_on_the_same_date_are_refused(org):
         legal_profile_add(organisation=org, effective_from=SINCE, **{**VALID, "city": "Paris"})
     assert org.legal_profiles.count() == 1
     assert legal_profile_at(organisation=org, on=SINCE).city == "Lyon"
+
+
+def test_legal_data_cannot_change_under_issued_documents(issued, org):
+    """A change dated on or before an issued document, or an edit of a profile in use, is refused."""
+    from facturier.accounts.models import LegalProfileInUse
+
+    with pytest.raises(ValidationError) as caught:
+        legal_profile_add(organisation=org, effective_from=issued.issue_date, **{**VALID, "city": "Paris"})
+    assert "effective_from" in caught.value.message_dict
+    profile = legal_profile_at(organisation=org, on=issued.issue_date)
+    profile.city = "Paris"
+    with pytest.raises(LegalProfileInUse):
+        profile.save()
+    assert legal_profile_at(organisation=org, on=issued.issue_date).city == "Lyon"

@@ -190,7 +190,8 @@ def run_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith("FACTURIER_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     environ.update(FACTURIER_DATA_DIR=str(tmp_path / "data"), **extra)
-    return subprocess.run([str(FACTURIER), "check"], check=False, env=environ, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(FACTURIER), "check"], check=False, env=environ, capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_facturier_check_passes_on_a_clean_data_dir(tmp_path):

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_engine_imports_neither_django_nor_any_app():
     linter = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(linter)], check=False, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The engine is framework-free KEPT" in result.stdout
 

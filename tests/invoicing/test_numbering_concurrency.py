@@ -38,7 +38,7 @@ def test_eight_concurrent_issuers_give_numbers_1_to_400_without_gap_or_duplicate
             start.wait()
             for pk in share:
                 document_issue(by=owner, document_id=pk)
-        except BaseException as e:  # reported by the main thread
+        except BaseException as e:  # noqa: BLE001 (reported by the main thread)
             errors.append(e)
         finally:
             connection.close()

@@ -6,12 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier import identifiers
+from facturier.errors import FacturierError
+
+
+class LegalProfileInUse(FacturierError):
+    code = "legal_profile_in_use"
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,48}$", _("Use lower-case letters, digits and dashes."))
 
@@ -157,6 +163,30 @@ class LegalProfile(models.Model):
     def clean(self) -> None:
         identifiers.check_siret_matches_siren(self.siren, self.siret)
         identifiers.check_vat_matches_siren(self.siren, self.vat_number)
+        issued_from = self._first_issue_on_or_after(self.effective_from)
+        if issued_from is not None:
+            raise ValidationError(
+                {"effective_from": _("A document was already issued on %(date)s under the legal data in force "
+                                     "then: legal data changes take effect after the last issued document. "
+                                     "Choose a later date.") % {"date": issued_from.isoformat()}},
+                code="legal_profile_in_use")
+
+    def save(self, *args, **kwargs):
+        # Issued documents snapshot these data, but a profile in use is still a legal record: it
+        # is never rewritten, and a change is a new profile with a later date.
+        if self.pk is not None and self._first_issue_on_or_after(
+                LegalProfile.objects.filter(pk=self.pk).values_list("effective_from", flat=True).first()):
+            raise LegalProfileInUse(_("These legal data are printed on issued documents and can no longer "
+                                      "be changed. Add new legal data with a later effective date."))
+        super().save(*args, **kwargs)
+
+    def _first_issue_on_or_after(self, day: dt.date | None) -> dt.date | None:
+        if day is None or self.organisation_id is None:
+            return None
+        from facturier.invoicing.models import Document, State
+
+        return (Document.objects.filter(organisation_id=self.organisation_id, issue_date__gte=day)
+                .exclude(state=State.DRAFT).order_by("-issue_date").values_list("issue_date", flat=True).first())
 
     def snapshot(self) -> dict:
         """The legal data as frozen on an issued document (JSON-safe)."""

@@ -38,6 +38,28 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return request.user.is_superuser or self._member_with(request, self.edit_right)
 
+    def save_model(self, request, obj, form, change):
+        """Edits made here are audited like any other change."""
+        from facturier.audit.services import audit_record
+
+        before = {name: str(form.initial.get(name)) for name in form.changed_data} if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, subject=obj, action=f"admin.{'change' if change else 'add'}",
+                     before=before, after={name: str(form.cleaned_data.get(name)) for name in form.changed_data},
+                     organisation=self._organisation_of(obj))
+
+    def delete_model(self, request, obj):
+        from facturier.audit.services import audit_record
+
+        audit_record(actor=request.user, subject=obj, action="admin.delete", before={"label": str(obj)},
+                     organisation=self._organisation_of(obj))
+        super().delete_model(request, obj)
+
+    def _organisation_of(self, obj):
+        from facturier.accounts.models import Organisation
+
+        return Organisation.objects.filter(pk=self._organisation_id_of(obj)).first()
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and "organisation" in (f.name for f in self.model._meta.fields):

@@ -100,7 +100,7 @@ def line_data_from(line) -> LineData:
 
 def _decimal(value: Any) -> Decimal | None:
     """A Decimal from a Decimal, an int or a string; None for anything else (floats included)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         return None
     try:
         d = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))

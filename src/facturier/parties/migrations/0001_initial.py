@@ -2,8 +2,9 @@
 
 import django.core.validators
 import django.db.models.deletion
-import facturier.identifiers
 from django.db import migrations, models
+
+import facturier.identifiers
 
 
 class Migration(migrations.Migration):

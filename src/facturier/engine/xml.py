@@ -1,0 +1,356 @@
+"""Secure XML input and document detection, shared by every reader and validator.
+
+Invoices come from strangers. The parser therefore never expands entities, never touches
+the network, never loads a DTD, refuses any DOCTYPE outright, and caps the input size
+before a single byte is parsed. Real producers are sloppy in harmless ways (a UTF-8 BOM,
+an encoding declaration that lies), and those are tolerated.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+from facturier.engine.errors import InputTooLarge, MalformedXML, Message, UnsupportedDocument
+
+__all__ = [
+    "CAC",
+    "CBC",
+    "CDAR",
+    "DEFAULT_MAX_BYTES",
+    "NS_CII",
+    "NS_UBL",
+    "NS_UBL_CREDIT_NOTE",
+    "NS_UBL_INVOICE",
+    "QDT",
+    "RAM",
+    "RSM",
+    "UBL_CREDIT_NOTE",
+    "UBL_INVOICE",
+    "UDT",
+    "DocumentKind",
+    "detect",
+    "parse_xml",
+    "profile_hint",
+]
+
+# --- namespaces -------------------------------------------------------------------------
+
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+
+CDAR = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
+_ORDER_X = "urn:un:unece:uncefact:data:SCRDMCCBDACIOMessageStructure:100"
+_ZUGFERD_1 = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+
+NS_CII = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+"""Prefix map for XPath over CII documents."""
+NS_UBL_INVOICE = {"inv": UBL_INVOICE, "cac": CAC, "cbc": CBC}
+NS_UBL_CREDIT_NOTE = {"cn": UBL_CREDIT_NOTE, "cac": CAC, "cbc": CBC}
+NS_UBL = {"inv": UBL_INVOICE, "cn": UBL_CREDIT_NOTE, "cac": CAC, "cbc": CBC}
+"""Prefix map for XPath over UBL documents (Invoice as ``inv``, CreditNote as ``cn``)."""
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+# --- parsing ----------------------------------------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# Encodings whose byte stream is ASCII-compatible: a lying declaration among these is
+# recoverable; a UTF-16/UTF-32 declaration is not something we guess around.
+_SINGLE_BYTE_FAMILY = frozenset(
+    {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252"}
+)
+
+_local = threading.local()
+
+
+def _parser(encoding: str | None) -> etree.XMLParser:
+    # lxml parsers must not be shared between threads: keep one per thread and encoding.
+    cache = getattr(_local, "parsers", None)
+    if cache is None:
+        cache = _local.parsers = {}
+    parser = cache.get(encoding)
+    if parser is None:
+        parser = cache[encoding] = etree.XMLParser(
+            encoding=encoding,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_blank_text=False,
+            remove_comments=False,
+            remove_pis=False,
+        )
+    return parser
+
+
+def _malformed(detail: str | None = None) -> MalformedXML:
+    return MalformedXML(
+        Message(
+            fr="Le fichier n'est pas un XML bien formé. Vérifiez qu'il est complet et "
+            "qu'il provient bien d'un logiciel de facturation.",
+            en="The file is not well-formed XML. Check that it is complete and that it "
+            "comes from an invoicing program.",
+        ),
+        detail=detail,
+    )
+
+
+def _doctype_refused(detail: str | None = None) -> MalformedXML:
+    return MalformedXML(
+        Message(
+            fr="Le XML contient une déclaration DOCTYPE ou d'entité, interdite pour des "
+            "raisons de sécurité. Une facture électronique n'en a jamais besoin : "
+            "supprimez-la.",
+            en="The XML contains a DOCTYPE or entity declaration, which is refused for "
+            "security reasons. An e-invoice never needs one: remove it.",
+        ),
+        detail=detail,
+    )
+
+
+def _syntax_detail(exc: etree.XMLSyntaxError) -> str:
+    line, column = exc.position if exc.position else (exc.lineno, exc.offset)
+    msg = re.sub(r",? line \d+, column \d+\s*$", "", (exc.msg or str(exc)).strip())
+    return f"line {line}, column {column}: {msg}"
+
+
+def _is_encoding_error(exc: etree.XMLSyntaxError) -> bool:
+    text = (exc.msg or str(exc)).lower()
+    return "encoding" in text or "utf-8" in text or "bytes:" in text
+
+
+def _has_doctype(root: etree._Element) -> bool:
+    docinfo = root.getroottree().docinfo
+    return bool(docinfo.doctype) or docinfo.internalDTD is not None or (docinfo.externalDTD is not None)
+
+
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Parse untrusted XML bytes into an element tree, safely, or raise an InputError.
+
+    Raises InputTooLarge above ``max_bytes`` (checked before parsing), MalformedXML for
+    anything not well-formed or carrying a DOCTYPE / entity declaration.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"parse_xml expects bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if len(data) > max_bytes:
+        raise InputTooLarge(
+            Message(
+                fr=f"Le fichier XML fait {len(data):,} octets, au-delà de la limite de "
+                f"{max_bytes:,} octets. Une facture n'atteint jamais cette taille : "
+                "vérifiez le fichier.".replace(",", "\u202f"),
+                en=f"The XML file is {len(data):,} bytes, above the {max_bytes:,}-byte "
+                "limit. No invoice is that large: check the file.",
+            ),
+            detail=f"{len(data)} > {max_bytes}",
+        )
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    if not data.strip():
+        raise _malformed("empty document")
+
+    # Refuse DTDs before libxml2 even sees them. A DOCTYPE can only sit in the prolog, so
+    # looking at the bytes before the first element is exact for ASCII-compatible input;
+    # the check after parsing covers the rest (e.g. UTF-16).
+    prolog = data[: _prolog_end(data)]
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+        raise _doctype_refused("DOCTYPE in prolog")
+
+    match = _DECLARED_ENCODING.match(data[:512])
+    declared = match.group(1).decode("ascii").lower() if match else None
+    encoding: str | None = None
+    # Declared Latin-1 / cp1252 but the bytes are valid UTF-8 with non-ASCII content:
+    # genuine Latin-1 text with accents is practically never valid UTF-8, so the
+    # declaration is the lie, not the bytes.
+    if (
+        declared
+        and declared not in _UTF8_NAMES
+        and declared in _SINGLE_BYTE_FAMILY
+        and not data.isascii()
+        and _is_utf8(data)
+    ):
+        encoding = "utf-8"
+
+    try:
+        root = etree.fromstring(data, _parser(encoding))
+    except etree.XMLSyntaxError as exc:
+        if (
+            encoding is None
+            and (declared is None or declared in _UTF8_NAMES)
+            and _is_encoding_error(exc)
+            and not _is_utf8(data)
+        ):
+            # Declared (or defaulted to) UTF-8 but written in Windows-1252: read it so.
+            try:
+                root = etree.fromstring(data, _parser("windows-1252"))
+            except etree.XMLSyntaxError as exc2:
+                raise _malformed(_syntax_detail(exc2)) from None
+        else:
+            raise _malformed(_syntax_detail(exc)) from None
+    except ValueError as exc:  # e.g. unsupported encoding name in the declaration
+        raise _malformed(str(exc)) from None
+    if root is None:
+        raise _malformed("no root element")
+    if _has_doctype(root):
+        raise _doctype_refused("DOCTYPE")
+    return root
+
+
+def _prolog_end(data: bytes) -> int:
+    """Offset of the first element start tag (everything before it is prolog)."""
+    i = 0
+    n = len(data)
+    while True:
+        i = data.find(b"<", i)
+        if i < 0 or i + 1 >= n:
+            return n
+        nxt = data[i + 1 : i + 2]
+        if nxt == b"?":
+            j = data.find(b"?>", i)
+        elif data.startswith(b"<!--", i):
+            j = data.find(b"-->", i)
+        elif nxt == b"!":
+            # A DOCTYPE (or junk): it belongs to the prolog, include it.
+            return min(n, i + 4096)
+        else:
+            return i
+        if j < 0:
+            return n
+        i = j + 2
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- detection --------------------------------------------------------------------------
+
+Syntax = Literal["cii", "ubl"]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKind:
+    """Which e-invoice a parsed document is: syntax, root element, declared guideline."""
+
+    syntax: Syntax
+    """"cii" (UN/CEFACT CrossIndustryInvoice D16B, Factur-X / ZUGFeRD 2.x) or "ubl" (UBL 2.1)."""
+    root: str
+    """Local name of the root element: "CrossIndustryInvoice", "Invoice" or "CreditNote"."""
+    guideline_id: str | None
+    """BT-24 Specification identifier, as written (CII guideline / UBL CustomizationID)."""
+    profile_hint: str | None
+    """The profile BT-24 points to: minimum, basicwl, basic, en16931, extended,
+    extended-ctc-fr, xrechnung or peppol (None when not recognised)."""
+
+
+def _unsupported(fr: str, en: str, detail: str | None = None) -> UnsupportedDocument:
+    return UnsupportedDocument(Message(fr=fr, en=en), detail=detail)
+
+
+def detect(root: etree._Element) -> DocumentKind:
+    """Say which invoice syntax ``root`` is, or raise UnsupportedDocument saying what it is."""
+    tag = root.tag
+    if not isinstance(tag, str):
+        raise _unsupported("Le document n'a pas d'élément racine.", "The document has no root element.")
+    qname = etree.QName(tag)
+    ns, local = qname.namespace, qname.localname
+
+    if ns == RSM and local == "CrossIndustryInvoice":
+        ids = root.xpath(
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID/text()",
+            namespaces=NS_CII,
+        )
+        guideline = _clean(ids[0]) if ids else None
+        return DocumentKind("cii", local, guideline, profile_hint(guideline))
+    if (ns, local) in ((UBL_INVOICE, "Invoice"), (UBL_CREDIT_NOTE, "CreditNote")):
+        ids = root.xpath("cbc:CustomizationID/text()", namespaces=NS_UBL)
+        guideline = _clean(ids[0]) if ids else None
+        return DocumentKind("ubl", local, guideline, profile_hint(guideline))
+
+    if ns == _ORDER_X or local == "SCRDMCCBDACIOMessageStructure":
+        raise _unsupported(
+            "Ce document est une commande Order-X, pas une facture.",
+            "This document is an Order-X purchase order, not an invoice.",
+            detail=tag,
+        )
+    if ns == _ZUGFERD_1 or local == "CrossIndustryDocument":
+        raise _unsupported(
+            "Ce document est une facture ZUGFeRD 1.0 (CrossIndustryDocument), format "
+            "abandonné et non pris en charge : demandez un Factur-X / ZUGFeRD 2.x.",
+            "This document is a ZUGFeRD 1.0 invoice (CrossIndustryDocument), a retired "
+            "format that is not supported: ask for Factur-X / ZUGFeRD 2.x.",
+            detail=tag,
+        )
+    if ns == CDAR or local == "CrossDomainAcknowledgementAndResponse":
+        raise _unsupported(
+            "Ce document est un message de cycle de vie CDAR (statut de facture), pas une facture.",
+            "This document is a CDAR life-cycle (invoice status) message, not an invoice.",
+            detail=tag,
+        )
+    if local in ("CrossIndustryInvoice", "Invoice", "CreditNote"):
+        raise _unsupported(
+            f"L'élément racine {local} utilise un espace de noms inconnu ({ns or 'aucun'}) : "
+            "ce n'est ni une facture CII D16B ni une facture UBL 2.1.",
+            f"The root element {local} uses an unknown namespace ({ns or 'none'}): this is "
+            "neither a CII D16B nor a UBL 2.1 invoice.",
+            detail=tag,
+        )
+    raise _unsupported(
+        f"Document non reconnu (élément racine {local}) : ni facture CII (Factur-X, "
+        "ZUGFeRD 2.x) ni facture ou avoir UBL 2.1.",
+        f"Unrecognised document (root element {local}): neither a CII invoice (Factur-X, "
+        "ZUGFeRD 2.x) nor a UBL 2.1 invoice or credit note.",
+        detail=tag,
+    )
+
+
+def _clean(text: str) -> str | None:
+    text = text.strip()
+    return text or None
+
+
+_LEVELS = ("minimum", "basicwl", "basic", "en16931", "extended")
+
+
+def profile_hint(guideline_id: str | None) -> str | None:
+    """Map a BT-24 specification identifier to a profile name (Factur-X, ZUGFeRD 2.x, CIUS)."""
+    if not guideline_id:
+        return None
+    gid = guideline_id.strip().lower()
+    if "extended-ctc-fr" in gid:
+        return "extended-ctc-fr"
+    if "xrechnung" in gid:
+        return "xrechnung"
+    if "peppol.eu" in gid and "billing" in gid:
+        return "peppol"
+    # Factur-X 1.0x and ZUGFeRD 2.x: the level is the last token of the URN
+    # (urn:factur-x.eu:1p0:basicwl, urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p0:basic,
+    # urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended).
+    if "factur-x.eu" in gid or "zugferd.de" in gid:
+        last = re.split(r"[:#]", gid)[-1]
+        if last in _LEVELS:
+            return last
+        if last == "comfort":  # ZUGFeRD 2.0 draft name of EN 16931
+            return "en16931"
+    if gid == "urn:cen.eu:en16931:2017" or gid.startswith("urn:cen.eu:en16931:2017#"):
+        return "en16931"
+    return None
