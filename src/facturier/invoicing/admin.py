@@ -1,6 +1,8 @@
 """Administration of sales documents: readable everywhere, changed only through the services."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.selectors import membership_for
@@ -23,38 +25,39 @@ class ReadOnlyAdmin(TenantScopedAdmin):
         return False
 
 
-class LineInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Shown with its document (whose admin already scopes the tenant); never edited here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class LineInline(ReadOnlyInline):
     model = Line
     fields = ["position", "name", "quantity", "unit", "unit_price", "discount_percent", "vat_category",
               "vat_rate", "net_amount"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class AllowanceChargeInline(admin.TabularInline):
+class AllowanceChargeInline(ReadOnlyInline):
     model = AllowanceCharge
     fields = ["is_charge", "reason", "amount", "vat_category", "vat_rate"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = ["date", "amount", "method", "reference", "cancelled_at", "cancel_reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Document)
@@ -66,6 +69,44 @@ class DocumentAdmin(ReadOnlyAdmin):
     date_hierarchy = "issue_date"
     inlines = [LineInline, AllowanceChargeInline, PaymentInline]
     actions = ["issue_selected"]
+    fieldsets = [
+        (None, {"fields": ["kind", "state", "series", "number", "issue_date", "due_date", "delivery_date",
+                           "customer", "language", "currency"]}),
+        (_("Parties as issued"), {"fields": ["seller_display", "buyer_display"]}),
+        (_("References and mentions"), {"fields": [
+            "buyer_reference", "purchase_order", "contract_reference", "operation_category", "vat_on_debits",
+            "payment_terms_text", "late_penalty_text", "indemnity_text", "discount_terms_text", "note"]}),
+        (_("Totals"), {"fields": ["line_total", "allowance_total", "charge_total", "tax_exclusive",
+                                  "vat_breakdown_display", "tax_total", "tax_inclusive", "prepaid", "payable"]}),
+        (_("Settlement"), {"fields": ["paid_amount", "credited_amount", "written_off_amount", "amount_due"]}),
+    ]
+    readonly_fields = ["number", "seller_display", "buyer_display", "vat_breakdown_display"]
+
+    @admin.display(description=_("Seller"))
+    def seller_display(self, obj):
+        s = obj.seller_snapshot
+        if not s:
+            return _("Frozen when the document is issued.")
+        return format_html(
+            "{}<br>{} {}<br>{} {}<br>SIREN {} · SIRET {} · TVA {}", s["legal_name"], s["address_line1"],
+            s["address_line2"], s["postcode"], s["city"], s["siren"], s["siret"], s["vat_number"] or "—")
+
+    @admin.display(description=_("Buyer"))
+    def buyer_display(self, obj):
+        b = obj.buyer_snapshot
+        if not b:
+            return _("Frozen when the document is issued.")
+        a = b["billing_address"]
+        return format_html("{} ({})<br>{} {}<br>{} {} {}<br>SIREN {} · TVA {}", b["name"], b["code"], a["line1"],
+                           a["line2"], a["postcode"], a["city"], a["country"], b["siren"] or "—",
+                           b["vat_number"] or "—")
+
+    @admin.display(description=_("VAT breakdown"))
+    def vat_breakdown_display(self, obj):
+        return format_html_join(
+            mark_safe("<br>"), "{} {} % : {} → {}",
+            ((row["category"], row["rate"] or "—", row["taxable_amount"], row["tax_amount"])
+             for row in obj.vat_breakdown))
 
     def has_change_permission(self, request, obj=None):
         return obj is None  # the list (and its actions) is shown; each document opens read-only
