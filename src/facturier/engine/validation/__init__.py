@@ -1,5 +1,17 @@
 """Validation: one report type for every check (model rules, XSD, official schematron)."""
 
 from facturier.engine.validation.report import Finding, Report, Severity
+from facturier.engine.validation.schematron import RuleSet, rule_sets_for, run_rules, validate, warm_up
+from facturier.engine.validation.xsd import validate_xsd
 
-__all__ = ["Finding", "Report", "Severity"]
+__all__ = [
+    "Finding",
+    "Report",
+    "RuleSet",
+    "Severity",
+    "rule_sets_for",
+    "run_rules",
+    "validate",
+    "validate_xsd",
+    "warm_up",
+]
