@@ -107,6 +107,10 @@ class Organisation(models.Model):
         default="Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 €.")
     discount_terms_text = models.CharField(_("early-payment discount terms"), max_length=300,
                                            default="Pas d'escompte pour paiement anticipé.")
+    electronic_address = models.CharField(
+        _("electronic invoicing address"), max_length=125, blank=True,
+        help_text=_("BT-34, the address in the directory of the 2026 reform. Empty: the SIREN (scheme 0225)."))
+    electronic_address_scheme = models.CharField(_("electronic address scheme"), max_length=4, blank=True)
     vat_regime = models.CharField(_("VAT regime"), max_length=10, choices=VatRegime.choices,
                                   default=VatRegime.NORMAL)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Right, VatRegime
-from facturier.accounts.selectors import legal_profile_at
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.errors import FacturierError
@@ -49,9 +48,10 @@ from facturier.invoicing.models import (
 from facturier.invoicing.numbering import series_take_number
 from facturier.invoicing.selectors import document_get, line_data_of
 from facturier.invoicing.settlement import settle
+from facturier.invoicing.snapshots import buyer_snapshot, seller_snapshot
 from facturier.invoicing.states import IllegalTransition, transition
 from facturier.parties.models import Address, AddressKind, Customer
-from facturier.parties.selectors import address_at, billing_address_at, customer_get
+from facturier.parties.selectors import customer_get
 
 HEADER_FIELDS = {
     "due_date", "delivery_date", "language", "currency", "tax_currency", "tax_exchange_rate", "buyer_reference",
@@ -262,29 +262,6 @@ def draft_delete(*, by: Membership, document_id: int) -> None:
         document.delete()
 
 
-def _buyer_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
-    customer = document.customer
-    billing = document.billing_address or billing_address_at(customer=customer, on=on)
-    delivery = document.delivery_address or address_at(customer=customer, kind=AddressKind.DELIVERY, on=on)
-    return {
-        "code": customer.code, "name": customer.name, "siren": customer.siren, "siret": customer.siret,
-        "vat_number": customer.vat_number, "foreign_identifier": customer.foreign_identifier,
-        "foreign_identifier_scheme": customer.foreign_identifier_scheme,
-        "is_public_sector": customer.is_public_sector, "chorus_service_code": customer.chorus_service_code,
-        "billing_address": billing.snapshot(),
-        "delivery_address": delivery.snapshot() if delivery else None,
-    }
-
-
-def _seller_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
-    organisation = document.organisation
-    return {
-        **legal_profile_at(organisation=organisation, on=on).snapshot(),
-        "vat_regime": organisation.vat_regime,
-        "late_penalty_rate": str(organisation.late_penalty_rate),
-    }
-
-
 def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | None = None) -> Document:
     """Give a draft its legal number and freeze it: number, dates, parties as of the issue date."""
     require_right(by, Right.ISSUE)
@@ -305,7 +282,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         if document.due_date and document.due_date < issue_date:
             raise NotIssuable(_("The due date %(due)s is before the issue date %(date)s."),
                               due=document.due_date.isoformat(), date=issue_date.isoformat())
-        seller, buyer = _seller_snapshot(document, issue_date), _buyer_snapshot(document, issue_date)
+        seller, buyer = seller_snapshot(document, issue_date), buyer_snapshot(document, issue_date)
         if document.due_date is None:
             customer, organisation = document.customer, document.organisation
             days = (customer.payment_terms_days if customer.payment_terms_days is not None

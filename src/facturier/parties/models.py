@@ -43,6 +43,11 @@ class Customer(models.Model):
     foreign_identifier_scheme = models.CharField(
         _("foreign identifier scheme"), max_length=4, blank=True,
         validators=[RegexValidator(r"^\d{4}$", _("An ISO 6523 ICD: four digits, e.g. 0088 for GLN."))])
+    electronic_address = models.CharField(
+        _("electronic invoicing address"), max_length=125, blank=True,
+        help_text=_("BT-49. Empty: the SIREN (scheme 0225) for a French company, else the invoicing e-mail."))
+    electronic_address_scheme = models.CharField(_("electronic address scheme"), max_length=4, blank=True,
+                                                 help_text=_("e.g. 0225 (SIREN-based), 0088 (GLN), EM (e-mail)"))
     is_public_sector = models.BooleanField(_("public sector"), default=False,
                                            help_text=_("Invoices go through Chorus Pro"))
     chorus_service_code = models.CharField(_("Chorus Pro service code"), max_length=100, blank=True)

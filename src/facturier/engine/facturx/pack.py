@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 import zlib
 
@@ -85,7 +84,7 @@ def _dictionary(entries: dict[str, bytes]) -> bytes:
 
 
 def _kept_entries(obj: pikepdf.Object, *, without: tuple[str, ...]) -> dict[str, bytes]:
-    return {k: obj.get(k).unparse() for k in obj.keys() if k not in without}
+    return {k: obj.get(k).unparse() for k in obj if k not in without}
 
 
 class _Update:
@@ -145,9 +144,7 @@ def _write_xref_stream(
     offsets = {**offsets, number: (start, 0)}
     runs = _subsections(sorted(offsets))
     rows = b"".join(
-        b"\x01" + offsets[n][0].to_bytes(4, "big") + offsets[n][1].to_bytes(2, "big")
-        for run in runs
-        for n in run
+        b"\x01" + offsets[n][0].to_bytes(4, "big") + offsets[n][1].to_bytes(2, "big") for run in runs for n in run
     )
     index = b"[" + b" ".join(b"%d %d" % (run[0], len(run)) for run in runs) + b"]"
     entries = {"/Type": b"/XRef", **trailer, "/W": b"[1 4 2]", "/Index": index}
@@ -203,38 +200,50 @@ def pack_facturx(
         info = trailer.get("/Info")
         info_date = info.get("/ModDate") if isinstance(info, pikepdf.Dictionary) else None
         mod_date = str(info_date) if isinstance(info_date, pikepdf.String) else _pdf_date(dt.datetime.now(dt.UTC))
-    params = _dictionary({
-        "/ModDate": _pdf_string(mod_date),
-        "/Size": str(len(xml)).encode(),
-        "/CheckSum": b"<" + hashlib.md5(xml).hexdigest().encode() + b">",  # noqa: S324 (ISO 32000 says MD5)
-    })
+    params = _dictionary(
+        {
+            "/ModDate": _pdf_string(mod_date),
+            "/Size": str(len(xml)).encode(),
+            "/CheckSum": b"<" + hashlib.md5(xml).hexdigest().encode() + b">",  # ISO 32000 prescribes MD5
+        }
+    )
     embedded = update.allocate()
-    update.put(embedded, update.stream(
-        {"/Type": b"/EmbeddedFile", "/Subtype": b"/text#2Fxml", "/Filter": b"/FlateDecode", "/Params": params},
-        zlib.compress(xml, 6),
-    ))
+    update.put(
+        embedded,
+        update.stream(
+            {"/Type": b"/EmbeddedFile", "/Subtype": b"/text#2Fxml", "/Filter": b"/FlateDecode", "/Params": params},
+            zlib.compress(xml, 6),
+        ),
+    )
     filespec = update.allocate()
-    update.put(filespec, _dictionary({
-        "/Type": b"/Filespec",
-        "/F": _pdf_string(filename),
-        "/UF": _pdf_string(filename),
-        "/Desc": _pdf_string("Factur-X invoice" if filename == "factur-x.xml" else "Invoice XML"),
-        "/AFRelationship": b"/" + relationship.encode(),
-        "/EF": b"<</F %d 0 R /UF %d 0 R>>" % (embedded, embedded),
-    }))
+    update.put(
+        filespec,
+        _dictionary(
+            {
+                "/Type": b"/Filespec",
+                "/F": _pdf_string(filename),
+                "/UF": _pdf_string(filename),
+                "/Desc": _pdf_string("Factur-X invoice" if filename == "factur-x.xml" else "Invoice XML"),
+                "/AFRelationship": b"/" + relationship.encode(),
+                "/EF": b"<</F %d 0 R /UF %d 0 R>>" % (embedded, embedded),
+            }
+        ),
+    )
     filespec_ref = b"%d 0 R" % filespec
 
     # /Names /EmbeddedFiles: a fresh flat name tree holding the other attachments and ours.
-    entries: list[tuple[bytes, bytes]] = []
+    entries: list[tuple[bytes, bytes, bytes]] = []  # (sort key, key, value)
     names = catalog.get("/Names")
     if isinstance(names, pikepdf.Dictionary) and isinstance(names.get("/EmbeddedFiles"), pikepdf.Dictionary):
         for key, value in pikepdf.NameTree(names.EmbeddedFiles).items():
             if key.lower() not in replaced and not (_names_of(value) & replaced):
-                entries.append((pikepdf.String(key).unparse(), value.unparse()))
-    entries.append((_pdf_string(filename), filespec_ref))
-    entries.sort(key=lambda e: pikepdf.String(pikepdf.Object.parse(e[0])).__bytes__())
+                name = pikepdf.String(key)
+                entries.append((bytes(name), name.unparse(), value.unparse()))
+    name = pikepdf.String(filename)
+    entries.append((bytes(name), name.unparse(), filespec_ref))
+    entries.sort()  # name trees are ordered by the bytes of their keys
     tree = update.allocate()
-    update.put(tree, b"<</Names [" + b" ".join(k + b" " + v for k, v in entries) + b"]>>")
+    update.put(tree, b"<</Names [" + b" ".join(k + b" " + v for _, k, v in entries) + b"]>>")
     names_entries = _kept_entries(names, without=("/EmbeddedFiles",)) if isinstance(names, pikepdf.Dictionary) else {}
     names_entries["/EmbeddedFiles"] = b"%d 0 R" % tree
     if isinstance(names, pikepdf.Dictionary) and names.is_indirect:
@@ -244,11 +253,7 @@ def pack_facturx(
         names_value = _dictionary(names_entries)
 
     # /AF: the other associated files, then ours.
-    af = [
-        f.unparse()
-        for f in (catalog.get("/AF") or [])
-        if not (_names_of(f) & replaced)
-    ]
+    af = [f.unparse() for f in (catalog.get("/AF") or []) if not (_names_of(f) & replaced)]
     af.append(filespec_ref)
 
     # The XMP packet, extended in place (same object number when it was indirect).
@@ -293,5 +298,3 @@ _NOT_PDFA = Message(
     en="The PDF is not declared PDF/A-3 (XMP pdfaid metadata): Factur-X requires PDF/A-3. "
     "Render the visual with the PDF/A-3b standard.",
 )
-
-_ = io  # pikepdf reads from memory through unpack.open_pdf

