@@ -9,6 +9,7 @@ import pytest
 
 from facturier.engine.errors import PdfError
 from facturier.engine.facturx import pack_facturx, unpack_facturx
+from facturier.engine.facturx.pack import level_of_guideline
 from facturier.engine.facturx.xmp import FX_NS, read_facts
 
 
@@ -92,7 +93,7 @@ def test_packing_twice_keeps_one_attachment_and_still_passes(visual, en16931_xml
     assert verdict["returncode"] == 0, verdict["output"]
 
 
-def test_an_attachment_made_by_typst_is_replaced_not_duplicated(attach, render, tmp_path, en16931_xml, oracle):
+def test_an_attachment_made_by_typst_is_replaced_not_duplicated(render, tmp_path, en16931_xml, oracle):
     (tmp_path / "factur-x.xml").write_bytes(b"<old/>")
     source = (
         '#pdf.attach("factur-x.xml", relationship: "alternative", mime-type: "text/xml", description: "Factur-X")\n'
@@ -175,3 +176,18 @@ def test_an_unknown_level_or_relationship_is_a_programming_error(visual, en16931
         pack_facturx(visual, en16931_xml, conformance_level="BASIC", relationship="Supplement")
     with pytest.raises(ValueError, match="not XML"):
         pack_facturx(visual, b"%PDF-1.7", conformance_level="BASIC")
+
+
+def test_a_level_that_contradicts_the_xml_guideline_is_refused(visual, en16931_xml):
+    with pytest.raises(ValueError, match="guideline"):
+        pack_facturx(visual, en16931_xml, conformance_level="BASIC")
+
+
+def test_the_level_is_read_from_every_official_guideline_id(conformance_dir):
+    examples = conformance_dir / "zugferd-2.5.2" / "examples"
+    expected = {"minimum": "MINIMUM", "basicwl": "BASIC WL", "basic": "BASIC", "en16931": "EN 16931"}
+    expected["extended"] = "EXTENDED"
+
+    found = {p.relative_to(examples).as_posix(): level_of_guideline(p.read_bytes()) for p in examples.rglob("*.xml")}
+
+    assert found and found == {name: expected[name.split("/")[0]] for name in found}

@@ -31,6 +31,7 @@ RELATIONSHIPS = ("Data", "Alternative", "Source")
 _LEVEL_ALIASES = {level.replace(" ", "").lower(): level for level in LEVELS}
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF", re.S)
 _INDIRECT_HEADER = re.compile(rb"\d+\s+\d+\s+obj\b")
+_GUIDELINE = re.compile(rb"GuidelineSpecifiedDocumentContextParameter>\s*<(?:[\w.-]+:)?ID\b[^>]*>\s*([^<\s]+)")
 
 
 def normalise_level(conformance_level: str) -> str:
@@ -127,7 +128,9 @@ def _subsections(numbers: list[int]) -> list[list[int]]:
 
 def _write_xref_table(out: bytearray, offsets: dict[int, tuple[int, int]], trailer: dict[str, bytes]) -> int:
     start = len(out)
-    out += b"xref\n"
+    # Object 0's free entry again, as Acrobat writes it: some readers (pypdf) take a section
+    # that does not start at 0 for a wrongly numbered table.
+    out += b"xref\n0 1\n0000000000 65535 f\r\n"
     for run in _subsections(sorted(offsets)):
         out += b"%d %d\n" % (run[0], len(run))
         for n in run:
@@ -152,6 +155,24 @@ def _write_xref_stream(
     return start
 
 
+def level_of_guideline(xml: bytes) -> str | None:
+    """The conformance level a CII's guideline id (BT-24) names, or None when it names none."""
+    found = _GUIDELINE.search(xml, 0, 64 * 1024)
+    if found is None:
+        return None
+    guideline = found.group(1).decode("ascii", "replace").lower()
+    if "xrechnung" in guideline or "xeinkauf" in guideline:
+        return "XRECHNUNG"
+    for marker, level in (("extended", "EXTENDED"), ("basicwl", "BASIC WL"), ("minimum", "MINIMUM")):
+        if marker in guideline:
+            return level
+    if guideline.endswith(":basic"):
+        return "BASIC"
+    if guideline == "urn:cen.eu:en16931:2017" or guideline.endswith(":en16931"):
+        return "EN 16931"
+    return None
+
+
 def pack_facturx(
     pdf: bytes,
     xml: bytes,
@@ -165,10 +186,14 @@ def pack_facturx(
     """A Factur-X file: `pdf` (a PDF/A-3 visual) with `xml` attached, as an incremental update.
 
     `conformance_level` is the fx:ConformanceLevel ("EN 16931", "BASIC WL"…; "en16931" is
-    accepted). `relationship` defaults to what Factur-X prescribes: Data for MINIMUM and
-    BASIC WL, Alternative for the others. `modified` dates the attachment; by default the
-    visual's own /ModDate, so that packing is reproducible. An invoice XML already attached
-    (by the renderer, or by an earlier packing) is replaced, never duplicated.
+    accepted) and must agree with the XML's guideline id. `relationship` defaults to what
+    Factur-X prescribes: Data for MINIMUM and BASIC WL, Alternative for the others.
+    `modified` dates the attachment; by default the visual's own /ModDate, so that packing is
+    reproducible. An invoice XML already attached (by the renderer, or by an earlier packing)
+    is replaced, never duplicated; other attachments are kept.
+
+    Raises ValueError for arguments the caller got wrong, PdfError for a visual that cannot
+    be opened, is encrypted or is not declared PDF/A-3.
     """
     level = normalise_level(conformance_level)
     if relationship is None:
@@ -177,117 +202,128 @@ def pack_facturx(
         raise ValueError(f"AFRelationship must be one of {RELATIONSHIPS}, not {relationship!r}")
     if not xml.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise ValueError("the invoice to attach is not XML")
+    declared = level_of_guideline(xml)
+    if declared is not None and declared != level:
+        raise ValueError(f"conformance level {level!r} but the XML's guideline id names {declared!r}")
 
     document = open_pdf(pdf)
-    xref_offset, xref_is_stream = _previous_xref(pdf)
+    previous_xref = _previous_xref(pdf)
     catalog = document.Root
-    trailer = document.trailer
     metadata = catalog.get("/Metadata")
     if not isinstance(metadata, pikepdf.Stream):
         raise PdfError(_NOT_PDFA, detail="no XMP metadata")
     current_xmp = metadata.read_bytes()
-    facts = xmp_.read_facts(current_xmp)
-    if facts.pdfa_part != "3":
-        raise PdfError(_NOT_PDFA, detail=f"pdfaid:part is {facts.pdfa_part!r}")
+    pdfa_part = xmp_.read_facts(current_xmp).pdfa_part
+    if pdfa_part != "3":
+        raise PdfError(_NOT_PDFA, detail=f"pdfaid:part is {pdfa_part!r}")
 
-    update = _Update(int(trailer.get("/Size", 0)))
+    update = _Update(int(document.trailer.get("/Size", 0)))
     replaced = {name.lower() for name in INVOICE_FILENAMES} | {filename.lower()}
+    filespec = _put_attachment(update, xml, filename, relationship, _mod_date(document, modified))
+    names = _put_embedded_files(update, catalog.get("/Names"), replaced, filename, filespec)
+    af = [f.unparse() for f in (catalog.get("/AF") or []) if not (_names_of(f) & replaced)]
+    af.append(filespec)
 
-    # The embedded file and its file specification.
+    # The XMP packet, extended, under its own object number (streams are always indirect).
+    new_xmp = xmp_.with_facturx(current_xmp, conformance_level=level, filename=filename, document_type=document_type)
+    update.put(
+        metadata.objgen[0],
+        update.stream({"/Type": b"/Metadata", "/Subtype": b"/XML"}, new_xmp),
+        generation=metadata.objgen[1],
+    )
+
+    # The catalog, same object number, everything else kept as it was.
+    catalog_entries = _kept_entries(catalog, without=("/AF", "/Names", "/Metadata"))
+    catalog_entries["/Metadata"] = metadata.unparse()
+    catalog_entries["/Names"] = names
+    catalog_entries["/AF"] = b"[" + b" ".join(af) + b"]"
+    update.put(catalog.objgen[0], _dictionary(catalog_entries), generation=catalog.objgen[1])
+
+    return _append(pdf, update, document, previous_xref)
+
+
+def _mod_date(document: pikepdf.Pdf, modified: dt.datetime | None) -> str:
     if modified is not None:
-        mod_date = _pdf_date(modified)
-    else:
-        info = trailer.get("/Info")
-        info_date = info.get("/ModDate") if isinstance(info, pikepdf.Dictionary) else None
-        mod_date = str(info_date) if isinstance(info_date, pikepdf.String) else _pdf_date(dt.datetime.now(dt.UTC))
-    params = _dictionary(
-        {
-            "/ModDate": _pdf_string(mod_date),
-            "/Size": str(len(xml)).encode(),
-            "/CheckSum": b"<" + hashlib.md5(xml).hexdigest().encode() + b">",  # ISO 32000 prescribes MD5
-        }
-    )
-    embedded = update.allocate()
-    update.put(
-        embedded,
-        update.stream(
-            {"/Type": b"/EmbeddedFile", "/Subtype": b"/text#2Fxml", "/Filter": b"/FlateDecode", "/Params": params},
-            zlib.compress(xml, 6),
-        ),
-    )
-    filespec = update.allocate()
-    update.put(
-        filespec,
-        _dictionary(
-            {
-                "/Type": b"/Filespec",
-                "/F": _pdf_string(filename),
-                "/UF": _pdf_string(filename),
-                "/Desc": _pdf_string("Factur-X invoice" if filename == "factur-x.xml" else "Invoice XML"),
-                "/AFRelationship": b"/" + relationship.encode(),
-                "/EF": b"<</F %d 0 R /UF %d 0 R>>" % (embedded, embedded),
-            }
-        ),
-    )
-    filespec_ref = b"%d 0 R" % filespec
+        return _pdf_date(modified)
+    info = document.trailer.get("/Info")
+    info_date = info.get("/ModDate") if isinstance(info, pikepdf.Dictionary) else None
+    return str(info_date) if isinstance(info_date, pikepdf.String) else _pdf_date(dt.datetime.now(dt.UTC))
 
-    # /Names /EmbeddedFiles: a fresh flat name tree holding the other attachments and ours.
+
+def _put_attachment(update: _Update, xml: bytes, filename: str, relationship: str, mod_date: str) -> bytes:
+    """Add the embedded file and its file specification; returns a reference to the latter."""
+    params = {
+        "/ModDate": _pdf_string(mod_date),
+        "/Size": str(len(xml)).encode(),
+        "/CheckSum": b"<" + hashlib.md5(xml).hexdigest().encode() + b">",  # ISO 32000 prescribes MD5
+    }
+    embedded = update.allocate()
+    stream_entries = {
+        "/Type": b"/EmbeddedFile",
+        "/Subtype": b"/text#2Fxml",
+        "/Filter": b"/FlateDecode",
+        "/Params": _dictionary(params),
+    }
+    update.put(embedded, update.stream(stream_entries, zlib.compress(xml, 6)))
+    filespec = update.allocate()
+    filespec_entries = {
+        "/Type": b"/Filespec",
+        "/F": _pdf_string(filename),
+        "/UF": _pdf_string(filename),
+        "/Desc": _pdf_string("Factur-X invoice" if filename == "factur-x.xml" else "Invoice XML"),
+        "/AFRelationship": b"/" + relationship.encode(),
+        "/EF": b"<</F %d 0 R /UF %d 0 R>>" % (embedded, embedded),
+    }
+    update.put(filespec, _dictionary(filespec_entries))
+    return b"%d 0 R" % filespec
+
+
+def _put_embedded_files(
+    update: _Update, names: pikepdf.Object | None, replaced: set[str], filename: str, filespec: bytes
+) -> bytes:
+    """A fresh flat /EmbeddedFiles name tree: the other attachments and ours.
+
+    Returns the catalog's new /Names value: the same indirect reference when the names
+    dictionary was indirect (its new version is in the update), else the dictionary itself.
+    """
     entries: list[tuple[bytes, bytes, bytes]] = []  # (sort key, key, value)
-    names = catalog.get("/Names")
     if isinstance(names, pikepdf.Dictionary) and isinstance(names.get("/EmbeddedFiles"), pikepdf.Dictionary):
         for key, value in pikepdf.NameTree(names.EmbeddedFiles).items():
             if key.lower() not in replaced and not (_names_of(value) & replaced):
                 name = pikepdf.String(key)
                 entries.append((bytes(name), name.unparse(), value.unparse()))
     name = pikepdf.String(filename)
-    entries.append((bytes(name), name.unparse(), filespec_ref))
+    entries.append((bytes(name), name.unparse(), filespec))
     entries.sort()  # name trees are ordered by the bytes of their keys
     tree = update.allocate()
     update.put(tree, b"<</Names [" + b" ".join(k + b" " + v for _, k, v in entries) + b"]>>")
-    names_entries = _kept_entries(names, without=("/EmbeddedFiles",)) if isinstance(names, pikepdf.Dictionary) else {}
+
+    is_dictionary = isinstance(names, pikepdf.Dictionary)
+    names_entries = _kept_entries(names, without=("/EmbeddedFiles",)) if is_dictionary else {}
     names_entries["/EmbeddedFiles"] = b"%d 0 R" % tree
-    if isinstance(names, pikepdf.Dictionary) and names.is_indirect:
+    if is_dictionary and names.is_indirect:
         update.put(names.objgen[0], _dictionary(names_entries), generation=names.objgen[1])
-        names_value = names.unparse()
-    else:
-        names_value = _dictionary(names_entries)
+        return names.unparse()
+    return _dictionary(names_entries)
 
-    # /AF: the other associated files, then ours.
-    af = [f.unparse() for f in (catalog.get("/AF") or []) if not (_names_of(f) & replaced)]
-    af.append(filespec_ref)
 
-    # The XMP packet, extended in place (same object number when it was indirect).
-    new_xmp = xmp_.with_facturx(current_xmp, conformance_level=level, filename=filename, document_type=document_type)
-    metadata_number, metadata_generation = metadata.objgen if metadata.is_indirect else (update.allocate(), 0)
-    update.put(
-        metadata_number,
-        update.stream({"/Type": b"/Metadata", "/Subtype": b"/XML"}, new_xmp),
-        generation=metadata_generation,
-    )
-
-    # The catalog, same object number, everything else kept as it was.
-    catalog_entries = _kept_entries(catalog, without=("/AF", "/Names", "/Metadata"))
-    catalog_entries["/Metadata"] = b"%d %d R" % (metadata_number, metadata_generation)
-    catalog_entries["/Names"] = names_value
-    catalog_entries["/AF"] = b"[" + b" ".join(af) + b"]"
-    update.put(catalog.objgen[0], _dictionary(catalog_entries), generation=catalog.objgen[1])
-
+def _append(pdf: bytes, update: _Update, document: pikepdf.Pdf, previous_xref: tuple[int, bool]) -> bytes:
+    """The original bytes, then the update's objects, cross-reference section and trailer."""
+    xref_offset, xref_is_stream = previous_xref
     out = bytearray(pdf)
     if not pdf.endswith((b"\n", b"\r")):
         out += b"\n"
     offsets = update.write(out)
-    new_trailer = {"/Size": b"", "/Root": catalog.unparse()}
+    xref_number = update.allocate() if xref_is_stream else None
+    trailer = {"/Size": str(update.next_number).encode(), "/Root": document.Root.unparse()}
     for key in ("/Info", "/ID"):
-        if key in trailer:
-            new_trailer[key] = trailer.get(key).unparse()
-    new_trailer["/Prev"] = str(xref_offset).encode()
-    if xref_is_stream:
-        xref_number = update.allocate()
-        new_trailer["/Size"] = str(update.next_number).encode()
-        start = _write_xref_stream(out, offsets, new_trailer, xref_number)
+        if key in document.trailer:
+            trailer[key] = document.trailer.get(key).unparse()
+    trailer["/Prev"] = str(xref_offset).encode()
+    if xref_number is not None:
+        start = _write_xref_stream(out, offsets, trailer, xref_number)
     else:
-        new_trailer["/Size"] = str(update.next_number).encode()
-        start = _write_xref_table(out, offsets, new_trailer)
+        start = _write_xref_table(out, offsets, trailer)
     out += b"startxref\n%d\n%%%%EOF\n" % start
     return bytes(out)
 
