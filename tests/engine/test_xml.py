@@ -135,6 +135,12 @@ def test_sixty_megabyte_document_is_refused_before_parsing():
     del big
 
 
+def test_pathologically_deep_nesting_is_malformed():
+    with pytest.raises(MalformedXML) as exc:
+        parse_xml(b"<a>" * 100_000 + b"</a>" * 100_000)
+    assert "depth" in exc.value.detail
+
+
 def test_size_limit_is_configurable():
     doc = cii()
     with pytest.raises(InputTooLarge):
@@ -205,6 +211,21 @@ def test_genuine_iso_8859_1_is_read_as_declared():
 def test_utf8_declaration_over_windows_1252_bytes_is_read():
     doc = '<?xml version="1.0" encoding="UTF-8"?><r>Payé 12 €</r>'.encode("cp1252")
     assert parse_xml(doc).text == "Payé 12 €"
+
+
+def test_utf16_declaration_over_utf8_bytes_reads_the_utf8_text():
+    doc = '<?xml version="1.0" encoding="UTF-16"?><r>Crème brûlée</r>'.encode()
+    assert parse_xml(doc).text == "Crème brûlée"
+
+
+def test_unknown_encoding_name_falls_back_on_the_bytes():
+    doc = '<?xml version="1.0" encoding="latin-9-ish"?><r>Crème</r>'.encode()
+    assert parse_xml(doc).text == "Crème"
+
+
+def test_honest_iso_8859_15_is_read_as_declared():
+    doc = '<?xml version="1.0" encoding="ISO-8859-15"?><r>12 €</r>'.encode("iso-8859-15")
+    assert parse_xml(doc).text == "12 €"
 
 
 def test_utf16_document_is_read():

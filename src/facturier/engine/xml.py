@@ -8,6 +8,7 @@ an encoding declaration that lies), and those are tolerated.
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from dataclasses import dataclass
@@ -68,8 +69,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
-# Encodings whose byte stream is ASCII-compatible: a lying declaration among these is
-# recoverable; a UTF-16/UTF-32 declaration is not something we guess around.
+# Single-byte encodings that producers declare while writing UTF-8.
 _SINGLE_BYTE_FAMILY = frozenset(
     {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252"}
 )
@@ -151,9 +151,9 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if len(data) > max_bytes:
         raise InputTooLarge(
             Message(
-                fr=f"Le fichier XML fait {len(data):,} octets, au-delà de la limite de "
-                f"{max_bytes:,} octets. Une facture n'atteint jamais cette taille : "
-                "vérifiez le fichier.".replace(",", "\u202f"),
+                fr=f"Le fichier XML fait {_fr_int(len(data))} octets, au-delà de la limite de "
+                f"{_fr_int(max_bytes)} octets. Une facture n'atteint jamais cette taille : "
+                "vérifiez le fichier.",
                 en=f"The XML file is {len(data):,} bytes, above the {max_bytes:,}-byte "
                 "limit. No invoice is that large: check the file.",
             ),
@@ -171,30 +171,11 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
         raise _doctype_refused("DOCTYPE in prolog")
 
-    match = _DECLARED_ENCODING.match(data[:512])
-    declared = match.group(1).decode("ascii").lower() if match else None
-    encoding: str | None = None
-    # Declared Latin-1 / cp1252 but the bytes are valid UTF-8 with non-ASCII content:
-    # genuine Latin-1 text with accents is practically never valid UTF-8, so the
-    # declaration is the lie, not the bytes.
-    if (
-        declared
-        and declared not in _UTF8_NAMES
-        and declared in _SINGLE_BYTE_FAMILY
-        and not data.isascii()
-        and _is_utf8(data)
-    ):
-        encoding = "utf-8"
-
+    encoding = _effective_encoding(data)
     try:
         root = etree.fromstring(data, _parser(encoding))
     except etree.XMLSyntaxError as exc:
-        if (
-            encoding is None
-            and (declared is None or declared in _UTF8_NAMES)
-            and _is_encoding_error(exc)
-            and not _is_utf8(data)
-        ):
+        if encoding is None and _is_encoding_error(exc) and _ascii_compatible(data) and not _is_utf8(data):
             # Declared (or defaulted to) UTF-8 but written in Windows-1252: read it so.
             try:
                 root = etree.fromstring(data, _parser("windows-1252"))
@@ -209,6 +190,42 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if _has_doctype(root):
         raise _doctype_refused("DOCTYPE")
     return root
+
+
+def _fr_int(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")  # 62 914 560, French thousands separator
+
+
+def _effective_encoding(data: bytes) -> str | None:
+    """The encoding to force on the parser, when the declaration is evidently wrong (else None).
+
+    Real producers declare ISO-8859-1 and write UTF-8, declare UTF-16 and write UTF-8, or
+    name encodings that do not exist. When the bytes are ASCII-compatible (the document
+    starts with ``<`` and no NUL) the bytes are trusted over the label: UTF-8 when they
+    decode as UTF-8, else Windows-1252 (a superset of ISO-8859-1 in practice).
+    """
+    match = _DECLARED_ENCODING.match(data[:512])
+    if not match:
+        return None
+    declared = match.group(1).decode("ascii").lower()
+    if declared in _UTF8_NAMES or not _ascii_compatible(data):
+        return None
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        codec = None
+    if codec is None or codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+        # An unknown name, or a two/four-byte encoding over single-byte content.
+        return "utf-8" if _is_utf8(data) else "windows-1252"
+    if declared in _SINGLE_BYTE_FAMILY and not data.isascii() and _is_utf8(data):
+        # Genuine Latin-1 text with accents is practically never valid UTF-8: the
+        # declaration is the lie, not the bytes.
+        return "utf-8"
+    return None
+
+
+def _ascii_compatible(data: bytes) -> bool:
+    return data.lstrip()[:1] == b"<" and b"\x00" not in data[:64]
 
 
 def _prolog_end(data: bytes) -> int:
