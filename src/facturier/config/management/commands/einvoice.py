@@ -147,5 +147,5 @@ class Command(BaseCommand):
             lines.append(f"VAT {b.category} {b.rate if b.rate is not None else ''}: "
                          f"{b.taxable_amount} → {b.tax_amount}")
         lines.append(f"Total excl. VAT {t.tax_exclusive}  VAT {t.tax_total}  incl. VAT {t.tax_inclusive}  "
-                     f"payable {t.payable}")
+                     f"payable {t.amount_due}")
         self.stdout.write("\n".join(lines))
