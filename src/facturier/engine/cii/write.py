@@ -1,7 +1,7 @@
 """Write the EN 16931 model as a UN/CEFACT CII D16B invoice (Factur-X 1.09 / ZUGFeRD 2.x).
 
 Elements follow the sequence of the CII XSD. Each element is written only when the chosen
-profile allows its path (`profiles.allows`): a MINIMUM invoice silently leaves out the
+profile allows its path (`profiles.level_of`): a MINIMUM invoice silently leaves out the
 lines, a BASIC WL one the contacts, and so on. What the model does not hold is not
 written; what it holds is written as given (amounts are not re-rounded here).
 """
@@ -52,20 +52,32 @@ def _date(value: date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
+# BT-8 is a UNTDID 2005 code in the model (and in UBL); CII writes its UNTDID 2475 twin.
+_DUE_DATE_CODES = {"3": "5", "35": "29", "432": "72"}
+
+_TAGS: dict[str, str] = {}
+"""Clark name of the element at each path (a path always names the same element)."""
+
+
 class _Writer:
     """One document being written: the profile's rank and a sink for refused elements."""
 
-    __slots__ = ("rank", "sink")
+    __slots__ = ("factur_x", "rank", "sink")
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, *, factur_x: bool = True) -> None:
         self.rank = profile.rank
+        self.factur_x = factur_x
+        """False when BT-24 names another CIUS: Factur-X-only restrictions do not apply."""
         self.sink = etree.Element("sink")
 
     def sub(self, parent: etree._Element, path: str, text: str | None = None, ns: str = RAM) -> etree._Element:
         """Append the element at `path` (its local name is the last step) if allowed."""
         if parent is self.sink or (self.rank < 4 and level_of(path) > self.rank):
             return self.sink
-        el = etree.SubElement(parent, f"{{{ns}}}{path[path.rfind('/') + 1:]}")
+        tag = _TAGS.get(path)
+        if tag is None:
+            tag = _TAGS[path] = f"{{{ns}}}{path[path.rfind('/') + 1 :]}"
+        el = etree.SubElement(parent, tag)
         if text is not None:
             el.text = text
         return el
@@ -93,9 +105,15 @@ class _Writer:
             el.set("schemeID", scheme)
 
 
-def write_cii(invoice: Invoice, *, profile: Profile = Profile.EN16931) -> bytes:
-    """Serialise `invoice` as CII D16B for `profile`: UTF-8 bytes with an XML declaration."""
-    w = _Writer(profile)
+def write_cii(invoice: Invoice, *, profile: Profile = Profile.EN16931, specification_id: str | None = None) -> bytes:
+    """Serialise `invoice` as CII D16B for `profile`: UTF-8 bytes with an XML declaration.
+
+    BT-24 is the profile's guideline id, or `specification_id` when given: the id of an
+    EN 16931 CIUS or extension such as XRechnung, whose content `profile` still limits.
+    `invoice.process.specification_id` is never copied (it says what was read, not what
+    is written).
+    """
+    w = _Writer(profile, factur_x=specification_id is None)
     root = etree.Element(_ROOT, nsmap=_NSMAP)
 
     ctx = w.sub(root, _CTX, ns=RSM)
@@ -103,7 +121,7 @@ def write_cii(invoice: Invoice, *, profile: Profile = Profile.EN16931) -> bytes:
         bp = w.sub(ctx, _CTX + "/BusinessProcessSpecifiedDocumentContextParameter")
         w.sub(bp, _CTX + "/BusinessProcessSpecifiedDocumentContextParameter/ID", invoice.process.business_process)
     gl = w.sub(ctx, _CTX + "/GuidelineSpecifiedDocumentContextParameter")
-    w.sub(gl, _CTX + "/GuidelineSpecifiedDocumentContextParameter/ID", profile.guideline_id)
+    w.sub(gl, _CTX + "/GuidelineSpecifiedDocumentContextParameter/ID", specification_id or profile.guideline_id)
 
     doc = w.sub(root, _DOC, ns=RSM)
     w.sub(doc, _DOC + "/ID", invoice.number)
@@ -117,7 +135,7 @@ def write_cii(invoice: Invoice, *, profile: Profile = Profile.EN16931) -> bytes:
     tx = w.sub(root, _TX, ns=RSM)
     if profile.has_lines:
         for line in invoice.lines:
-            _line(w, tx, line, invoice.currency)
+            _line(w, tx, line)
     _agreement(w, tx, invoice)
     _delivery(w, tx, invoice)
     _settlement(w, tx, invoice)
@@ -147,6 +165,8 @@ def _contact(w: _Writer, parent: etree._Element, base: str, contact: Contact | N
     p = base + "/DefinedTradeContact"
     c = w.sub(parent, p)
     w.opt(c, p + "/PersonName", contact.name)
+    if contact.name is None or w.rank == 4:  # CII-SR-466: one BT-56 (person or department)
+        w.opt(c, p + "/DepartmentName", contact.department)
     if contact.phone is not None:
         t = w.sub(c, p + "/TelephoneUniversalCommunication")
         w.sub(t, p + "/TelephoneUniversalCommunication/CompleteNumber", contact.phone)
@@ -181,7 +201,9 @@ def _party(w: _Writer, parent: etree._Element, base: str, party: Seller | Buyer)
         u = w.sub(el, base + "/URIUniversalCommunication")
         ea = party.electronic_address
         w.ident(u, base + "/URIUniversalCommunication/URIID", ea.value, ea.scheme)
-    for scheme, value in (("VA", party.vat_id), ("FC", party.tax_registration_id)):
+    # Factur-X gives the buyer a VAT id only (BR-FXEXT-03); other CIUS (XRechnung) allow FC.
+    tax_id = party.tax_registration_id if isinstance(party, Seller) or not w.factur_x else None
+    for scheme, value in (("VA", party.vat_id), ("FC", tax_id)):
         if value is not None:
             t = w.sub(el, base + "/SpecifiedTaxRegistration")
             w.ident(t, base + "/SpecifiedTaxRegistration/ID", value, scheme)
@@ -326,9 +348,10 @@ def _settlement(w: _Writer, tx: etree._Element, inv: Invoice) -> None:
             lo = w.sub(el, p + "/SpecifiedLegalOrganization")
             reg = inv.payee.legal_registration
             w.ident(lo, p + "/SpecifiedLegalOrganization/ID", reg.value, reg.scheme)
-    if pay is not None:
+    if pay is not None and pay.means_code:  # "" = no BT-81 read: nothing to write
         _payment_means(w, stl, inv)
-    for vb in inv.vat_breakdown:
+    for index, vb in enumerate(inv.vat_breakdown):
+        # CII-SR-461/462: BT-7 and BT-8 are written once, on the first breakdown.
         _trade_tax(
             w,
             stl,
@@ -339,14 +362,30 @@ def _settlement(w: _Writer, tx: etree._Element, inv: Invoice) -> None:
             taxable=vb.taxable_amount,
             reason=vb.exemption_reason,
             reason_code=vb.exemption_code,
-            point_date=inv.tax_point_date,
-            due_code=inv.tax_point_date_code,
+            point_date=inv.tax_point_date if index == 0 else None,
+            due_code=_DUE_DATE_CODES.get(inv.tax_point_date_code or "", inv.tax_point_date_code)
+            if index == 0
+            else None,
         )
     _period(w, stl, _STL + "/BillingSpecifiedPeriod", inv.invoicing_period)
     p = _STL + "/SpecifiedTradeAllowanceCharge"
     for ac in inv.allowances_charges:
         el = _allowance_charge(w, stl, p, ac)
-        _trade_tax(w, el, p + "/CategoryTradeTax", str(ac.vat_category), ac.vat_rate)
+        _trade_tax(
+            w,
+            el,
+            p + "/CategoryTradeTax",
+            str(ac.vat_category),
+            ac.vat_rate,
+            reason=ac.vat_exemption_reason,
+            reason_code=ac.vat_exemption_code,
+        )
+    p = _STL + "/SpecifiedLogisticsServiceCharge"
+    for lc in inv.logistics_charges:
+        el = w.sub(stl, p)
+        w.sub(el, p + "/Description", lc.description)
+        w.amount(el, p + "/AppliedAmount", lc.amount)
+        _trade_tax(w, el, p + "/AppliedTradeTax", str(lc.vat_category), lc.vat_rate)
     mandate = dd.mandate_reference if dd is not None else None
     if inv.payment_terms is not None or inv.due_date is not None or mandate is not None:
         p = _STL + "/SpecifiedTradePaymentTerms"
@@ -405,7 +444,8 @@ def _totals(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
     w.amount(s, p + "/AllowanceTotalAmount", t.allowance_total)
     w.amount(s, p + "/TaxBasisTotalAmount", t.tax_exclusive)
     w.amount(s, p + "/TaxTotalAmount", t.tax_total, inv.currency)
-    w.amount(s, p + "/TaxTotalAmount", t.tax_total_accounting, t.tax_currency or inv.tax_currency)
+    if w.rank >= 1:  # BT-111 needs BT-6 (TaxCurrencyCode), which MINIMUM does not carry
+        w.amount(s, p + "/TaxTotalAmount", t.tax_total_accounting, t.tax_currency or inv.tax_currency)
     w.amount(s, p + "/RoundingAmount", t.rounding)
     w.amount(s, p + "/GrandTotalAmount", t.tax_inclusive)
     w.amount(s, p + "/TotalPrepaidAmount", t.prepaid)
@@ -415,7 +455,7 @@ def _totals(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
 # --- lines -----------------------------------------------------------------------------------
 
 
-def _line(w: _Writer, tx: etree._Element, line: InvoiceLine, currency: str) -> None:
+def _line(w: _Writer, tx: etree._Element, line: InvoiceLine) -> None:
     li = w.sub(tx, _LINE)
     p = _LINE + "/AssociatedDocumentLineDocument"
     doc = w.sub(li, p)
@@ -460,7 +500,7 @@ def _line(w: _Writer, tx: etree._Element, line: InvoiceLine, currency: str) -> N
         g = p + "/GrossPriceProductTradePrice"
         gp = w.sub(agr, g)
         w.amount(gp, g + "/ChargeAmount", price.gross_price)
-        _basis_quantity(w, gp, g, price.base_quantity, price.base_unit)
+        _basis_quantity(w, gp, g, price.gross_base_quantity, price.gross_base_unit)
         if price.discount is not None:
             a = g + "/AppliedTradeAllowanceCharge"
             ac = w.sub(gp, a)
@@ -479,7 +519,17 @@ def _line(w: _Writer, tx: etree._Element, line: InvoiceLine, currency: str) -> N
 
     p = _LINE + "/SpecifiedLineTradeSettlement"
     stl = w.sub(li, p)
-    _trade_tax(w, stl, p + "/ApplicableTradeTax", str(line.vat.category), line.vat.rate)
+    vat = line.vat
+    if str(vat.category):  # a sub-line (EXTENDED GROUP / INFORMATION) may carry no VAT
+        _trade_tax(
+            w,
+            stl,
+            p + "/ApplicableTradeTax",
+            str(vat.category),
+            vat.rate,
+            reason=vat.exemption_reason,
+            reason_code=vat.exemption_code,
+        )
     _period(w, stl, p + "/BillingSpecifiedPeriod", line.period)
     for lac in line.allowances_charges:
         _allowance_charge(w, stl, p + "/SpecifiedTradeAllowanceCharge", lac)
@@ -497,9 +547,7 @@ def _line(w: _Writer, tx: etree._Element, line: InvoiceLine, currency: str) -> N
         w.sub(acc, a + "/ID", line.accounting_reference)
 
 
-def _basis_quantity(
-    w: _Writer, parent: etree._Element, path: str, quantity: Decimal | None, unit: str | None
-) -> None:
+def _basis_quantity(w: _Writer, parent: etree._Element, path: str, quantity: Decimal | None, unit: str | None) -> None:
     if quantity is None:
         return
     el = w.sub(parent, path + "/BasisQuantity", _num(quantity))

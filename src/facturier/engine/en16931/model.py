@@ -43,6 +43,7 @@ __all__ = [
     "ItemClassification",
     "LineAllowanceCharge",
     "LineVat",
+    "LogisticsCharge",
     "Note",
     "Payee",
     "PaymentCard",
@@ -149,6 +150,9 @@ class Contact:
     """BT-42 / BT-57 Contact telephone number."""
     email: str | None = None
     """BT-43 / BT-58 Contact email address."""
+    department: str | None = None
+    """BT-41-0 / BT-56-0 Contact department (CII). EN 16931 allows one contact point: below
+    EXTENDED, CII writes it only without a person name; UBL writes `name or department`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,7 +196,8 @@ class Buyer:
     vat_id: str | None = None
     """BT-48 Buyer VAT identifier (with its country prefix)."""
     tax_registration_id: str | None = None
-    """Buyer tax registration identifier (Factur-X EXTENDED; no EN 16931 term)."""
+    """Buyer tax registration identifier: no EN 16931 term; Factur-X allows the buyer a VAT
+    id only (BR-FXEXT-03), so CII writes it only under another CIUS id (XRechnung has some)."""
     legal_form: str | None = None
     """Buyer additional legal information (Factur-X EXTENDED; no EN 16931 term)."""
     electronic_address: ElectronicAddress | None = None
@@ -325,6 +330,27 @@ class AllowanceCharge:
     """BT-97 / BT-104 Reason of the allowance / charge."""
     reason_code: str | None = None
     """BT-98 / BT-105 Reason code (UNTDID 5189 allowances, UNTDID 7161 charges)."""
+    vat_exemption_reason: str | None = None
+    """BT-173 / BT-175 VAT exemption reason of the allowance / charge (EXTENDED-CTC-FR)."""
+    vat_exemption_code: str | None = None
+    """BT-174 / BT-176 VAT exemption reason code of the allowance / charge (EXTENDED-CTC-FR)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogisticsCharge:
+    """Logistics service charge (Factur-X EXTENDED BT-X-271..274; no EN 16931 group).
+
+    EXTENDED counts these in BT-108 and in the VAT breakdown alongside the BG-21 charges.
+    """
+
+    description: str
+    """BT-X-271 Logistics service charge description."""
+    amount: Decimal
+    """BT-X-272 Logistics service charge amount."""
+    vat_category: VatCategory | str
+    """BT-X-273 VAT category code of the logistics service charge."""
+    vat_rate: Decimal | None = None
+    """BT-X-274 VAT rate of the logistics service charge, in percent."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -423,6 +449,10 @@ class Price:
     """BT-149 Item price base quantity (the price is for this many units; None means 1)."""
     base_unit: str | None = None
     """BT-150 Item price base quantity unit of measure code."""
+    gross_base_quantity: Decimal | None = None
+    """BT-149-1 Gross price base quantity (Factur-X CII; may differ from BT-149)."""
+    gross_base_unit: str | None = None
+    """BT-150-1 Gross price base quantity unit of measure code (Factur-X CII)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -433,6 +463,10 @@ class LineVat:
     """BT-151 Invoiced item VAT category code."""
     rate: Decimal | None = None
     """BT-152 Invoiced item VAT rate, in percent (None for category O)."""
+    exemption_reason: str | None = None
+    """BT-X-96 Line VAT exemption reason text (Factur-X EXTENDED, EXTENDED-CTC-FR)."""
+    exemption_code: str | None = None
+    """BT-X-97 Line VAT exemption reason code (Factur-X EXTENDED, EXTENDED-CTC-FR)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -592,6 +626,8 @@ class Invoice:
     """BG-24 Additional supporting documents."""
     lines: tuple[InvoiceLine, ...] = ()
     """BG-25 Invoice lines (mandatory, BR-16; absent in Factur-X MINIMUM and BASIC WL)."""
+    logistics_charges: tuple[LogisticsCharge, ...] = ()
+    """Logistics service charges (Factur-X EXTENDED only; see `LogisticsCharge`)."""
 
     @property
     def is_credit_note(self) -> bool:
