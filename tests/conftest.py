@@ -7,9 +7,15 @@ Tests marked `postgres` need PostgreSQL's row locks and run in that second pass 
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
+
+ORACLE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "tools" / "einvoice-oracle" /
+          "einvoice-oracle").resolve()
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
@@ -148,3 +154,28 @@ def audit_truncate_guard(request):
     if transactional:
         with connection.cursor() as cursor:
             cursor.execute("SET facturier.audit_truncate = 'allowed'")
+
+
+@pytest.fixture(scope="session")
+def referee():
+    """Judge files with the official referee in one call: {path: verdict dict}. Skips without ../shared."""
+    if not ORACLE.is_file():
+        pytest.skip(f"einvoice-oracle not found at {ORACLE}")
+
+    def judge(paths, *extra: str) -> dict[str, dict]:
+        run = subprocess.run([str(ORACLE), "--json", *extra, *map(str, paths)], capture_output=True, text=True,
+                             check=False, timeout=1800)
+        verdicts = {}
+        for line in run.stdout.splitlines():
+            if line.startswith("{"):
+                verdict = json.loads(line)
+                verdicts[verdict["file"]] = verdict
+        assert verdicts, run.stderr[-2000:]
+        return verdicts
+
+    return judge
+
+
+def fatal_findings(verdict: dict) -> list[str]:
+    return [f"{r['artefact']}: {f['id']} {f['text'][:160]}" for r in verdict["results"] for f in r["findings"]
+            if f.get("flag", "fatal") not in ("warning", "information")]

@@ -395,7 +395,8 @@ def _settlement(w: _Writer, tx: etree._Element, inv: Invoice) -> None:
         w.opt(terms, p + "/DirectDebitMandateID", mandate)
     _totals(w, stl, inv)
     p = _STL + "/InvoiceReferencedDocument"
-    for prec in inv.preceding_invoices:
+    # BG-3 repeats only in EXTENDED; below it the CII subset holds one preceding invoice.
+    for prec in inv.preceding_invoices if w.rank >= 4 else inv.preceding_invoices[:1]:
         d = w.sub(stl, p)
         w.sub(d, p + "/IssuerAssignedID", prec.reference)
         w.opt(d, p + "/TypeCode", prec.type_code)
