@@ -198,3 +198,10 @@ def _official_list(rule: str) -> frozenset[str]:
         if found and found.group(1) == rule:
             return frozenset(match.group(1).split())
     raise AssertionError(f"{rule} not found in {EN16931_CII_XSLT.name}")
+
+
+def test_every_vat_exemption_code_is_whole():
+    from facturier.engine.en16931.codes import VAT_EXEMPTION_CODES
+
+    assert "VATEX-EU-148-A" in VAT_EXEMPTION_CODES and "VATEX-FR-FRANCHISE" in VAT_EXEMPTION_CODES
+    assert all(code.startswith("VATEX-") and not code.endswith("-") and " " not in code for code in VAT_EXEMPTION_CODES)
