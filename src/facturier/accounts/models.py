@@ -41,6 +41,19 @@ class VatRegime(models.TextChoices):
     FRANCHISE = "franchise", _("VAT exemption (franchise en base, art. 293 B du CGI)")
 
 
+class FacturxProfile(models.TextChoices):
+    BASIC = "basic", "BASIC"
+    EN16931 = "en16931", "EN 16931"
+    EXTENDED = "extended", "EXTENDED"
+    EXTENDED_CTC_FR = "extended-ctc-fr", "EXTENDED-CTC-FR"
+
+
+class SealLevel(models.TextChoices):
+    B_B = "B-B", _("PAdES B-B (signature)")
+    B_T = "B-T", _("PAdES B-T (signature and time stamp)")
+    B_LT = "B-LT", _("PAdES B-LT (with validation data)")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -111,6 +124,14 @@ class Organisation(models.Model):
         _("electronic invoicing address"), max_length=125, blank=True,
         help_text=_("BT-34, the address in the directory of the 2026 reform. Empty: the SIREN (scheme 0225)."))
     electronic_address_scheme = models.CharField(_("electronic address scheme"), max_length=4, blank=True)
+    facturx_profile = models.CharField(_("Factur-X profile"), max_length=16, choices=FacturxProfile.choices,
+                                       default=FacturxProfile.EN16931)
+    sealing_enabled = models.BooleanField(_("seal issued documents"), default=False,
+                                          help_text=_("PAdES electronic seal with the organisation's certificate"))
+    sealing_level = models.CharField(_("seal level"), max_length=4, choices=SealLevel.choices,
+                                     default=SealLevel.B_T)
+    tsa_url = models.URLField(_("time-stamp authority (RFC 3161)"), blank=True,
+                              help_text=_("Empty: the platform's built-in time-stamp authority."))
     vat_regime = models.CharField(_("VAT regime"), max_length=10, choices=VatRegime.choices,
                                   default=VatRegime.NORMAL)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

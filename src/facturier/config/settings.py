@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "facturier.parties",
     "facturier.invoicing",
     "facturier.audit",
+    "facturier.documents",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": env.choice(
         "FACTURIER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }

@@ -1,0 +1,177 @@
+"""Turning sales documents into the files customers and auditors receive.
+
+visual PDF (Typst) → Factur-X (CII attached by Typst, XMP added as an incremental update)
+→ sealed (PAdES, incremental again). Each step reuses one per-process object (compiler,
+signer, stamp font), so a worker produces hundreds of files a second.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import FacturxProfile, Membership, Organisation, Right
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.documents.models import Certificate
+from facturier.engine.cii.profiles import Profile
+from facturier.engine.cii.write import write_cii
+from facturier.engine.facturx.pack import pack_facturx
+from facturier.engine.pdf.certificates import SigningIdentity, load_pkcs12, make_self_signed
+from facturier.engine.pdf.render import Attachment, RenderOptions, render_invoice
+from facturier.engine.pdf.seal import Sealer
+from facturier.errors import FacturierError
+from facturier.invoicing.mapping import document_to_invoice
+from facturier.invoicing.models import Document, Kind, State
+from facturier.secrets import open_secret, seal_secret
+
+PROFILES = {
+    FacturxProfile.BASIC: Profile.BASIC,
+    FacturxProfile.EN16931: Profile.EN16931,
+    FacturxProfile.EXTENDED: Profile.EXTENDED,
+    FacturxProfile.EXTENDED_CTC_FR: Profile.EXTENDED_CTC_FR,
+}
+KIND_LABELS = {Kind.INVOICE: "invoice", Kind.CREDIT_NOTE: "credit_note", Kind.DEPOSIT: "deposit",
+               Kind.CORRECTIVE: "corrective", Kind.FINAL: "final"}
+
+
+class NoCertificate(FacturierError):
+    code = "no_certificate"
+
+
+class NotPrintable(FacturierError):
+    code = "not_printable"
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+def _store_certificate(organisation: Organisation, pkcs12: bytes, password: str, identity: SigningIdentity, *,
+                       label: str, by=None) -> Certificate:
+    details = identity.details
+    with transaction.atomic():
+        Certificate.objects.filter(organisation=organisation, is_active=True).update(is_active=False)
+        certificate = Certificate.objects.create(
+            organisation=organisation, label=label, pkcs12=b"", password=b"", holder=details.holder,
+            issuer=details.issuer, serial=str(details.serial), not_before=details.not_before,
+            not_after=details.not_after, is_demo=details.is_demo, uploaded_by=getattr(by, "user", None))
+        # Bound to the row: a sealed blob copied to another record does not open.
+        certificate.pkcs12 = seal_secret(pkcs12, purpose=f"pkcs12:{certificate.pk}")
+        certificate.password = seal_secret(password.encode(), purpose=f"pkcs12-password:{certificate.pk}")
+        certificate.save(update_fields=["pkcs12", "password"])
+        audit_record(actor=by, organisation=organisation, subject=certificate, action="certificate.install",
+                     after={"holder": details.holder, "issuer": details.issuer,
+                            "not_after": details.not_after.isoformat(), "demo": details.is_demo})
+    return certificate
+
+
+def certificate_upload(*, by: Membership, data: bytes, password: str, label: str = "") -> Certificate:
+    """Install a PKCS#12 seal certificate (the previous one is kept, inactive)."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    identity = load_pkcs12(data, password)  # a wrong password or a non-PKCS#12 file raises a typed error
+    return _store_certificate(by.organisation, data, password, identity, label=label, by=by)
+
+
+def certificate_demo_ensure(organisation: Organisation) -> Certificate:
+    """A self-signed demo certificate, so a newcomer can seal; labelled DEMO wherever it shows."""
+    current = Certificate.objects.filter(organisation=organisation, is_active=True).first()
+    if current is not None:
+        return current
+    password = "demo"
+    pkcs12 = make_self_signed(f"DEMO {organisation.name}", organisation.name, days=3 * 365, password=password)
+    return _store_certificate(organisation, pkcs12, password, load_pkcs12(pkcs12, password),
+                              label="Certificat de démonstration")
+
+
+_identities: dict[tuple[int, int], SigningIdentity] = {}
+_sealers: dict[tuple, Sealer] = {}
+_cache_lock = threading.Lock()
+
+
+def active_identity(organisation: Organisation) -> tuple[Certificate, SigningIdentity]:
+    certificate = Certificate.objects.filter(organisation=organisation, is_active=True).first()
+    if certificate is None:
+        raise NoCertificate(_("%(org)s has no sealing certificate. Upload one (PKCS#12) in the settings, "
+                              "or turn sealing off."), org=organisation.name)
+    key = (organisation.pk, certificate.pk)
+    with _cache_lock:
+        if key not in _identities:
+            pkcs12 = open_secret(bytes(certificate.pkcs12), purpose=f"pkcs12:{certificate.pk}")
+            password = open_secret(bytes(certificate.password), purpose=f"pkcs12-password:{certificate.pk}")
+            _identities[key] = load_pkcs12(pkcs12, password.decode())
+        return certificate, _identities[key]
+
+
+def _sealer(organisation: Organisation, language: str) -> Sealer:
+    from facturier.documents.timestamping import timestamper_for
+
+    certificate, identity = active_identity(organisation)
+    key = (certificate.pk, organisation.sealing_level, organisation.tsa_url, language)
+    with _cache_lock:
+        sealer = _sealers.get(key)
+        if sealer is None:
+            level = organisation.sealing_level
+            sealer = Sealer(identity, level=level, language=language,
+                            timestamper=timestamper_for(organisation) if level != "B-B" else None)
+            _sealers[key] = sealer
+        return sealer
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Produced:
+    filename: str
+    data: bytes
+    signed: bool
+
+
+def _options(document: Document, *, draft: bool, attachments=()) -> RenderOptions:
+    organisation = document.organisation
+    logo = organisation.logo.read() if organisation.logo else None
+    return RenderOptions(language=document.language, document_kind=KIND_LABELS[document.kind], draft=draft,
+                         logo=logo, attachments=attachments)
+
+
+def document_pdf(*, by: Membership, document_id: int) -> Produced:
+    """The visual PDF; a draft needs the "print drafts" right and carries a DRAFT watermark."""
+    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    draft = document.state == State.DRAFT
+    if draft and not by.has_right(Right.PRINT_DRAFTS):
+        raise NotPrintable(_("Printing a draft needs the “print drafts” right: issue the document first, "
+                             "or ask an owner for the right."))
+    pdf = render_invoice(document_to_invoice(document), _options(document, draft=draft))
+    name = document.number or f"brouillon-{document.pk}"
+    return Produced(filename=f"{name}.pdf", data=pdf, signed=False)
+
+
+def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
+    """The Factur-X of an issued document at its organisation's profile; sealed when asked or configured."""
+    if document.state == State.DRAFT:
+        raise NotPrintable(_("A draft has no Factur-X: issue it first."))
+    organisation = document.organisation
+    profile = PROFILES[organisation.facturx_profile]
+    invoice = document_to_invoice(document)
+    xml = write_cii(invoice, profile=profile)
+    visual = render_invoice(invoice, _options(
+        document, draft=False, attachments=(Attachment(filename="factur-x.xml", data=xml,
+                                                       relationship="Alternative" if profile.rank >= 2 else "Data",
+                                                       description="Factur-X"),)))
+    pdf = pack_facturx(visual, xml, conformance_level=profile.xmp_level)
+    signed = organisation.sealing_enabled if signed is None else signed
+    if signed:
+        pdf = _sealer(organisation, document.language).seal(
+            pdf, reason=f"Facture {document.number}" if document.language == "fr" else f"Invoice {document.number}",
+            location=document.seller_snapshot.get("city", "") if document.seller_snapshot else "",
+            when=timezone.now())
+    return Produced(filename=f"{document.number}.pdf", data=pdf, signed=signed)
+
+
+def document_facturx(*, by: Membership, document_id: int, signed: bool | None = None) -> Produced:
+    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    return facturx_of(document, signed=signed)
