@@ -1,8 +1,4 @@
-"""Fixtures for the UBL tests: the official examples, read in place, and the referee.
-
-The official material lives in ../shared/conformance next to the repository and is never
-copied into it; without it the conformance tests skip with the reason.
-"""
+"""Fixtures of the UBL tests: every output, judged by the referee in one call per session."""
 
 from __future__ import annotations
 
@@ -11,59 +7,77 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
-ORACLE = SHARED / "tools" / "einvoice-oracle" / "einvoice-oracle"
-
-
-def official_ubl_examples() -> list[Path]:
-    """Every official UBL invoice or credit note under ../shared/conformance."""
-    if not CONFORMANCE.is_dir():
-        return []
-    en = CONFORMANCE / "en16931-1.3.16" / "examples"
-    files = [
-        *sorted((en / "ubl").glob("*")),
-        *sorted((en / "ubl-testfiles").glob("*.xml")),
-        *sorted((CONFORMANCE / "xrechnung-3.0.2" / "instances").rglob("*_ubl.xml")),
-        *sorted((CONFORMANCE / "facturx-lib-fixtures" / "xml").glob("ubl-*.xml")),
-    ]
-    return [f for f in files if f.is_file()]
+from ubl_support import (
+    GENERATED,
+    HAS_CII,
+    ORACLE,
+    Case,
+    case_ids,
+    example_id,
+    is_extended_ctc_fr,
+    official_cii_examples,
+    official_ubl_examples,
+    sample_invoice,
+)
 
 
-def example_id(path: Path) -> str:
-    return str(path.resolve().relative_to(CONFORMANCE.resolve())) if CONFORMANCE.is_dir() else path.name
+def _produce(case: Case, out_dir: Path) -> None:
+    from facturier.engine.ubl import Customization, read_ubl, write_ubl
+
+    if case.kind == "generated":
+        type_code, custom = GENERATED[case.id]
+        case.output = out_dir / f"generated__{case.id.replace(':', '__')}.xml"
+        case.output.write_bytes(write_ubl(sample_invoice(type_code=type_code), customization=Customization[custom]))
+        return
+    data = case.source.read_bytes()
+    if case.kind == "ubl":
+        custom = Customization.EXTENDED_CTC_FR if is_extended_ctc_fr(case.source) else Customization.EN16931
+        xml = write_ubl(read_ubl(data), customization=custom)
+    elif case.kind == "ubl-cii":
+        from facturier.engine.cii import Profile, write_cii
+
+        profile = Profile.EXTENDED_CTC_FR if is_extended_ctc_fr(case.source) else Profile.EN16931
+        xml = write_cii(read_ubl(data), profile=profile)
+    else:
+        from facturier.engine.cii import read_cii
+
+        xml = write_ubl(read_cii(data))
+    name = f"{case.kind}__{case.id}".replace("/", "__").replace(" ", "_")
+    case.output = out_dir / name
+    case.output.write_bytes(xml)
 
 
-def require_conformance() -> None:
-    if not CONFORMANCE.is_dir():
-        pytest.skip(f"official conformance material not found at {CONFORMANCE}")
-
-
-def run_oracle(files: list[Path]) -> dict[str, dict]:
-    """Judge ``files`` with the referee in one subprocess; reports keyed by resolved path."""
+@pytest.fixture(scope="session")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Case]:
+    """Every output made from the official examples, judged by the referee in one call."""
     if not ORACLE.is_file():
         pytest.skip(f"the referee einvoice-oracle is not available at {ORACLE}")
-    if not files:
-        return {}
+    out_dir = tmp_path_factory.mktemp("ubl-outputs")
+    by_id = {example_id(p): p for p in official_ubl_examples() + official_cii_examples()}
+    cases: dict[tuple[str, str], Case] = {}
+    for kind, ident in case_ids():
+        case = cases[(kind, ident)] = Case(ident, by_id.get(ident, out_dir), kind)
+        if kind in ("ubl-cii", "cii-ubl") and not HAS_CII:
+            continue
+        try:
+            _produce(case, out_dir)
+        except Exception as exc:  # noqa: BLE001 - reported by the case's own test
+            case.error = f"{type(exc).__name__}: {exc}"
+    judged = [c for c in cases.values() if c.output is not None]
     proc = subprocess.run(
-        [str(ORACLE), "--json", *map(str, files)], capture_output=True, text=True, timeout=1800, check=False
+        [str(ORACLE), "--json", *(str(c.output) for c in judged)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
-    reports: dict[str, dict] = {}
+    reports = {}
     for line in proc.stdout.splitlines():
-        line = line.strip()
         if line.startswith("{"):
             rep = json.loads(line)
-            reports[str(Path(rep["file"]).resolve())] = rep
-    missing = [f for f in files if str(f.resolve()) not in reports]
-    assert not missing, f"the referee judged nothing for {missing[:3]} (rc={proc.returncode}): {proc.stderr[-2000:]}"
-    return reports
-
-
-def fatal_findings(report: dict) -> list[str]:
-    return [
-        f"{r['artefact']}:{f['id']}: {f['text'][:200]}"
-        for r in report["results"]
-        for f in r["findings"]
-        if f["flag"] == "fatal"
-    ]
+            reports[Path(rep["file"]).name] = rep
+    for case in judged:
+        case.report = reports.get(case.output.name, {})
+        if not case.report:
+            case.error = f"the referee gave no verdict (exit {proc.returncode}): {proc.stderr[-1500:]}"
+    return cases
