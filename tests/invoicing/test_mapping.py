@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from facturier.engine.cii.write import write_cii
 from facturier.engine.en16931.rules import check_rules
+from facturier.engine.ubl.write import Customization, write_ubl
 from facturier.invoicing.mapping import document_to_invoice
 from facturier.invoicing.models import Document, State
 
@@ -29,16 +30,21 @@ def test_issued_documents_map_from_their_frozen_data(demo_invoices):
 
 
 def test_every_issued_demo_document_passes_the_model_rules_with_the_french_cius(demo_invoices):
-    failures = {document.number: [f"{f.rule} {f.path}: {f.message.en}" for f in check_rules(invoice, french=True).fatal]
-                for document, invoice in demo_invoices}
+    failures = {
+        document.number: [f"{f.rule} {f.path}: {f.message.en}" for f in check_rules(invoice, french=True).fatal]
+        for document, invoice in demo_invoices
+    }
     assert {number: found for number, found in failures.items() if found} == {}
 
 
-def test_every_issued_demo_document_passes_the_referee_in_cii(demo_invoices, referee, tmp_path):
+@pytest.mark.parametrize("syntax", ["cii", "ubl"])
+def test_every_issued_demo_document_passes_the_referee_with_the_french_rules(demo_invoices, referee, tmp_path, syntax):
     paths = {}
     for document, invoice in demo_invoices:
-        path = tmp_path / f"{document.number}.xml"
-        path.write_bytes(write_cii(invoice))
+        path = tmp_path / f"{document.number}.{syntax}.xml"
+        path.write_bytes(
+            write_cii(invoice) if syntax == "cii" else write_ubl(invoice, customization=Customization.FR_CIUS)
+        )
         paths[str(path)] = document.number
     verdicts = referee(paths, "--fr")
     failures = {paths[p]: fatal_findings(v) for p, v in verdicts.items() if not v["passed"]}
