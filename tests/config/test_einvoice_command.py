@@ -1,0 +1,63 @@
+"""`facturier einvoice validate|convert|extract|inspect` on real files."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance").resolve()
+CII = SHARED / "en16931-1.3.16" / "examples" / "cii" / "CII_example1.xml"
+PDF = SHARED / "facturx-lib-fixtures" / "pdf" / "invoice_EN16931.pdf"
+
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"official material not found at {SHARED}")
+
+
+def run(*args) -> int:
+    try:
+        call_command("einvoice", *map(str, args))
+    except SystemExit as e:
+        return e.code
+    return 0
+
+
+def test_validate_accepts_an_official_example_and_refuses_a_broken_copy(tmp_path, capsys):
+    assert run("validate", CII) == 0
+    assert "valid" in capsys.readouterr().out
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(CII.read_bytes().replace(b"<ram:ID>12115118</ram:ID>", b"<ram:ID></ram:ID>", 1))
+    assert run("validate", broken) == 1
+    assert "BR-02" in capsys.readouterr().out
+
+
+def test_validate_with_the_french_rules_refuses_an_invoice_without_siren(capsys):
+    assert run("validate", "--fr", CII) == 1
+    assert "BR-FR" in capsys.readouterr().out
+
+
+def test_validate_reports_malformed_xml_clearly(tmp_path, capsys):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<Invoice><unclosed></Invoice>")
+    assert run("validate", bad) == 1
+    assert "XML" in capsys.readouterr().err
+
+
+def test_convert_to_ubl_gives_a_valid_ubl(tmp_path):
+    out = tmp_path / "out.xml"
+    assert run("convert", CII, out, "--to", "ubl") == 0
+    assert b"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" in out.read_bytes()
+    assert run("validate", out) == 0
+
+
+def test_extract_and_inspect_a_factur_x_pdf(tmp_path, capsys):
+    out = tmp_path / "factur-x.xml"
+    assert run("extract", PDF, out) == 0
+    assert out.read_bytes().lstrip().startswith(b"<?xml") or b"CrossIndustryInvoice" in out.read_bytes()
+    assert run("inspect", PDF) == 0
+    summary = capsys.readouterr().out
+    assert "Factur-X attachment" in summary and "line(s)" in summary
+
+
+def test_a_missing_file_is_a_clear_error():
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("einvoice", "inspect", "/nonexistent.xml")
