@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from facturier.accounts.models import LegalProfile, Organisation, Role, User, VatRegime
 from facturier.accounts.services import legal_profile_add, membership_add, organisation_create
+from facturier.documents.services import certificate_demo_ensure
 from facturier.invoicing.models import Document, Kind, Series
 from facturier.invoicing.services import (
     corrective_create,
@@ -234,6 +235,9 @@ def demo_load() -> DemoResult:
         for code, name, prefix in (("FA", "Factures", "FA-{year}-"), ("AV", "Avoirs", "AV-{year}-")):
             Series.objects.update_or_create(organisation=organisation, code=code,
                                             defaults={"name": name, "prefix": prefix})
+        organisation.sealing_enabled = True
+        organisation.save(update_fields=["sealing_enabled"])
+        certificate_demo_ensure(organisation)  # self-signed, labelled DEMO, so sealing works out of the box
         customers = _customers(owner, start)
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
