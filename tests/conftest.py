@@ -173,9 +173,11 @@ def referee():
         assert verdicts, run.stderr[-2000:]
         return verdicts
 
+    judge.fatal_findings = _fatal_findings
     return judge
 
 
-def fatal_findings(verdict: dict) -> list[str]:
+def _fatal_findings(verdict: dict) -> list[str]:
+    """The blocking findings of one verdict, one readable line each (for assertion messages)."""
     return [f"{r['artefact']}: {f['id']} {f['text'][:160]}" for r in verdict["results"] for f in r["findings"]
             if f.get("flag", "fatal") not in ("warning", "information")]

@@ -5,7 +5,6 @@ import subprocess
 import zipfile
 
 import pytest
-from conftest import fatal_findings
 from django.core.management import call_command
 
 from facturier.accounts.models import Organisation, Right, Role
@@ -50,7 +49,7 @@ def test_every_demo_document_exports_as_factur_x_that_passes_the_referee_signed_
             files[str(path)] = signed
     plain = referee([p for p, signed in files.items() if not signed], "--fr")
     sealed = referee([p for p, signed in files.items() if signed], "--fr", "--signatures")
-    failures = {p: fatal_findings(v) for p, v in {**plain, **sealed}.items() if not v["passed"]}
+    failures = {p: referee.fatal_findings(v) for p, v in {**plain, **sealed}.items() if not v["passed"]}
     assert failures == {}
     assert len(plain) + len(sealed) == len(files)
 

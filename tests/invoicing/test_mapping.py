@@ -2,7 +2,6 @@
 official rules, French CIUS included, in CII (and UBL when the writer is there)."""
 
 import pytest
-from conftest import fatal_findings
 from django.core.management import call_command
 
 from facturier.engine.cii.write import write_cii
@@ -47,6 +46,6 @@ def test_every_issued_demo_document_passes_the_referee_with_the_french_rules(dem
         )
         paths[str(path)] = document.number
     verdicts = referee(paths, "--fr")
-    failures = {paths[p]: fatal_findings(v) for p, v in verdicts.items() if not v["passed"]}
+    failures = {paths[p]: referee.fatal_findings(v) for p, v in verdicts.items() if not v["passed"]}
     assert failures == {}
     assert len(verdicts) == len(paths)

@@ -1,0 +1,11 @@
+"""Printable documents: the invoice PDF/A-3b rendered by Typst, and its EPC payment QR code."""
+
+from facturier.engine.pdf.render import (
+    Attachment,
+    RenderError,
+    RenderOptions,
+    TemplateError,
+    render_invoice,
+)
+
+__all__ = ["Attachment", "RenderError", "RenderOptions", "TemplateError", "render_invoice"]
