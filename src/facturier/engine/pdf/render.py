@@ -844,22 +844,31 @@ def _remove_scratch(root: Path, owner: int) -> None:
 class _Typst:
     """The process's one Typst compiler and its scratch project folder.
 
-    Each document's data are written as files of that folder (data.json, the logo, the QR
+    A process forked after it rendered cannot render (Typst's threads are lost in the fork):
+    it gets a `RenderError` at once; a process forked before any rendering makes its own
+    compiler and folder. Each document's data are written as files of that folder (data.json, the logo, the QR
     code, attachments) rather than passed as `sys.inputs`: Typst keys its memoised layout on
     its inputs, so changing `sys.inputs` would throw the whole cache away at every invoice,
     whereas a changed file only invalidates what reads it (measured: the static parts of the
     page then cost nothing). Files keep fixed names, so the compiler's file table stays small.
-    A forked child gets its own compiler and folder.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pid = 0
         self._compiler: typst.Compiler | None = None
         self._root: Path | None = None
+        self._compiled_in: int | None = None
 
     def _prepare(self) -> tuple[typst.Compiler, Path]:
-        if self._compiler is None or self._pid != os.getpid():
+        if self._compiled_in is not None and self._compiled_in != os.getpid():
+            # Measured: Typst's worker threads do not survive fork(), and a compile in the
+            # child then waits for them forever. Fail at once instead of hanging.
+            raise RenderError(Message(
+                fr="Ce processus a été créé par fork() après un rendu Typst : démarrez les workers "
+                   "avec « spawn » ou avant tout rendu.",
+                en="This process was forked after a Typst render: start workers with 'spawn', "
+                   "or before any rendering."))
+        if self._compiler is None:
             root = Path(tempfile.mkdtemp(prefix="facturier-typst-"))
             for template in TEMPLATES_DIR.glob("*.typ"):
                 shutil.copyfile(template, root / template.name)
@@ -867,7 +876,7 @@ class _Typst:
             fonts = [str(FONTS_DIR)] if FONTS_DIR.is_dir() else []
             # System fonts are ignored so the same invoice renders the same on every machine.
             self._compiler = typst.Compiler(root=str(root), font_paths=fonts, ignore_system_fonts=True)
-            self._root, self._pid = root, os.getpid()
+            self._root = root
         assert self._root is not None
         return self._compiler, self._root
 
@@ -880,6 +889,7 @@ class _Typst:
             if custom is not None:
                 _overwrite(root / "custom.typ", custom.encode("utf-8"))
                 main = "custom.typ"
+            self._compiled_in = os.getpid()
             return compiler.compile(str(root / main), format="pdf", pdf_standards=["a-3b"],
                                     timestamp=timestamp, pdf_tags=tags)
 
