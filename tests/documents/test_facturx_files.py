@@ -142,3 +142,20 @@ def test_the_builtin_time_stamp_authority_answers_rfc3161_requests(client):
     response = tsp.TimeStampResp.load(answer.content)
     assert response["status"]["status"].native == "granted"
     assert client.post("/tsa/", data=b"x", content_type="text/plain").status_code == 400
+
+
+@pytest.mark.parametrize("model", ["by_date", "by_payment_method"])
+def test_the_printed_list_shows_every_selected_document_with_credit_notes_negative(demo, tmp_path, model):
+    from facturier.accounts.models import Membership
+    from facturier.documents.services import document_list_pdf
+
+    owner = Membership.objects.get(organisation=demo, user__email="demo@facturier.test")
+    documents = Document.objects.filter(organisation=demo).exclude(state=State.DRAFT)
+    path = tmp_path / "list.pdf"
+    path.write_bytes(document_list_pdf(by=owner, documents=documents, model=model, language="fr"))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert all(d.number in text for d in documents)
+    credit = documents.filter(kind="credit_note").first()
+    assert "-" + f"{credit.tax_inclusive:,.2f}".replace(",", " ").replace(".", ",") in text.replace("−", "-")
+    if model == "by_payment_method":
+        assert "Sous-total" in text and "Virement" in text

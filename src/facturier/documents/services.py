@@ -175,3 +175,38 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
 def document_facturx(*, by: Membership, document_id: int, signed: bool | None = None) -> Produced:
     document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
     return facturx_of(document, signed=signed)
+
+
+# --- printed lists ----------------------------------------------------------------------------
+
+
+def document_list_pdf(*, by: Membership, documents, model: str = "by_date", language: str | None = None,
+                      period=None) -> bytes:
+    """The printed list of a selection (a queryset scoped by the caller), by date or by payment method."""
+    from django.utils import translation
+
+    from facturier.engine.pdf.listing import ListRow, render_document_list
+    from facturier.invoicing.models import Payment, PaymentMethod
+
+    language = language or (translation.get_language() or "fr")[:2]
+    documents = documents.filter(organisation=by.organisation).select_related("customer")
+    methods: dict[int, set[str]] = {}
+    for document_id, method in Payment.objects.filter(
+            organisation=by.organisation, document__in=documents, cancelled_at__isnull=True
+    ).values_list("document_id", "method"):
+        methods.setdefault(document_id, set()).add(method)
+    rows = []
+    with translation.override(language):
+        several = str(_("Several methods"))
+        for d in documents:
+            sign = -1 if d.kind == Kind.CREDIT_NOTE else 1  # credit notes count negative, as on the dashboard
+            used = methods.get(d.pk, set())
+            method = (str(PaymentMethod(next(iter(used))).label) if len(used) == 1 else several if used else "")
+            rows.append(ListRow(
+                issue_date=d.issue_date, number=d.number or f"({_('draft')} #{d.pk})",
+                customer=f"{d.customer.code} — {d.customer.name}", kind=str(Kind(d.kind).label),
+                tax_exclusive=sign * d.tax_exclusive, tax_total=sign * d.tax_total,
+                tax_inclusive=sign * d.tax_inclusive, amount_due=sign * d.amount_due, payment_method=method,
+                currency=d.currency))
+    return render_document_list(rows, model=model, language=language, organisation=by.organisation.name,
+                                period=period)
