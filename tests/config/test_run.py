@@ -74,3 +74,14 @@ def test_a_wrong_password_is_refused(served):
     answer = browser.open(urllib.request.Request(url + "/admin/login/", data=form,
                                                  headers={"Referer": url + "/admin/login/"})).read().decode()
     assert "errornote" in answer
+
+
+def test_the_served_time_stamp_authority_answers_a_real_rfc3161_exchange(served):
+    from facturier.engine.pdf.tsa import TimeStampClient, verify_token
+
+    url, _ = served
+    client = TimeStampClient(url + "/tsa/", allow_private=True)  # loopback on purpose: our own server
+    token = client.timestamp(b"facture FA-2026-000001")  # the client verifies imprint, nonce and signature
+    verify_token(token, data=b"facture FA-2026-000001")
+    with pytest.raises(Exception, match="(?i)imprint|digest|match"):
+        verify_token(token, data=b"another document")
