@@ -22,10 +22,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One `facturier run` for the module: starting it (migrate, demo) is the slow part."""
     port = free_port()
-    env = {**os.environ, "FACTURIER_DATA_DIR": str(tmp_path / "data"), "FACTURIER_TASKS": "database"}
+    data_dir = tmp_path_factory.mktemp("run") / "data"
+    env = {**os.environ, "FACTURIER_DATA_DIR": str(data_dir), "FACTURIER_TASKS": "database"}
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([str(FACTURIER), "run", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
