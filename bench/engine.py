@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from samples import sample_invoice  # noqa: E402
+from _samples import sample_invoice  # noqa: E402
 
 from facturier.engine.cii.read import read_cii  # noqa: E402
 from facturier.engine.cii.write import write_cii  # noqa: E402

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export FACTURIER_DATA_DIR=${FACTURIER_DATA_DIR:-$(mktemp -d)}
 for script in bench/*.py; do
+  case "$(basename "$script")" in _*) continue ;; esac   # shared helpers, not benchmarks
   echo "== $script"
   .venv/bin/python "$script"
 done
