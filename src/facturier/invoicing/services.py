@@ -299,6 +299,9 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         document.save()
         audit_record(actor=by, subject=document, action="document.issue",
                      before={"state": State.DRAFT}, after=_summary(document))
+        from facturier.archive.tasks import archive_document
+
+        transaction.on_commit(lambda: archive_document.enqueue(document_id=document.pk))
         for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
             _allocate_credit(by, credit_note=document, link=link)
         settle(document)

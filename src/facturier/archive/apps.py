@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ArchiveConfig(AppConfig):
+    name = "facturier.archive"
+    label = "archive"
+    verbose_name = _("Archive")
+
+    def ready(self) -> None:
+        from facturier.archive import signals  # noqa: F401 — chains every audit event into the journal

@@ -1,0 +1,178 @@
+"""The archive's keys and time stamps: organisation data keys, the operator's signing key, the TSA.
+
+    master key (FACTURIER_MASTER_KEY) wraps → organisation data keys (OrganisationKey rows)
+    data key wraps → one content key per archived file (ArchiveEntry.wrapped_key)
+
+The operator's checkpoint signing key (Ed25519) is created on first use under the data
+directory, encrypted with `facturier.secrets` (so it follows the master key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from asn1crypto import tsp
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from facturier.archive.models import ArchiveEntry, OrganisationKey, journal_id
+from facturier.engine.archive import DataKey, OperatorKey, rewrap, rewrap_content_key
+from facturier.engine.pdf.tsa import TimeStampRefused, parse_response, verify_token
+from facturier.secrets import open_secret, reseal, seal_secret
+
+_lock = threading.Lock()
+_data_keys: dict[tuple, DataKey] = {}
+_operators: dict[tuple, OperatorKey] = {}
+OPERATOR_PURPOSE = "archive-operator-key"
+
+
+# --- organisation data keys ---------------------------------------------------------------------
+
+
+def _unwrap(row: OrganisationKey) -> DataKey:
+    master = settings.FACTURIER_MASTER_KEY
+    cache_key = (row.organisation_id, row.version, bytes(row.wrapped), master)
+    with _lock:
+        key = _data_keys.get(cache_key)
+        if key is None:
+            key = DataKey.unwrap(master, bytes(row.wrapped), organisation=journal_id(row.organisation_id),
+                                 version=row.version)
+            _data_keys[cache_key] = key
+        return key
+
+
+def current_data_key(organisation) -> DataKey:
+    """The organisation's data key in use, created (version 1) on first use."""
+    row = (OrganisationKey.objects.filter(organisation=organisation, retired_at__isnull=True)
+           .order_by("-version").first())
+    if row is None:
+        key = DataKey.generate(journal_id(organisation), 1)
+        try:
+            with transaction.atomic():
+                row = OrganisationKey.objects.create(organisation=organisation, version=1,
+                                                     wrapped=key.wrap(settings.FACTURIER_MASTER_KEY))
+        except IntegrityError:  # another process created it first
+            row = OrganisationKey.objects.filter(organisation=organisation).order_by("-version").first()
+    return _unwrap(row)
+
+
+def data_key(organisation_id: int | str, version: int) -> DataKey:
+    """A given version of an organisation's data key (to read files wrapped by an older one)."""
+    return _unwrap(OrganisationKey.objects.get(organisation_id=int(organisation_id), version=version))
+
+
+def data_key_rotate(organisation) -> DataKey:
+    """A new data-key version; every content key is re-wrapped under it, no blob is re-encrypted."""
+    with transaction.atomic():
+        rows = list(OrganisationKey.objects.select_for_update().filter(organisation=organisation).order_by("version"))
+        old = current_data_key(organisation)
+        version = (rows[-1].version if rows else 0) + 1
+        new = DataKey.generate(journal_id(organisation), version)
+        OrganisationKey.objects.filter(organisation=organisation, retired_at__isnull=True).update(
+            retired_at=timezone.now())
+        OrganisationKey.objects.create(organisation=organisation, version=version,
+                                       wrapped=new.wrap(settings.FACTURIER_MASTER_KEY))
+        keys = {old.version: old}
+        for entry in ArchiveEntry.objects.select_for_update().filter(organisation=organisation,
+                                                                     wrapped_key__isnull=False):
+            source = keys.get(entry.key_version) or data_key(organisation.pk, entry.key_version)
+            entry.wrapped_key = rewrap_content_key(source, new, bytes(entry.wrapped_key), reference=entry.reference)
+            entry.key_version = version
+            entry.save(update_fields=["wrapped_key", "key_version"])
+    return new
+
+
+def master_key_rotate(*, old_master: bytes, new_master: bytes) -> int:
+    """Re-wrap every organisation data key (and the operator key file) under a new master key.
+
+    Run it, then switch FACTURIER_MASTER_KEY to the new key. Blobs and content keys are untouched.
+    """
+    count = 0
+    with transaction.atomic():
+        for row in OrganisationKey.objects.select_for_update().all():
+            aad = DataKey(journal_id(row.organisation_id), row.version, b"").aad
+            row.wrapped = rewrap(old_master, new_master, bytes(row.wrapped), aad=aad)
+            row.save(update_fields=["wrapped"])
+            count += 1
+    path = _operator_file()
+    if path.exists():
+        path.write_bytes(reseal(path.read_bytes(), purpose=OPERATOR_PURPOSE, old_master=old_master,
+                                new_master=new_master))
+    with _lock:
+        _data_keys.clear()
+        _operators.clear()
+    return count
+
+
+# --- the operator's signing key ----------------------------------------------------------------
+
+
+def _operator_file() -> Path:
+    return Path(settings.DATA_DIR) / "archive-keys" / "operator-ed25519.pem.sealed"
+
+
+def operator_key() -> OperatorKey:
+    """The operator's checkpoint signing key, created on first use (Ed25519, sealed with the master key)."""
+    path = _operator_file()
+    cache_key = (str(path), settings.FACTURIER_MASTER_KEY)
+    with _lock:
+        if cache_key in _operators:
+            return _operators[cache_key]
+        if not path.exists():
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ed25519
+
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            try:  # O_EXCL: two processes starting together keep the same key
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(seal_secret(pem, purpose=OPERATOR_PURPOSE))
+        key = OperatorKey.from_pem(open_secret(path.read_bytes(), purpose=OPERATOR_PURPOSE))
+        _operators[cache_key] = key
+        return key
+
+
+# --- time stamps --------------------------------------------------------------------------------
+
+
+def timestamper(organisation) -> Callable[[bytes], bytes]:
+    """`digest -> token`: the organisation's TSA when it set one, else the built-in authority, in-process."""
+    if organisation.tsa_url:
+        import asyncio
+
+        from facturier.engine.pdf.tsa import TimeStampClient
+
+        client = TimeStampClient(organisation.tsa_url, timeout=15)
+        return lambda digest: asyncio.run(client.async_timestamp(digest, "sha256")).dump()
+    return builtin_timestamp
+
+
+def builtin_timestamp(digest: bytes) -> bytes:
+    """A token over a SHA-256 digest from the operator's built-in authority (no HTTP round trip)."""
+    from facturier.documents.timestamping import operator_authority
+
+    request = tsp.TimeStampReq({
+        "version": "v1", "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
+        "nonce": int.from_bytes(os.urandom(8), "big"), "cert_req": True})
+    status, token = parse_response(operator_authority().respond(request.dump()))
+    if status["status"].native not in ("granted", "granted_with_mods") or token is None:
+        from facturier.engine.errors import Message
+
+        raise TimeStampRefused(Message("L'autorité d'horodatage intégrée a refusé la demande.",
+                                       "The built-in time-stamp authority refused the request."))
+    return token
+
+
+def token_time(token: bytes, digest: bytes) -> dt.datetime:
+    """Checks a token over `digest` (imprint, signature, time-stamping certificate); returns its time."""
+    return verify_token(bytes(token), message_digest=digest).gen_time

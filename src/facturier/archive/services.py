@@ -1,0 +1,433 @@
+"""Writes on the archive: ingest, the journal, checkpoints, purge and legal hold.
+
+Every journal append happens under the organisation's `JournalHead` row lock, inside the
+transaction that records what the entry is about, so the journal and the rows it proves
+commit together or not at all. Slow work (rendering, sealing, time-stamping, encrypting,
+storing) happens before the lock is taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.archive.keys import current_data_key, operator_key, timestamper, token_time
+from facturier.archive.models import (
+    MEDIA_TYPES,
+    ArchiveEntry,
+    ArchivePolicy,
+    ArtefactKind,
+    Checkpoint,
+    EntryKind,
+    JournalHead,
+    JournalRecord,
+    journal_id,
+)
+from facturier.archive.storage import discard_blob, put_blob
+from facturier.engine.archive import Anchor, make_checkpoint, next_entry, payload_digest, seal_artefact
+from facturier.errors import FacturierError
+
+log = logging.getLogger(__name__)
+
+
+class NotArchivable(FacturierError):
+    code = "not_archivable"
+
+
+# --- the journal --------------------------------------------------------------------------------
+
+
+def _pk(organisation) -> int:
+    return organisation.pk if hasattr(organisation, "pk") else int(organisation)
+
+
+def _key_share(*targets: tuple[str, int | None]) -> None:
+    """Take, before the head, the row locks the inserts' foreign-key checks will need (PostgreSQL).
+
+    Services lock their rows first and the head last (`document_get` locks the document,
+    its customer and its organisation FOR UPDATE, then audits). The archive's own
+    transactions take the head and only then, at commit, the FOR KEY SHARE locks of their
+    foreign keys — a cycle. Taking those KEY SHARE locks first keeps one lock order.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return  # SQLite transactions are serialised as a whole (IMMEDIATE)
+    with connection.cursor() as cursor:
+        for table, pk in targets:
+            if pk is not None:
+                cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])
+
+
+def _locked_head(organisation, *, references: tuple[tuple[str, int | None], ...] = ()) -> JournalHead:
+    organisation_id = _pk(organisation)
+    _key_share(("accounts_organisation", organisation_id), *references)
+    head = JournalHead.objects.select_for_update().filter(organisation_id=organisation_id).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                JournalHead.objects.create(organisation_id=organisation_id)
+        except IntegrityError:
+            pass
+        head = JournalHead.objects.select_for_update().get(organisation_id=organisation_id)
+    return head
+
+
+def journal_append(organisation, *, kind: str, subject: str, digest: str, ref: int | None = None,
+                   metadata: dict | None = None, head: JournalHead | None = None) -> JournalRecord:
+    """Append one entry to the organisation's journal (call inside a transaction; locks the head)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal_append must run inside the transaction that records its subject")
+    head = head or _locked_head(organisation)
+    now = timezone.now()
+    if head.recorded_at is not None:
+        now = max(now, head.recorded_at)  # the journal's clock never goes backwards
+    entry = next_entry(Anchor(head.seq, head.hash), kind=kind, organisation=journal_id(organisation),
+                       subject=subject, payload_digest=digest, recorded_at=now, ref=ref)
+    record = JournalRecord.objects.create(
+        organisation_id=_pk(organisation), seq=entry.seq, kind=kind,
+        subject=subject, payload_digest=digest, prev_hash=entry.prev_hash, entry_hash=entry.entry_hash,
+        recorded_at=entry.recorded_at, ref=ref, metadata=metadata)
+    head.seq, head.hash, head.recorded_at = entry.seq, entry.entry_hash, entry.recorded_at
+    head.save(update_fields=["seq", "hash", "recorded_at"])
+    return record
+
+
+def audit_metadata(event) -> dict:
+    """What the journal proves about an audit event: who, what, when, and a digest of before/after."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    changes = json.dumps({"before": event.before, "after": event.after}, sort_keys=True, cls=DjangoJSONEncoder,
+                         ensure_ascii=False, separators=(",", ":"))
+    return {"event": event.pk, "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "action": event.action, "actor": event.actor_id, "actor_label": event.actor_label,
+            "subject_type": event.subject_type, "subject_id": event.subject_id,
+            "changes": hashlib.sha256(changes.encode()).hexdigest()}
+
+
+def journal_audit_event(event) -> JournalRecord | None:
+    """Chain one audit event into its organisation's journal (same transaction as the event)."""
+    if event.organisation_id is None:
+        return None  # platform-level events (no tenant) have no organisation journal
+    with transaction.atomic():
+        return journal_append(event.organisation_id, kind=EntryKind.AUDIT,
+                              subject=f"audit:{event.pk}", digest=payload_digest(audit_metadata(event)))
+
+
+def journal_backfill_audit(organisation) -> int:
+    """Chain the organisation's audit events that are not in its journal yet (those from before the archive)."""
+    from facturier.audit.models import Event
+
+    chained = {int(s.split(":", 1)[1]) for s in JournalRecord.objects.filter(
+        organisation=organisation, kind=EntryKind.AUDIT).values_list("subject", flat=True)}
+    added = 0
+    for event in Event.objects.filter(organisation=organisation).order_by("id").iterator(chunk_size=1000):
+        if event.pk not in chained:
+            journal_audit_event(event)
+            added += 1
+    return added
+
+
+# --- ingest -------------------------------------------------------------------------------------
+
+
+def retention_years(organisation) -> int:
+    policy = ArchivePolicy.objects.filter(organisation=organisation).first()
+    return policy.retention_years if policy else settings.FACTURIER_ARCHIVE_RETENTION_YEARS
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def retention_end(organisation, day: dt.date) -> dt.date:
+    """Kept until the end of the year `retention_years` after the document's date (fiscal years end in December)."""
+    return dt.date(_add_years(day, retention_years(organisation)).year, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class Artefact:
+    """A file to archive and what it is about."""
+
+    kind: str
+    filename: str
+    data: bytes
+    reference: str
+    document: object | None = None
+    customer_id: int | None = None
+    owner_user_id: int | None = None
+    number: str = ""
+    date: dt.date | None = None
+
+
+def _storage_name(organisation, artefact: Artefact, blob_sha256: str, when: dt.datetime) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", artefact.reference)[:120]
+    return f"{organisation.slug}/{when:%Y/%m}/{safe}-{blob_sha256[:16]}.fxb"
+
+
+def archive_artefact(organisation, artefact: Artefact, *, timestamp=None, time_stamped: bool = True) -> ArchiveEntry:
+    """Fingerprint, time-stamp, encrypt, store and journal one file; the existing entry if already archived.
+
+    `timestamp` is the `digest -> token` callable (the organisation's TSA by default).
+    """
+    fingerprint = hashlib.sha256(artefact.data).hexdigest()
+    existing = _existing(organisation, artefact, fingerprint)
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    retain_until = retention_end(organisation, artefact.date or today)
+    token = (timestamp or timestamper(organisation))(bytes.fromhex(fingerprint)) if time_stamped else b""
+    stamped_at = token_time(token, bytes.fromhex(fingerprint)) if token else timezone.now()
+    key = current_data_key(organisation)
+    sealed = seal_artefact(key, artefact.data, reference=artefact.reference)
+    now = timezone.now()
+    name = put_blob(_storage_name(organisation, artefact, sealed.blob_sha256, now), sealed.blob,
+                    retain_until=retain_until)
+    entry = ArchiveEntry(
+        organisation=organisation, document=artefact.document, kind=artefact.kind, filename=artefact.filename,
+        media_type=MEDIA_TYPES.get(artefact.kind, "application/octet-stream"), size=sealed.size,
+        fingerprint=sealed.fingerprint, blob_sha256=sealed.blob_sha256, storage_key=name,
+        reference=artefact.reference, wrapped_key=sealed.wrapped_key, key_version=sealed.key_version,
+        timestamp_token=token, timestamped_at=stamped_at, owner_user_id=artefact.owner_user_id,
+        customer_id=artefact.customer_id, document_number=artefact.number, document_date=artefact.date,
+        archived_at=now, retention_until=retain_until, journal_seq=0)
+    digest = payload_digest(entry.metadata())
+    try:
+        with transaction.atomic():
+            head = _locked_head(organisation, references=(
+                ("invoicing_document", getattr(artefact.document, "pk", None)),
+                ("parties_customer", artefact.customer_id), ("accounts_user", artefact.owner_user_id)))
+            entry.journal_seq = head.seq + 1
+            journal_append(organisation, kind=EntryKind.ARTEFACT, subject=artefact.reference, digest=digest,
+                           head=head)
+            entry.save(force_insert=True)  # the unique constraints catch a concurrent archiving of the same file
+    except IntegrityError:
+        again = _existing(organisation, artefact, fingerprint)
+        if again is None:
+            raise
+        discard_blob(name)  # lost the race: the first one stays, the journal did not move
+        return again
+    return entry
+
+
+def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None,
+                      time_stamped: bool = True) -> list[ArchiveEntry]:
+    """`archive_artefact` for many files of one organisation (imports, backfills): the same work, one
+    journal lock and two bulk inserts for the whole batch. Files already archived are returned as they are."""
+    prints = [hashlib.sha256(a.data).hexdigest() for a in artefacts]
+    known = {(e.fingerprint, e.kind): e for e in ArchiveEntry.objects.filter(
+        organisation=organisation, fingerprint__in=prints).order_by()}
+    years = retention_years(organisation)
+    key = current_data_key(organisation)
+    stamp = (timestamp or timestamper(organisation)) if time_stamped else None
+    fresh: list[tuple[Artefact, ArchiveEntry]] = []
+    for artefact, fingerprint in zip(artefacts, prints, strict=True):
+        if (fingerprint, artefact.kind) in known:
+            continue
+        retain_until = dt.date(_add_years(artefact.date or timezone.localdate(), years).year, 12, 31)
+        token = stamp(bytes.fromhex(fingerprint)) if stamp else b""
+        sealed = seal_artefact(key, artefact.data, reference=artefact.reference)
+        now = timezone.now()
+        name = put_blob(_storage_name(organisation, artefact, sealed.blob_sha256, now), sealed.blob,
+                        retain_until=retain_until)
+        fresh.append((artefact, ArchiveEntry(
+            organisation=organisation, document=artefact.document, kind=artefact.kind, filename=artefact.filename,
+            media_type=MEDIA_TYPES.get(artefact.kind, "application/octet-stream"), size=sealed.size,
+            fingerprint=sealed.fingerprint, blob_sha256=sealed.blob_sha256, storage_key=name,
+            reference=artefact.reference, wrapped_key=sealed.wrapped_key, key_version=sealed.key_version,
+            timestamp_token=token, timestamped_at=token_time(token, bytes.fromhex(fingerprint)) if token else now,
+            owner_user_id=artefact.owner_user_id, customer_id=artefact.customer_id,
+            document_number=artefact.number, document_date=artefact.date, archived_at=now,
+            retention_until=retain_until, journal_seq=0)))
+    if not fresh:
+        return [known[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]
+    references = {("invoicing_document", getattr(a.document, "pk", None)) for a, _e in fresh}
+    references |= {("parties_customer", a.customer_id) for a, _e in fresh}
+    references |= {("accounts_user", a.owner_user_id) for a, _e in fresh}
+    try:
+        with transaction.atomic():
+            head = _locked_head(organisation, references=tuple(sorted(references, key=str)))
+            previous, now, records = Anchor(head.seq, head.hash), max(timezone.now(), head.recorded_at or
+                                                                      timezone.now()), []
+            for artefact, entry in fresh:
+                link = next_entry(previous, kind=EntryKind.ARTEFACT, organisation=journal_id(organisation),
+                                  subject=artefact.reference, payload_digest=payload_digest(entry.metadata()),
+                                  recorded_at=now)
+                entry.journal_seq = link.seq
+                records.append(JournalRecord(
+                    organisation=organisation, seq=link.seq, kind=link.kind, subject=link.subject,
+                    payload_digest=link.payload_digest, prev_hash=link.prev_hash, entry_hash=link.entry_hash,
+                    recorded_at=link.recorded_at))
+                previous = link
+            JournalRecord.objects.bulk_create(records)
+            ArchiveEntry.objects.bulk_create([e for _a, e in fresh])
+            head.seq, head.hash, head.recorded_at = previous.seq, previous.entry_hash, previous.recorded_at
+            head.save(update_fields=["seq", "hash", "recorded_at"])
+    except IntegrityError:  # archived concurrently meanwhile: redo one by one (each one idempotent)
+        for _artefact, entry in fresh:
+            discard_blob(entry.storage_key)
+        return [archive_artefact(organisation, a, timestamp=timestamp, time_stamped=time_stamped)
+                for a in artefacts]
+    made = {(e.fingerprint, e.kind): e for _a, e in fresh}
+    return [known.get((f, a.kind)) or made[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]
+
+
+def _existing(organisation, artefact: Artefact, fingerprint: str) -> ArchiveEntry | None:
+    # No ordering: `.first()` would order by the model's (organisation, journal_seq) and let
+    # SQLite walk that index instead of the unique (organisation, fingerprint, kind) one.
+    found = next(iter(ArchiveEntry.objects.filter(organisation=organisation, fingerprint=fingerprint,
+                                                  kind=artefact.kind).order_by()[:1]), None)
+    if found is None and artefact.document is not None and artefact.kind in (ArtefactKind.FACTURX_PDF,
+                                                                               ArtefactKind.XML):
+        found = next(iter(ArchiveEntry.objects.filter(document=artefact.document, kind=artefact.kind)
+                          .order_by()[:1]), None)
+    return found
+
+
+def archive_document(document_id: int) -> list[ArchiveEntry]:
+    """Archive an issued document's legal files: its Factur-X PDF (sealed when the organisation seals)
+    and the CII XML it carries. Idempotent: a document already archived is not produced again."""
+    from facturier.documents.services import facturx_of
+    from facturier.engine.facturx.unpack import unpack_facturx
+    from facturier.invoicing.models import Document, State
+
+    document = Document.objects.select_related("organisation", "customer").get(pk=document_id)
+    if document.state == State.DRAFT:
+        raise NotArchivable(_("A draft is not archived: issue it first."))
+    organisation = document.organisation
+    done = {e.kind: e for e in ArchiveEntry.objects.filter(document=document,
+                                                            kind__in=[ArtefactKind.FACTURX_PDF, ArtefactKind.XML])}
+    if len(done) == 2:
+        return [done[ArtefactKind.FACTURX_PDF], done[ArtefactKind.XML]]
+    common = {"document": document, "customer_id": document.customer_id, "owner_user_id": document.issued_by_id,
+              "number": document.number, "date": document.issue_date}
+    base = f"document:{document.pk}"
+    pdf_entry = done.get(ArtefactKind.FACTURX_PDF)
+    if pdf_entry is None:
+        produced = facturx_of(document)
+        pdf = produced.data
+        pdf_entry = archive_artefact(organisation, Artefact(kind=ArtefactKind.FACTURX_PDF, filename=produced.filename,
+                                                            data=pdf, reference=f"{base}/facturx-pdf", **common))
+    else:
+        from facturier.archive.selectors import archived_content
+
+        pdf = archived_content(pdf_entry)
+    xml_entry = done.get(ArtefactKind.XML)
+    if xml_entry is None:
+        attachment = unpack_facturx(pdf)
+        xml_entry = archive_artefact(organisation, Artefact(
+            kind=ArtefactKind.XML, filename=f"{document.number}.xml", data=attachment.xml,
+            reference=f"{base}/cii-xml", **common))
+    return [pdf_entry, xml_entry]
+
+
+# --- checkpoints --------------------------------------------------------------------------------
+
+
+def checkpoint_seal(organisation, *, timestamp=None) -> Checkpoint | None:
+    """Seal the entries recorded since the last checkpoint (None when there are none)."""
+    with transaction.atomic():
+        head = _locked_head(organisation)
+        last = Checkpoint.objects.filter(organisation=organisation).order_by("-number").first()
+        first_seq = last.last_seq + 1 if last else 1
+        if head.seq < first_seq:
+            return None
+        from facturier.archive.selectors import journal_entries
+
+        sealed = make_checkpoint(
+            journal_entries(organisation, start=first_seq, end=head.seq), signer=operator_key(),
+            timestamp=timestamp or timestamper(organisation), journal=journal_id(organisation),
+            previous=last.sealed() if last else None)
+        checkpoint = Checkpoint.from_sealed(organisation, sealed)
+        checkpoint.save()
+        journal_append(organisation, head=head, **{k: v for k, v in sealed.journal_entry_fields(
+            organisation=journal_id(organisation)).items() if k in ("kind", "subject", "ref")},
+            digest=sealed.digest)
+    return checkpoint
+
+
+def checkpoint_all() -> int:
+    """The daily seal: one checkpoint per organisation that recorded anything since its last one."""
+    from facturier.accounts.models import Organisation
+
+    sealed = 0
+    for organisation in Organisation.objects.filter(pk__in=JournalHead.objects.values("organisation")):
+        try:
+            sealed += checkpoint_seal(organisation) is not None
+        except Exception:  # noqa: BLE001 - one organisation's TSA outage must not stop the others
+            log.exception("checkpoint of %s failed", organisation.slug)
+    return sealed
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def legal_hold_set(*, entry_id: int, organisation, hold: bool, by=None) -> ArchiveEntry:
+    from facturier.audit.services import audit_record
+
+    with transaction.atomic():
+        entry = ArchiveEntry.objects.select_for_update().get(pk=entry_id, organisation=organisation)
+        if entry.legal_hold != hold:
+            entry.legal_hold = hold
+            entry.save(update_fields=["legal_hold"])
+            audit_record(actor=by, organisation=organisation, subject=entry,
+                         action="archive.legal_hold" if hold else "archive.legal_hold_release",
+                         after={"legal_hold": hold})
+    return entry
+
+
+def archive_purge(*, organisation=None, today: dt.date | None = None) -> int:
+    """Crypto-shred the files past retention (not under legal hold) and leave a tombstone for each."""
+    today = today or timezone.localdate()
+    due = ArchiveEntry.objects.filter(retention_until__lt=today, legal_hold=False, purged_at__isnull=True)
+    if organisation is not None:
+        due = due.filter(organisation=organisation)
+    purged = 0
+    for entry_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            entry = ArchiveEntry.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=entry_id)
+            if entry.legal_hold or entry.purged_at is not None or entry.retention_until >= today:
+                continue
+            now = timezone.now()
+            metadata = {"purged": entry.journal_seq, "fingerprint": entry.fingerprint,
+                        "retention_until": entry.retention_until.isoformat(), "reason": "retention"}
+            journal_append(entry.organisation, kind=EntryKind.TOMBSTONE, subject=entry.reference,
+                           digest=payload_digest(metadata), ref=entry.journal_seq, metadata=metadata)
+            entry.wrapped_key, entry.purged_at = None, now
+            entry.save(update_fields=["wrapped_key", "purged_at"])
+            name = entry.storage_key
+            transaction.on_commit(lambda name=name: discard_blob(name))
+        purged += 1
+    return purged
+
+
+def policy_set(*, organisation, retention_years: int | None = None,
+               subscription_anniversary: dt.date | None = None) -> ArchivePolicy:
+    from django.core.exceptions import ValidationError
+
+    policy, _created = ArchivePolicy.objects.get_or_create(
+        organisation=organisation, defaults={"retention_years": settings.FACTURIER_ARCHIVE_RETENTION_YEARS})
+    if retention_years is not None:
+        policy.retention_years = retention_years
+    if subscription_anniversary is not None:
+        policy.subscription_anniversary = subscription_anniversary
+    try:
+        policy.full_clean()
+    except ValidationError as e:
+        raise NotArchivable(_("Invalid archive policy: %(errors)s"), errors="; ".join(
+            f"{k}: {' '.join(v)}" for k, v in e.message_dict.items()))
+    policy.save()
+    return policy

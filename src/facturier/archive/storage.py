@@ -1,0 +1,156 @@
+"""Where encrypted blobs live: the data directory by default, S3-compatible storage at scale.
+
+Both backends are Django storages (`STORAGES["archive"]`) with three extra verbs the archive
+uses: `put` (write once, with a retention date), `get` and `discard`. Blobs are encrypted
+before they get here; the storage never sees a key or a plaintext.
+
+On S3, when the bucket has Object Lock enabled, every blob is written with a COMPLIANCE
+retention until its `retention_until`: nobody, not even the account's root, can delete or
+overwrite it earlier. Purge then only destroys the content key (crypto-shredding); the
+locked ciphertext expires with its lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+from django.utils.deconstruct import deconstructible
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+
+@deconstructible
+class ArchiveFileStorage(FileSystemStorage):
+    """Blobs under DATA_DIR/archive/<org-slug>/…, written once, read-only on disk."""
+
+    def __init__(self, location: str | None = None, **kwargs):
+        super().__init__(location=location or str(Path(settings.DATA_DIR) / "archive"),
+                         file_permissions_mode=0o440, directory_permissions_mode=0o750, **kwargs)
+
+    object_lock = False
+
+    def put(self, name: str, data: bytes, *, retain_until: dt.date) -> str:
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o440)
+        os.replace(tmp, path)
+        return name
+
+    def get(self, name: str) -> bytes:
+        return Path(self.path(name)).read_bytes()
+
+    def discard(self, name: str) -> bool:
+        try:
+            Path(self.path(name)).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+
+
+@deconstructible
+class ArchiveS3Storage(S3Storage):
+    """S3-compatible storage; sets a COMPLIANCE Object Lock retention when the bucket supports it.
+
+    `object_lock`: "auto" (ask the bucket once), "on" (require it: fail loudly otherwise) or "off".
+    """
+
+    def __init__(self, *, object_lock: str = "auto", **kwargs):
+        kwargs.setdefault("file_overwrite", False)
+        super().__init__(**kwargs)
+        self.object_lock_mode = object_lock
+        self._lock_enabled: bool | None = None
+
+    @property
+    def client(self):
+        return self.connection.meta.client
+
+    @property
+    def object_lock(self) -> bool:
+        if self._lock_enabled is None:
+            if self.object_lock_mode == "off":
+                self._lock_enabled = False
+            else:
+                from botocore.exceptions import ClientError
+
+                try:
+                    config = self.client.get_object_lock_configuration(Bucket=self.bucket_name)
+                    enabled = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+                except ClientError:
+                    enabled = False
+                if self.object_lock_mode == "on" and not enabled:
+                    from django.core.exceptions import ImproperlyConfigured
+
+                    raise ImproperlyConfigured(
+                        f"FACTURIER_ARCHIVE_S3_OBJECT_LOCK=on but the bucket {self.bucket_name!r} has no Object Lock.")
+                self._lock_enabled = enabled
+        return self._lock_enabled
+
+    def put(self, name: str, data: bytes, *, retain_until: dt.date) -> str:
+        key = self._normalize_name(clean_name(name))
+        params = {"Bucket": self.bucket_name, "Key": key, "Body": data,
+                  "ContentType": "application/octet-stream",
+                  "ContentMD5": base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()}
+        if self.object_lock:
+            params["ObjectLockMode"] = "COMPLIANCE"
+            params["ObjectLockRetainUntilDate"] = dt.datetime.combine(retain_until, dt.time(), tzinfo=dt.UTC)
+        self.client.put_object(**params)
+        return name
+
+    def get(self, name: str) -> bytes:
+        key = self._normalize_name(clean_name(name))
+        return self.client.get_object(Bucket=self.bucket_name, Key=key)["Body"].read()
+
+    def discard(self, name: str) -> bool:
+        """Best effort: a locked object stays until its retention ends (its key is already destroyed)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.delete(name)
+        except ClientError:
+            return False
+        return True
+
+
+def archive_storage():
+    """The configured archive storage (`STORAGES["archive"]`), the data directory when none is set."""
+    try:
+        return storages["archive"]
+    except Exception:  # noqa: BLE001 - InvalidStorageError when the alias is not configured
+        return ArchiveFileStorage()
+
+
+def put_blob(name: str, data: bytes, *, retain_until: dt.date) -> str:
+    storage = archive_storage()
+    if hasattr(storage, "put"):
+        return storage.put(name, data, retain_until=retain_until)
+    return storage.save(name, ContentFile(data))
+
+
+def get_blob(name: str) -> bytes:
+    storage = archive_storage()
+    if hasattr(storage, "get"):
+        return storage.get(name)
+    with storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def discard_blob(name: str) -> bool:
+    storage = archive_storage()
+    if hasattr(storage, "discard"):
+        return storage.discard(name)
+    storage.delete(name)
+    return True

@@ -1,0 +1,30 @@
+"""Background work of the archive (run by `facturier worker`).
+
+`archive_document` is queued on commit by `document_issue`. `seal_checkpoints` and
+`purge_expired` are the daily jobs: django-tasks has no scheduler, so run them from cron
+(`facturier archive checkpoint` and `facturier archive purge`, or enqueue these tasks).
+Each is idempotent: run twice, it does the work once.
+"""
+
+from django_tasks import task
+
+
+@task()
+def archive_document(document_id: int) -> list[int]:
+    from facturier.archive.services import archive_document as archive
+
+    return [entry.pk for entry in archive(document_id)]
+
+
+@task()
+def seal_checkpoints() -> int:
+    from facturier.archive.services import checkpoint_all
+
+    return checkpoint_all()
+
+
+@task()
+def purge_expired() -> int:
+    from facturier.archive.services import archive_purge
+
+    return archive_purge()
