@@ -1,0 +1,308 @@
+"""Writes of the delivery app: mail settings and their test, templates, and queuing documents
+for sending (with every refusal explained)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import Membership, Right
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.delivery import smtp
+from facturier.delivery.history import delivery_mark
+from facturier.delivery.models import (
+    Delivery,
+    DeliveryState,
+    DuplicatePolicy,
+    MailSettings,
+    MailTemplate,
+    MessageKind,
+    OutboxMessage,
+    OutboxState,
+    Security,
+)
+from facturier.errors import FacturierError
+from facturier.invoicing.models import Document, State
+from facturier.parties.models import Channel, Contact, Customer
+from facturier.secrets import open_secret, seal_secret
+
+SETTINGS_FIELDS = {
+    "host", "port", "security", "username", "sender_name", "sender_address", "reply_to", "bounce_address",
+    "imap_host", "imap_port", "imap_security", "imap_username", "imap_folder", "correction_delay_days",
+    "duplicate_policy", "read_receipts", "attach_xml",
+}
+
+
+class NoMailSettings(FacturierError):
+    code = "no_mail_settings"
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def mail_settings_save(*, by: Membership, password: str | None = None, imap_password: str | None = None,
+                       **fields) -> MailSettings:
+    """Create or change the organisation's mail settings; a password given is sealed at rest."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    unknown = set(fields) - SETTINGS_FIELDS
+    if unknown:
+        raise TypeError(f"unknown mail settings: {sorted(unknown)}")
+    with transaction.atomic():
+        current = MailSettings.objects.select_for_update().filter(organisation=by.organisation).first()
+        ms = current or MailSettings(organisation=by.organisation)
+        before = {name: getattr(ms, name) for name in sorted(SETTINGS_FIELDS)} if current else None
+        for name, value in fields.items():
+            setattr(ms, name, value)
+        ms.full_clean(exclude=["password", "imap_password", "organisation"])
+        ms.save()
+        changed = []
+        if password is not None:
+            ms.password = seal_secret(password.encode(), purpose=f"smtp-password:{ms.pk}") if password else b""
+            changed.append("password")
+        if imap_password is not None:
+            ms.imap_password = (seal_secret(imap_password.encode(), purpose=f"imap-password:{ms.pk}")
+                                if imap_password else b"")
+            changed.append("imap_password")
+        if changed:
+            ms.save(update_fields=changed)
+        after = {name: getattr(ms, name) for name in sorted(SETTINGS_FIELDS)}
+        after.update({name: "(changed)" for name in changed})
+        audit_record(actor=by, subject=ms, action="mail_settings.save", before=before, after=after)
+    return ms
+
+
+def settings_of(organisation) -> MailSettings:
+    ms = MailSettings.objects.filter(organisation=organisation).first()
+    if ms is None:
+        raise NoMailSettings(_("%(org)s has no mail server set up yet. Enter it in the mail settings."),
+                             org=organisation.name)
+    return ms
+
+
+def smtp_endpoint(ms: MailSettings) -> smtp.Endpoint:
+    password = open_secret(bytes(ms.password), purpose=f"smtp-password:{ms.pk}").decode() if ms.password else ""
+    return smtp.Endpoint(host=ms.host, port=ms.port, security=ms.security, username=ms.username, password=password)
+
+
+def imap_password_of(ms: MailSettings) -> str:
+    if not ms.imap_password:
+        return ""
+    return open_secret(bytes(ms.imap_password), purpose=f"imap-password:{ms.pk}").decode()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    ok: bool
+    code: str
+    message: str
+
+
+def test_connection(*, by: Membership) -> ConnectionReport:
+    """Connect, secure and authenticate as configured; report what failed, in the active language."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    ms = settings_of(by.organisation)
+    try:
+        client = smtp.connect(smtp_endpoint(ms))
+    except smtp.MailError as e:
+        return ConnectionReport(ok=False, code=e.code, message=e.message)
+    smtp.close(client)
+    security = Security(ms.security).label
+    return ConnectionReport(ok=True, code="ok", message=str(_(
+        "Connected to %(host)s:%(port)s (%(security)s)%(auth)s.") % {
+        "host": ms.host, "port": ms.port, "security": security,
+        "auth": _(", signed in as %(user)s") % {"user": ms.username} if ms.username else ""}))
+
+
+def mail_template_save(*, by: Membership, kind: str, language: str, subject: str, body: str) -> MailTemplate:
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        template, _created = MailTemplate.objects.update_or_create(
+            organisation=by.organisation, kind=kind, language=language,
+            defaults={"subject": subject, "body": body})
+        template.full_clean()
+        audit_record(actor=by, subject=template, action="mail_template.save",
+                     after={"kind": kind, "language": language, "subject": subject})
+    return template
+
+
+# --- recipients ---------------------------------------------------------------------------------
+
+
+def invoice_addresses(customer: Customer) -> list[str]:
+    """The customer's valid invoice addresses (contacts that receive invoices)."""
+    found = []
+    for email in (Contact.objects.filter(customer=customer, receives_invoices=True).exclude(email="")
+                  .order_by("id").values_list("email", flat=True)):
+        try:
+            validate_email(email)
+        except ValidationError:
+            continue
+        if email.lower() not in (f.lower() for f in found):
+            found.append(email)
+    return found
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    document_id: int
+    code: str
+    reason: str
+
+
+@dataclass(slots=True)
+class SendResult:
+    batch: str
+    queued: list[int] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    warnings: list[Refusal] = field(default_factory=list)
+
+    @property
+    def drafts(self) -> list[int]:
+        """Drafts that were refused: the screen offers to issue them first."""
+        return [r.document_id for r in self.refused if r.code == "draft"]
+
+
+def new_message_id(domain: str) -> tuple[str, str]:
+    token = secrets.token_hex(10)
+    return f"<{uuid.uuid4().hex}.{token}@{domain}>", token
+
+
+def _duplicates(document: Document) -> list[str]:
+    """Why the document may be a duplicate of one already sent to the same customer."""
+    sent = OutboxMessage.objects.filter(organisation_id=document.organisation_id, customer_id=document.customer_id,
+                                        kind=MessageKind.DOCUMENT).exclude(state=OutboxState.FAILED)
+    reasons = []
+    same_number = sent.filter(document__number=document.number).first()
+    if same_number is not None:
+        reasons.append(str(_("%(number)s was already sent to this customer (%(when)s).") % {
+            "number": document.number, "when": timezone.localtime(same_number.created_at).strftime("%Y-%m-%d %H:%M")}))
+    twin = (sent.filter(document__payable=document.payable, document__issue_date=document.issue_date)
+            .exclude(document=document).select_related("document").first())
+    if twin is not None:
+        reasons.append(str(_("%(other)s, already sent to this customer, has the same amount and date.") % {
+            "other": twin.document.number}))
+    return reasons
+
+
+def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates: bool = False,
+                   reminder: bool = False, issue_drafts: bool = False) -> SendResult:
+    """Queue issued documents for sending by e-mail; each refusal comes back with its reason.
+
+    Drafts are refused (code "draft": the screen offers to issue them first) unless
+    `issue_drafts` is set, which issues them today with the member's "issue" right, then sends.
+    Nothing is sent here: one outbox row per document is committed, and the worker sends them
+    (`outbox_flush`), so a crash never loses nor repeats a message.
+    """
+    require_right(by, Right.SEND)
+    ms = settings_of(by.organisation)
+    if issue_drafts:
+        from facturier.invoicing.services import document_issue
+
+        require_right(by, Right.ISSUE)
+        for document_id in Document.objects.filter(organisation=by.organisation, pk__in=document_ids,
+                                                   state=State.DRAFT).order_by("pk").values_list("pk", flat=True):
+            document_issue(by=by, document_id=document_id)
+    _local, domain = ms.return_path_domain
+    result = SendResult(batch=uuid.uuid4().hex)
+    documents = {d.pk: d for d in Document.objects.filter(organisation=by.organisation, pk__in=document_ids)
+                 .select_related("customer", "organisation")}
+    now = timezone.now()
+    with transaction.atomic():
+        for document_id in dict.fromkeys(document_ids):
+            document = documents.get(document_id)
+            if document is None:
+                result.refused.append(Refusal(document_id, "not_found", str(_("No such document."))))
+                continue
+            refusal = _refusal(document)
+            if refusal is not None:
+                result.refused.append(Refusal(document_id, *refusal))
+                continue
+            duplicates = _duplicates(document)
+            if duplicates and not reminder:
+                if ms.duplicate_policy == DuplicatePolicy.BLOCK and not allow_duplicates:
+                    result.refused.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
+                    continue
+                result.warnings.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
+            recipients = invoice_addresses(document.customer)
+            message_id, token = new_message_id(domain)
+            message = OutboxMessage.objects.create(
+                organisation=by.organisation, kind=MessageKind.DOCUMENT, document=document,
+                customer=document.customer, batch=result.batch, recipients=recipients, message_id=message_id,
+                verp_token=token, next_attempt_at=now, reminder=reminder)
+            delivery_mark(document=document, state=DeliveryState.QUEUED, recipient=", ".join(recipients),
+                          message=message, actor=by, detail=str(_("Queued for %(to)s") % {"to": ", ".join(recipients)}))
+            result.queued.append(document_id)
+        if result.queued:
+            organisation_id = by.organisation.pk
+            transaction.on_commit(lambda: enqueue_flush(organisation_id))
+    return result
+
+
+def _refusal(document: Document) -> tuple[str, str] | None:
+    customer = document.customer
+    if document.state == State.DRAFT:
+        return "draft", str(_("This document is a draft: issue it first, then send it."))
+    if not customer.accepts_einvoices:
+        return "refused", str(_("%(customer)s refused e-invoices on %(date)s: send it by post.") % {
+            "customer": customer.name, "date": customer.consent_refused_on.isoformat()})
+    if customer.preferred_channel not in (Channel.EMAIL, Channel.PORTAL):
+        return "channel", str(_("%(customer)s receives its invoices by “%(channel)s”, not by e-mail.") % {
+            "customer": customer.name, "channel": Channel(customer.preferred_channel).label})
+    if not invoice_addresses(customer):
+        return "no_email", str(_("%(customer)s has no valid e-mail address for invoices: add one to a contact "
+                                 "who receives invoices.") % {"customer": customer.name})
+    active = OutboxMessage.objects.filter(document=document, state__in=(OutboxState.PENDING, OutboxState.SENDING))
+    if active.exists():
+        return "in_progress", str(_("This document is already waiting to be sent."))
+    return None
+
+
+def enqueue_flush(organisation_id: int) -> None:
+    from facturier.delivery.tasks import outbox_flush_task
+
+    outbox_flush_task.enqueue(organisation_id=organisation_id)
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+
+def address_correct(*, by: Membership, document_id: int, email: str) -> SendResult:
+    """Replace a bounced address by a corrected one, and send the document again to it."""
+    require_right(by, Right.SEND)
+    validate_email(email)
+    with transaction.atomic():
+        document = Document.objects.select_related("customer", "organisation").get(
+            pk=document_id, organisation=by.organisation)
+        delivery = Delivery.objects.select_for_update().filter(document=document).first()
+        bounced = set()
+        if delivery is not None and delivery.last_message is not None:
+            bounced = {a.lower() for a in delivery.last_message.recipients}
+        contacts = Contact.objects.filter(customer=document.customer, receives_invoices=True)
+        replaced = False
+        for contact in contacts:
+            if contact.email.lower() in bounced:
+                before = contact.email
+                contact.email = email
+                contact.save(update_fields=["email"])
+                audit_record(actor=by, subject=document.customer, action="contact.email_correct",
+                             before={"email": before}, after={"email": email})
+                replaced = True
+        if not replaced:
+            Contact.objects.create(customer=document.customer, email=email, receives_invoices=True)
+            audit_record(actor=by, subject=document.customer, action="contact.add", after={"email": email})
+        delivery_mark(document=document, state=DeliveryState.ADDRESS_CORRECTED, recipient=email, actor=by,
+                      detail=str(_("Address corrected to %(email)s") % {"email": email}), correction_deadline=None)
+        return send_documents(by=by, document_ids=[document.pk], allow_duplicates=True)
+
+

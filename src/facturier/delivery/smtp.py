@@ -1,0 +1,199 @@
+"""Talking to an organisation's mail server: resolving its host safely, connecting, and saying
+precisely what failed (DNS, refused, timeout, TLS, authentication) in the user's language.
+
+Hosts are user input, so the platform must not become a port scanner of its own network
+(SSRF): the name is resolved once, every address is checked against private, loopback,
+link-local and reserved ranges unless the operator allows them
+(`FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS`), and the socket connects to the address that was
+checked, not to a second resolution of the name (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from facturier.errors import FacturierError
+
+TIMEOUT_S = 20
+
+
+class MailError(FacturierError):
+    """A mail server problem; `code` says which kind, `temporary` whether retrying may help."""
+
+    code = "mail"
+    temporary = False
+
+
+class HostRefused(MailError):
+    code = "private_host"
+
+
+class DnsFailure(MailError):
+    code = "dns"
+    temporary = True
+
+
+class ConnectionRefused(MailError):
+    code = "refused"
+    temporary = True
+
+
+class ConnectionTimeout(MailError):
+    code = "timeout"
+    temporary = True
+
+
+class TlsFailure(MailError):
+    code = "tls"
+
+
+class AuthFailure(MailError):
+    code = "auth"
+
+
+class ServerError(MailError):
+    code = "server"
+
+    def __init__(self, message, *, smtp_code: int = 0, **params):
+        super().__init__(message, **params)
+        self.smtp_code = smtp_code
+        self.temporary = 400 <= smtp_code < 500
+
+
+def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+            or address.is_multicast or address.is_unspecified)
+
+
+def resolve(host: str, port: int) -> str:
+    """The address to connect to, checked against the private ranges; raises a typed MailError."""
+    host = host.strip()
+    if not host:
+        raise DnsFailure(_("No server name is set."))
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise DnsFailure(_("The server name %(host)s cannot be found (DNS). Check its spelling."), host=host)
+    addresses = [info[4][0] for info in infos]
+    allow = getattr(settings, "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
+    if not allow:
+        for text in addresses:
+            if _blocked(ipaddress.ip_address(text.split("%")[0])):
+                raise HostRefused(_("The server %(host)s resolves to a private or local address (%(address)s), "
+                                    "which this platform does not connect to. Use the server's public name, or ask "
+                                    "the operator to allow private hosts."), host=host, address=text)
+    return addresses[0]
+
+
+class _PinnedMixin:
+    """Connects to the checked address while TLS still verifies the host name."""
+
+    pinned_address: str = ""
+
+    def _get_socket(self, host, port, timeout):
+        sock = socket.create_connection((self.pinned_address or host, port), timeout, self.source_address)
+        wrap = getattr(self, "_wrap", None)
+        return wrap(sock, host) if wrap else sock
+
+
+class PinnedSMTP(_PinnedMixin, smtplib.SMTP):
+    pass
+
+
+class PinnedSMTPSSL(_PinnedMixin, smtplib.SMTP_SSL):
+    def _wrap(self, sock, host):
+        return self.context.wrap_socket(sock, server_hostname=host)
+
+
+def tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    extra = getattr(settings, "FACTURIER_MAIL_CA_FILE", "")
+    if extra:
+        context.load_verify_locations(extra)
+    return context
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    host: str
+    port: int
+    security: str
+    username: str = ""
+    password: str = ""
+
+
+def connect(endpoint: Endpoint) -> smtplib.SMTP:
+    """An authenticated SMTP connection, or a MailError saying precisely what failed."""
+    address = resolve(endpoint.host, endpoint.port)
+    where = {"host": endpoint.host, "port": endpoint.port}
+    try:
+        if endpoint.security == "tls":
+            client: smtplib.SMTP = PinnedSMTPSSL(timeout=TIMEOUT_S, context=tls_context())
+        else:
+            client = PinnedSMTP(timeout=TIMEOUT_S)
+        client.pinned_address = address
+        client._host = endpoint.host
+        client.connect(endpoint.host, endpoint.port)
+        client.ehlo_or_helo_if_needed()
+        if endpoint.security == "starttls":
+            if not client.has_extn("starttls"):
+                client.close()
+                raise TlsFailure(_("The server %(host)s:%(port)s does not offer STARTTLS. Choose implicit TLS "
+                                   "(usually port 465) or check the port."), **where)
+            client.starttls(context=tls_context())
+            client.ehlo()
+        if endpoint.username:
+            client.login(endpoint.username, endpoint.password)
+        return client
+    except MailError:
+        raise
+    except ConnectionRefusedError:
+        raise ConnectionRefused(_("The server %(host)s refused the connection on port %(port)s: "
+                                  "is the port right and the server running?"), **where)
+    except TimeoutError:
+        raise ConnectionTimeout(_("The server %(host)s did not answer on port %(port)s within %(seconds)s s "
+                                  "(firewall, or wrong port?)."), seconds=TIMEOUT_S, **where)
+    except ssl.SSLCertVerificationError as e:
+        raise TlsFailure(_("The certificate of %(host)s is not trusted: %(reason)s."),
+                         reason=e.verify_message or str(e), **where)
+    except ssl.SSLError as e:
+        raise TlsFailure(_("The secure connection (TLS) with %(host)s:%(port)s failed: %(reason)s. Check the "
+                           "security setting: implicit TLS is usually port 465, STARTTLS port 587."),
+                         reason=e.reason or str(e), **where)
+    except smtplib.SMTPAuthenticationError as e:
+        raise AuthFailure(_("The server %(host)s refused the user name or password (%(code)s %(reply)s)."),
+                          code=e.smtp_code, reply=_reply(e.smtp_error), **where)
+    except smtplib.SMTPNotSupportedError:
+        raise AuthFailure(_("The server %(host)s does not accept authentication on this connection; it may "
+                            "require STARTTLS or TLS first."), **where)
+    except smtplib.SMTPServerDisconnected:
+        raise ConnectionRefused(_("The server %(host)s:%(port)s closed the connection at once; check the port "
+                                  "and the security setting."), **where)
+    except smtplib.SMTPResponseException as e:
+        raise ServerError(_("The server %(host)s answered %(code)s %(reply)s."), smtp_code=e.smtp_code,
+                          code=e.smtp_code, reply=_reply(e.smtp_error), **where)
+    except OSError as e:
+        raise ConnectionRefused(_("The server %(host)s:%(port)s cannot be reached: %(reason)s."),
+                                reason=e.strerror or str(e), **where)
+
+
+def _reply(raw) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def close(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
