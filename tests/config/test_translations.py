@@ -7,21 +7,28 @@ import polib
 import pytest
 from django.utils import translation
 
-LOCALE = Path(__file__).resolve().parents[2] / "src" / "facturier" / "locale" / "fr" / "LC_MESSAGES"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "facturier"
+CATALOGUES = sorted(PACKAGE.glob("**/locale/fr/LC_MESSAGES/django.po"))
 
 
-def test_every_string_has_a_french_translation_and_none_is_fuzzy():
-    catalogue = polib.pofile(str(LOCALE / "django.po"))
-    assert catalogue.untranslated_entries() == []
-    assert catalogue.fuzzy_entries() == []
+def test_the_project_catalogue_exists():
+    assert PACKAGE / "locale" / "fr" / "LC_MESSAGES" / "django.po" in CATALOGUES
 
 
-def test_the_compiled_catalogue_matches_the_source_catalogue():
-    catalogue = polib.pofile(str(LOCALE / "django.po"))
-    with (LOCALE / "django.mo").open("rb") as fh:
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_string_has_a_french_translation_and_none_is_fuzzy(po):
+    catalogue = polib.pofile(str(po))
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_compiled_catalogue_matches_the_source_catalogue(po):
+    catalogue = polib.pofile(str(po))
+    with po.with_suffix(".mo").open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     stale = [e.msgid for e in catalogue if not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr]
-    assert stale == [], "run `make messages` to recompile the French catalogue"
+    assert stale == [], "run `make messages` to recompile the French catalogues"
 
 
 @pytest.mark.parametrize(("english", "french"), [

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "facturier.invoicing",
     "facturier.audit",
     "facturier.documents",
+    "facturier.archive",
+    "facturier.delivery",
+    "facturier.web",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "facturier.web.middleware.CurrentMemberMiddleware",
 ]
 
 ROOT_URLCONF = "facturier.config.urls"
@@ -102,7 +106,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+PASSWORD_RESET_TIMEOUT = 3 * 3600
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -120,6 +127,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The archive's blobs (encrypted): the data directory, or S3-compatible storage when a bucket is set.
+FACTURIER_ARCHIVE_S3_BUCKET = env.string("FACTURIER_ARCHIVE_S3_BUCKET", "")
+if FACTURIER_ARCHIVE_S3_BUCKET:
+    STORAGES["archive"] = {"BACKEND": "facturier.archive.storage.ArchiveS3Storage", "OPTIONS": {
+        "bucket_name": FACTURIER_ARCHIVE_S3_BUCKET,
+        "endpoint_url": env.string("FACTURIER_ARCHIVE_S3_ENDPOINT", "") or None,
+        "region_name": env.string("FACTURIER_ARCHIVE_S3_REGION", "") or None,
+        "access_key": env.string("FACTURIER_ARCHIVE_S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env.string("FACTURIER_ARCHIVE_S3_SECRET_ACCESS_KEY", "") or None,
+        "location": env.string("FACTURIER_ARCHIVE_S3_PREFIX", ""),
+        "object_lock": env.choice("FACTURIER_ARCHIVE_S3_OBJECT_LOCK", "auto", ("auto", "on", "off")),
+    }}
+else:
+    STORAGES["archive"] = {"BACKEND": "facturier.archive.storage.ArchiveFileStorage"}
+FACTURIER_ARCHIVE_RETENTION_YEARS = env.integer("FACTURIER_ARCHIVE_RETENTION_YEARS", 10, minimum=6)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -154,6 +176,10 @@ EMAIL_HOST_PASSWORD = env.string("FACTURIER_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env.boolean("FACTURIER_EMAIL_STARTTLS", False)
 EMAIL_USE_SSL = env.boolean("FACTURIER_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env.string("FACTURIER_EMAIL_FROM", "Facturier <noreply@localhost>")
+# Organisations' own mail servers are user input: private and loopback addresses are refused
+# (SSRF) unless the operator allows them, e.g. for a mail server on the same private network.
+FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
+FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
 

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import include, path
 
 from facturier.documents.views import timestamp
 
@@ -8,7 +7,8 @@ admin.site.site_header = "Facturier"
 admin.site.site_title = "Facturier"
 
 urlpatterns = [
-    path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),
     path("admin/", admin.site.urls),
     path("tsa/", timestamp, name="tsa"),
+    path("consent/", include("facturier.delivery.urls")),
+    path("", include("facturier.web.urls")),
 ]

@@ -1,0 +1,67 @@
+"""What the screens show of the apps that may or may not be installed: delivery and archive.
+
+Each function answers something neutral (empty, None) when its app is absent, so the screens
+work with only the core apps and grow when the others are deployed.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+
+
+def delivery_installed() -> bool:
+    return apps.is_installed("facturier.delivery")
+
+
+def archive_installed() -> bool:
+    return apps.is_installed("facturier.archive")
+
+
+def delivery_states(organisation, document_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{document id: (state, label)} for the documents that have a delivery."""
+    if not delivery_installed() or not document_ids:
+        return {}
+    from facturier.delivery.selectors import deliveries
+
+    return {d.document_id: (d.state, d.get_state_display())
+            for d in deliveries(organisation=organisation).filter(document_id__in=document_ids).only(
+                "document_id", "state")}
+
+
+def archived_document_ids(organisation, document_ids: list[int]) -> set[int]:
+    if not archive_installed() or not document_ids:
+        return set()
+    from facturier.archive.selectors import archive_entries
+
+    return set(archive_entries(organisation=organisation).filter(document_id__in=document_ids)
+               .values_list("document_id", flat=True))
+
+
+def history_panels(organisation, document) -> list[dict]:
+    """Extra sections of a document's history: its deliveries and its archived files."""
+    from django.utils.translation import gettext as _
+
+    panels = []
+    if delivery_installed():
+        from facturier.delivery.selectors import delivery_history
+
+        panels.append({"title": _("Deliveries"), "items": [
+            f"{e.at:%d/%m/%Y %H:%M} — {e.get_state_display()}" + (f" — {e.detail}" if e.detail else "")
+            for e in delivery_history(organisation=organisation, document_id=document.pk)]})
+    if archive_installed():
+        from facturier.archive.selectors import archive_entries
+
+        panels.append({"title": _("Archive"), "items": [
+            f"{e.get_kind_display()} — {e.filename} — SHA-256 {e.fingerprint} — "
+            f"{e.timestamped_at:%d/%m/%Y %H:%M}"
+            for e in archive_entries(organisation=organisation).filter(document_id=document.pk)]})
+    return panels
+
+
+def send(by, document_ids: list[int]):
+    """Queue documents for sending by e-mail (delivery app); returns its result, or None when absent."""
+    if not delivery_installed():
+        return None
+    from facturier.delivery.services import send_documents
+
+    return send_documents(by=by, document_ids=document_ids)

@@ -1,0 +1,401 @@
+"""Forms of the screens: they parse and check input, services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import (
+    DueDateRule,
+    FacturxProfile,
+    Language,
+    LegalProfile,
+    Right,
+    Role,
+    SealLevel,
+)
+from facturier.invoicing.models import Kind, OperationCategory, PaymentMethod
+from facturier.parties.models import Channel
+from facturier.web import security
+
+
+class AmountField(forms.DecimalField):
+    """A decimal typed the French or the English way: "1 234,50" and "1234.50" are the same amount."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+            if "," in value and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+class EmailLoginForm(AuthenticationForm):
+    """E-mail and password, with the throttle: five failures lock the e-mail from this address for 15 minutes."""
+
+    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(
+        attrs={"autofocus": True, "autocomplete": "username"}))
+
+    error_messages = {
+        "invalid_login": _("The e-mail address or the password is wrong. Try again, or reset your password."),
+        "inactive": _("This account is disabled."),
+    }
+
+    def clean(self):
+        email = (self.data.get("username") or "").strip().lower()
+        ip = security.client_ip(self.request) if self.request else "-"
+        wait = security.locked_for(email, ip)
+        if wait:
+            raise ValidationError(
+                _("Too many failed attempts: sign-in with this e-mail is locked for %(minutes)d more minutes. "
+                  "You can reset your password meanwhile.") % {"minutes": max(1, (wait + 59) // 60)},
+                code="locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            left = security.record_failure(email, ip)
+            if left == 0:
+                raise ValidationError(
+                    _("Too many failed attempts: sign-in with this e-mail is locked for %(minutes)d minutes.")
+                    % {"minutes": security.LOCK_SECONDS // 60}, code="locked")
+            raise
+        security.clear_failures(email, ip)
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(label=_("Six-digit code"), regex=r"^\s*\d{6}\s*$", max_length=8,
+                             error_messages={"invalid": _("Type the six digits shown by your app.")},
+                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                           "autofocus": True, "pattern": r"\d{6}"}))
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+PERIODS = [
+    ("", _("Any date")), ("day", _("Today")), ("week", _("This week")), ("month", _("This month")),
+    ("quarter", _("This quarter")), ("half", _("This half-year")), ("year", _("This year")),
+    ("custom", _("Custom dates")),
+]
+SORTS = [
+    ("-date", _("Date, newest first")), ("date", _("Date, oldest first")),
+    ("-number", _("Number, highest first")), ("number", _("Number, lowest first")),
+    ("customer", _("Customer A→Z")), ("-customer", _("Customer Z→A")),
+    ("-amount", _("Amount, highest first")), ("amount", _("Amount, lowest first")),
+    ("due", _("Due date, soonest first")), ("-due", _("Due date, latest first")),
+]
+
+
+def period_bounds(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The current day, week, month, quarter, half-year or year around `today`."""
+    if preset == "day":
+        return today, today
+    if preset == "week":
+        start = today - dt.timedelta(days=today.weekday())
+        return start, start + dt.timedelta(days=6)
+    if preset in ("month", "quarter", "half", "year"):
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[preset]
+        first_month = (today.month - 1) // months * months + 1
+        start = dt.date(today.year, first_month, 1)
+        end_month = first_month + months
+        end = (dt.date(today.year + 1, 1, 1) if end_month > 12 else dt.date(today.year, end_month, 1))
+        return start, end - dt.timedelta(days=1)
+    return None
+
+
+class DashboardFilterForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    customer = forms.CharField(label=_("Customer code starts with"), required=False, max_length=30)
+    amount_min = AmountField(label=_("Amount from"), required=False, max_digits=18, decimal_places=2,
+                                    help_text=_("Incl. VAT; negative for credit notes"))
+    amount_max = AmountField(label=_("Amount to"), required=False, max_digits=18, decimal_places=2)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("All")), ("draft", _("Drafts")), ("issued", _("Issued")), ("unpaid", _("Unpaid")),
+        ("paid", _("Paid")), ("bad_debt", _("Bad debts"))])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("amount_min"), data.get("amount_max")
+        if lo is not None and hi is not None and lo > hi:
+            self.add_error("amount_max", _("The upper amount must not be below the lower one."))
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return data
+
+    def period_range(self, today: dt.date) -> tuple[dt.date, dt.date] | None:
+        data = self.cleaned_data
+        preset = data.get("period") or ""
+        if preset and preset != "custom":
+            return period_bounds(preset, today)
+        start, end = data.get("date_from"), data.get("date_to")
+        if start or end:
+            return start or dt.date(1900, 1, 1), end or dt.date(9999, 12, 31)
+        return None
+
+
+# --- settlement -----------------------------------------------------------------------------------
+
+
+class PaymentForm(forms.Form):
+    date = forms.DateField(label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = AmountField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+
+class CancelPaymentForm(forms.Form):
+    reason = forms.CharField(label=_("Why is this payment cancelled?"), max_length=300)
+
+
+class WriteOffForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300,
+                             help_text=_("e.g. liquidation of the customer, judgement of 12 March"))
+
+
+# --- editor ---------------------------------------------------------------------------------------
+
+VAT_CATEGORIES = [("S", _("S — standard rate")), ("Z", _("Z — zero rate")), ("E", _("E — exempt")),
+                  ("AE", _("AE — reverse charge")), ("K", _("K — intra-EU supply")),
+                  ("G", _("G — export outside the EU")), ("O", _("O — outside the scope of VAT"))]
+LINE_FIELDS = ("name", "quantity", "unit", "unit_price", "vat_category", "vat_rate", "discount_percent",
+               "exemption_reason", "description")
+
+
+class DocumentHeaderForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, label) for k, label in Kind.choices
+                                                        if k in (Kind.INVOICE, Kind.DEPOSIT)])
+    customer_id = forms.IntegerField(label=_("Customer"), widget=forms.HiddenInput,
+                                     error_messages={"required": _("Choose a customer.")})
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text=_("Empty: from the customer's payment terms at issue."))
+    delivery_date = forms.DateField(label=_("Delivery date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    operation_category = forms.ChoiceField(label=_("Operation category"), choices=OperationCategory.choices)
+    language = forms.ChoiceField(label=_("Document language"), required=False,
+                                 choices=[("", _("The customer's language")), *Language.choices])
+    purchase_order = forms.CharField(label=_("Purchase order"), max_length=100, required=False)
+    buyer_reference = forms.CharField(label=_("Buyer reference"), max_length=100, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    HEADER = ("due_date", "delivery_date", "operation_category", "language", "purchase_order", "buyer_reference",
+              "note")
+
+    def header(self) -> dict:
+        header = {name: (self.cleaned_data.get(name) if name in ("due_date", "delivery_date")
+                         else self.cleaned_data.get(name) or "") for name in self.HEADER}
+        if not header["language"]:
+            del header["language"]
+        return header
+
+
+def lines_from_post(data) -> list[dict[str, str]]:
+    """The lines as typed, in the order shown (rows may have been removed, so indexes have gaps)."""
+    indexes = sorted({int(key.split("-")[1]) for key in data if key.startswith("line-") and key.count("-") == 2
+                      and key.split("-")[1].isdigit()})
+    rows = []
+    for i in indexes:
+        row = {name: (data.get(f"line-{i}-{name}") or "").strip() for name in LINE_FIELDS}
+        if row["name"] or row["unit_price"]:
+            rows.append(row)
+    return rows
+
+
+def _number_text(value: str) -> str:
+    """ "1 234,50" → "1234.50"; anything else stays as typed, for the services to word the error."""
+    return value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+
+
+def line_inputs(rows: list[dict[str, str]]) -> list[dict]:
+    """Rows as the services take them; numbers stay strings so the services word the errors."""
+    out = []
+    for typed in rows:
+        row = {**typed, **{name: _number_text(typed[name]) for name in ("quantity", "unit_price", "vat_rate",
+                                                                          "discount_percent")}}
+        category = row["vat_category"] or "S"
+        out.append({
+            "name": row["name"], "quantity": row["quantity"] or "", "unit": row["unit"] or "C62",
+            "unit_price": row["unit_price"] or "", "vat_category": category,
+            "vat_rate": None if category == "O" else (row["vat_rate"] if row["vat_rate"] != "" else
+                                                      ("20" if category == "S" else "0")),
+            "discount_percent": row["discount_percent"] or "0", "exemption_reason": row["exemption_reason"],
+            "description": row["description"],
+        })
+    return out
+
+
+# --- customers ------------------------------------------------------------------------------------
+
+
+class CustomerForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=30)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    siren = forms.CharField(label=_("SIREN"), max_length=9, required=False)
+    siret = forms.CharField(label=_("SIRET"), max_length=14, required=False)
+    vat_number = forms.CharField(label=_("Intra-EU VAT number"), max_length=20, required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False,
+                                 choices=[("", _("Organisation default")), *Language.choices])
+    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), required=False, min_value=0,
+                                            max_value=365)
+    due_date_rule = forms.ChoiceField(label=_("Due-date rule"), required=False,
+                                      choices=[("", _("Organisation default")), *DueDateRule.choices])
+    preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
+    is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
+    chorus_service_code = forms.CharField(label=_("Chorus Pro service code"), max_length=100, required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    FIELDS = ("code", "name", "siren", "siret", "vat_number", "language", "payment_terms_days", "due_date_rule",
+              "preferred_channel", "is_public_sector", "chorus_service_code", "notes")
+
+    def values(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
+        for name in ("siren", "siret"):
+            data[name] = (data[name] or "").replace(" ", "")
+        data["vat_number"] = (data["vat_number"] or "").replace(" ", "").upper()
+        return data
+
+
+class AddressForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("billing", _("Billing")), ("delivery", _("Delivery"))])
+    effective_from = forms.DateField(label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    line1 = forms.CharField(label=_("Address"), max_length=200)
+    line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    country = forms.CharField(label=_("Country (ISO code)"), max_length=2, initial="FR")
+
+    ADDRESS = ("line1", "line2", "postcode", "city", "country")
+
+    def address(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.ADDRESS}
+        data["country"] = data["country"].upper()
+        return data
+
+
+class NewCustomerForm(CustomerForm):
+    effective_from = forms.DateField(label=_("Address effective from"), initial=timezone.localdate,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    line1 = forms.CharField(label=_("Billing address"), max_length=200)
+    line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    country = forms.CharField(label=_("Country (ISO code)"), max_length=2, initial="FR")
+    contact_email = forms.EmailField(label=_("Invoicing e-mail"), required=False)
+
+    def address(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in AddressForm.ADDRESS}
+        data["country"] = data["country"].upper()
+        return data
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 512 * 1024
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    default_language = forms.ChoiceField(label=_("Default language"), choices=Language.choices)
+    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
+    due_date_rule = forms.ChoiceField(label=_("Due-date rule"), choices=DueDateRule.choices)
+    late_penalty_rate = AmountField(label=_("Late-penalty rate (% per year)"), max_digits=6, decimal_places=2,
+                                    min_value=0)
+    facturx_profile = forms.ChoiceField(label=_("Factur-X profile"), choices=FacturxProfile.choices)
+    sealing_enabled = forms.BooleanField(label=_("Seal issued documents (PAdES)"), required=False)
+    sealing_level = forms.ChoiceField(label=_("Seal level"), choices=SealLevel.choices)
+    tsa_url = forms.URLField(label=_("Time-stamp authority URL (RFC 3161)"), required=False, assume_scheme="https",
+                             help_text=_("Empty: the platform's built-in authority."))
+    logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
+
+    FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
+              "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            if logo.size > LOGO_MAX_BYTES:
+                raise ValidationError(_("The logo is too large (%(size)d KB): 512 KB at most.")
+                                      % {"size": logo.size // 1024})
+            image = getattr(logo, "image", None)
+            if image is not None and image.format not in ("PNG", "JPEG"):
+                raise ValidationError(_("Use a PNG or JPEG image."))
+        return logo
+
+
+class LegalProfileForm(forms.ModelForm):
+    class Meta:
+        model = LegalProfile
+        fields = ("effective_from", "legal_name", "legal_form", "share_capital", "siren", "siret", "vat_number",
+                  "registration", "address_line1", "address_line2", "postcode", "city", "country", "email",
+                  "phone", "iban", "bic")
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class SeriesForm(forms.Form):
+    code = forms.RegexField(label=_("Code"), max_length=10, regex=r"^[A-Z0-9]{1,10}$",
+                            error_messages={"invalid": _("Capital letters and digits only, e.g. FA or AV.")})
+    name = forms.CharField(label=_("Name"), max_length=100)
+    prefix = forms.CharField(label=_("Prefix"), max_length=20, required=False,
+                             help_text=_("{year} is replaced by the issue year, e.g. FA-{year}-"))
+    padding = forms.IntegerField(label=_("Digits"), min_value=1, max_value=12, initial=6)
+
+
+class CertificateForm(forms.Form):
+    file = forms.FileField(label=_("Certificate (PKCS#12: .p12 or .pfx)"))
+    password = forms.CharField(label=_("Password of the file"), widget=forms.PasswordInput, required=False,
+                               strip=False)
+    label = forms.CharField(label=_("Label"), max_length=200, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 64 * 1024:
+            raise ValidationError(_("A PKCS#12 certificate is a few kilobytes; this file is too large."))
+        return upload
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class RightsForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args, form_id: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for right in Right:
+            self.fields[right.value] = forms.BooleanField(label=right.label, required=False)
+        if form_id:  # the inputs sit in a table row, outside their <form>
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
+
+
+class SecurityForm(forms.Form):
+    require_2fa = forms.BooleanField(label=_("Two-factor authentication mandatory for every member"),
+                                     required=False)

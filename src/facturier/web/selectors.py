@@ -1,0 +1,172 @@
+"""Reads of the screens: the dashboard's keyset pages, built on the invoicing selectors.
+
+Pages are cut with a keyset (the last row's sort value and id), never OFFSET, so page 2,000
+costs what page 1 costs. Each sort is on a column indexed with the organisation; NULLs (a
+draft has no number or date yet) sit where the database's index puts them, so the index
+order is used as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+from facturier.accounts.models import Organisation
+from facturier.invoicing.models import Document, Kind, State
+from facturier.invoicing.selectors import DocumentFilter, document_list
+
+PAGE_SIZE = 50
+# sort key → (field, parser of a cursor value, nullable)
+SORT_FIELDS = {
+    "date": ("issue_date", dt.date.fromisoformat, True),
+    "number": ("number_value", int, True),
+    "customer": ("customer__code", str, False),
+    "amount": ("payable", Decimal, False),
+    "due": ("due_date", dt.date.fromisoformat, True),
+}
+STATUS_FILTERS = {
+    "draft": {"states": (State.DRAFT,)},
+    "issued": {"states": tuple(s for s in State.values if s != State.DRAFT)},
+    "unpaid": {"unpaid": True},
+    "paid": {"unpaid": False},
+    "bad_debt": {"states": (State.BAD_DEBT, State.BAD_DEBT_PARTIAL)},
+}
+
+
+def _nulls_high() -> bool:
+    """Whether the database's indexes put NULL after every value (PostgreSQL) or before (SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    key: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, text: str | None) -> Sort:
+        text = text or "-date"
+        key = text.lstrip("-")
+        if key not in SORT_FIELDS:
+            return cls("date", True)
+        return cls(key, text.startswith("-"))
+
+    @property
+    def field(self) -> str:
+        return SORT_FIELDS[self.key][0]
+
+    def order_by(self, reverse: bool = False) -> list:
+        desc = self.descending != reverse
+        return [F(self.field).desc() if desc else F(self.field).asc(), "-id" if desc else "id"]
+
+    def nulls_first(self, reverse: bool = False) -> bool:
+        desc = self.descending != reverse
+        return desc == _nulls_high()
+
+    def value_of(self, document: Document):
+        value = document
+        for step in self.field.split("__"):
+            value = getattr(value, step)
+        return value
+
+    def cursor_of(self, document: Document) -> str:
+        value = self.value_of(document)
+        return f"{'' if value is None else value}~{document.pk}"
+
+    def parse_cursor(self, cursor: str | None):
+        if not cursor or "~" not in cursor:
+            return None
+        raw, _sep, pk = cursor.rpartition("~")
+        try:
+            return (None if raw == "" else SORT_FIELDS[self.key][1](raw)), int(pk)
+        except (ValueError, InvalidOperation):
+            return None
+
+    def after(self, value, pk: int, reverse: bool = False) -> Q:
+        """The rows that come after (value, pk) in this order (or in the reversed order)."""
+        desc = self.descending != reverse
+        cmp, cmp_eq = ("lt", "lte") if desc else ("gt", "gte")
+        field = self.field
+        nullable = SORT_FIELDS[self.key][2]
+        if self.nulls_first(reverse):
+            if value is None:
+                return Q(**{f"{field}__isnull": True, f"id__{cmp}": pk}) | Q(**{f"{field}__isnull": False})
+            return Q(**{f"{field}__{cmp_eq}": value}) & (Q(**{f"{field}__{cmp}": value}) | Q(**{f"id__{cmp}": pk}))
+        if value is None:
+            return Q(**{f"{field}__isnull": True, f"id__{cmp}": pk})
+        rows = Q(**{f"{field}__{cmp_eq}": value}) & (Q(**{f"{field}__{cmp}": value}) | Q(**{f"id__{cmp}": pk}))
+        return rows | Q(**{f"{field}__isnull": True}) if nullable else rows
+
+
+def dashboard_filter(*, period=None, status: str = "", kind: str = "", customer: str = "",
+                     amount_min: Decimal | None = None, amount_max: Decimal | None = None) -> DocumentFilter:
+    """The dashboard's filter. Amounts are signed as shown: a negative amount finds credit notes, a
+    positive one the other kinds (the stored amount of a credit note is positive)."""
+    extra = STATUS_FILTERS.get(status, {})
+    kinds = (kind,) if kind in Kind.values else tuple(Kind.values)
+    bounds = [b for b in (amount_min, amount_max) if b is not None]
+    if bounds and all(b < 0 for b in bounds):
+        kinds = tuple(k for k in kinds if k == Kind.CREDIT_NOTE)
+        amount_min, amount_max = (-amount_max if amount_max is not None else None,
+                                  -amount_min if amount_min is not None else None)
+    elif bounds and all(b >= 0 for b in bounds):
+        kinds = tuple(k for k in kinds if k != Kind.CREDIT_NOTE)
+    if set(kinds) == set(Kind.values):
+        kinds = ()
+    elif not kinds:
+        kinds = ("-",)  # nothing matches
+    return DocumentFilter(period=period, kinds=kinds, customer_code_prefix=customer.strip(), amount_min=amount_min,
+                          amount_max=amount_max, **extra)
+
+
+@dataclass
+class Page:
+    rows: list[Document]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter) -> QuerySet[Document]:
+    return document_list(organisation=organisation, f=f).only(
+        "id", "kind", "state", "number", "number_value", "issue_date", "due_date", "payable", "amount_due",
+        "currency", "customer__id", "customer__code", "customer__name", "customer__consent_refused_on")
+
+
+def dashboard_page(*, organisation: Organisation, f: DocumentFilter, sort: Sort, after: str | None = None,
+                   before: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of the dashboard, after (or before) a cursor."""
+    qs = dashboard_queryset(organisation=organisation, f=f)
+    if before and (key := sort.parse_cursor(before)) is not None:
+        rows = list(qs.filter(sort.after(*key, reverse=True)).order_by(*sort.order_by(reverse=True))[:size + 1])
+        has_more_before = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        return Page(rows, sort.cursor_of(rows[-1]) if rows else None,
+                    sort.cursor_of(rows[0]) if rows and has_more_before else None)
+    key = sort.parse_cursor(after)
+    if key is not None:
+        qs = qs.filter(sort.after(*key))
+    rows = list(qs.order_by(*sort.order_by())[:size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, sort.cursor_of(rows[-1]) if rows and has_more else None,
+                sort.cursor_of(rows[0]) if rows and key is not None else None)
+
+
+def neighbours(*, organisation: Organisation, f: DocumentFilter, sort: Sort, document: Document) \
+        -> tuple[int | None, int | None]:
+    """The previous and next document ids around `document` in the dashboard's order."""
+    qs = dashboard_queryset(organisation=organisation, f=f)
+    value = sort.value_of(document)
+    prev = qs.filter(sort.after(value, document.pk, reverse=True)).order_by(
+        *sort.order_by(reverse=True)).values_list("id", flat=True).first()
+    nxt = qs.filter(sort.after(value, document.pk)).order_by(*sort.order_by()).values_list("id", flat=True).first()
+    return prev, nxt
+
+
+def signed_amount(document: Document) -> Decimal:
+    """What the dashboard shows: a credit note counts against the customer."""
+    return -document.payable if document.kind == Kind.CREDIT_NOTE else document.payable

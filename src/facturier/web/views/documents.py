@@ -1,0 +1,391 @@
+"""The dashboard of invoices and credit notes, a document's page and the actions its state allows."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from facturier.accounts.models import Right
+from facturier.audit.selectors import events_of
+from facturier.documents.batch import batch_start
+from facturier.documents.models import GenerationJob, JobState
+from facturier.documents.services import document_facturx, document_pdf
+from facturier.engine.en16931.rules import check_rules
+from facturier.errors import FacturierError
+from facturier.invoicing.mapping import document_to_invoice
+from facturier.invoicing.models import Kind, State
+from facturier.invoicing.selectors import document_get, history_of, payments_of
+from facturier.invoicing.services import credit_note_create, document_issue, draft_delete
+from facturier.invoicing.settlement import payment_cancel, payment_record, write_off
+from facturier.web import extensions, selectors
+from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentForm, WriteOffForm
+from facturier.web.views.base import get_or_404, is_htmx, member_required
+
+FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "sort")
+STATE_LEGEND = [(s.value, s.label) for s in State]
+SETTLED = (State.PAID, State.BAD_DEBT, State.BAD_DEBT_PARTIAL)
+
+
+def delivery_installed() -> bool:
+    return extensions.delivery_installed()
+
+
+def _filters(request):
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        f = selectors.dashboard_filter(period=form.period_range(timezone.localdate()), status=data.get("status") or "",
+                                       kind=data.get("kind") or "", customer=data.get("customer") or "",
+                                       amount_min=data.get("amount_min"), amount_max=data.get("amount_max"))
+        sort = selectors.Sort.parse(data.get("sort"))
+    else:
+        f, sort = selectors.dashboard_filter(), selectors.Sort.parse(None)
+    query = urlencode([(k, v) for k in FILTER_KEYS for v in request.GET.getlist(k) if v])
+    return form, f, sort, query
+
+
+@member_required()
+def dashboard(request):
+    form, f, sort, query = _filters(request)
+    page = selectors.dashboard_page(organisation=request.member.organisation, f=f, sort=sort,
+                                    after=request.GET.get("after"), before=request.GET.get("before"))
+    organisation = request.member.organisation
+    ids = [d.pk for d in page.rows]
+    delivered = extensions.delivery_states(organisation, ids)
+    archived = extensions.archived_document_ids(organisation, ids)
+    rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
+             "archived": d.pk in archived} for d in page.rows]
+    context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
+               "archive_installed": extensions.archive_installed(),
+               "sort": sort, "delivery_installed": delivery_installed(), "member": request.member}
+    if is_htmx(request) and request.htmx.target == "results":
+        return render(request, "web/partials/dashboard_results.html", context)
+    return render(request, "web/dashboard.html", context)
+
+
+def _actions(member, document) -> dict[str, bool]:
+    state, draft = document.state, document.is_draft
+    return {
+        "edit": draft and member.has_right(Right.EDIT),
+        "delete": draft and member.has_right(Right.EDIT),
+        "issue": draft and member.has_right(Right.ISSUE),
+        "pdf": not draft or member.has_right(Right.PRINT_DRAFTS),
+        "facturx": not draft,
+        "payment": state in (State.ISSUED, State.PARTIALLY_PAID, State.PAID) and member.has_right(
+            Right.RECORD_PAYMENTS),
+        "credit_note": not draft and document.kind != Kind.CREDIT_NOTE and member.has_right(Right.EDIT),
+        "write_off": state in (State.ISSUED, State.PARTIALLY_PAID) and document.amount_due > 0
+        and member.has_right(Right.WRITE_OFF),
+        "send": not draft and member.has_right(Right.SEND),
+    }
+
+
+def _document(request, pk):
+    return get_or_404(document_get, organisation=request.member.organisation, pk=pk)
+
+
+def _back(document, query: str = "") -> str:
+    url = reverse("web:document", args=[document.pk])
+    return f"{url}?{query}" if query else url
+
+
+@member_required()
+def document_detail(request, pk):
+    document = _document(request, pk)
+    _form, f, sort, query = _filters(request)
+    prev_id, next_id = selectors.neighbours(organisation=request.member.organisation, f=f, sort=sort,
+                                            document=document)
+    return render(request, "web/documents/detail.html", {
+        "doc": document, "lines": document.lines.order_by("position"), "amount": selectors.signed_amount(document),
+        "actions": _actions(request.member, document), "query": query, "prev_id": prev_id, "next_id": next_id,
+        "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
+        "delivery_installed": delivery_installed(),
+    })
+
+
+def next_number_of(document) -> str:
+    series = document.series
+    return series.format_number(series.next_number, timezone.localdate().year)
+
+
+def rule_findings(document, language: str):
+    """The engine's EN 16931 and French rules on the document as it would be issued today.
+
+    A draft has no number yet: it is checked with the number it would take, so only real
+    problems show."""
+    invoice = document_to_invoice(document)
+    if document.is_draft:
+        invoice = dataclasses.replace(invoice, number=next_number_of(document))
+    report = check_rules(invoice, french=True)
+    return [{"rule": x.rule, "fatal": x.severity.value == "fatal", "path": x.path,
+             "message": x.message.in_language(language)} for x in report.findings]
+
+
+def _findings_or_error(request, document):
+    try:
+        return rule_findings(document, request.LANGUAGE_CODE), None
+    except FacturierError as e:
+        return [], e.message
+
+
+@member_required(Right.ISSUE)
+def document_issue_view(request, pk):
+    """Confirmation (with the number it will take and the rule check), then issue."""
+    document = _document(request, pk)
+    if not document.is_draft:
+        messages.info(request, _("%(document)s is already issued.") % {"document": document})
+        return redirect(_back(document))
+    findings, problem = _findings_or_error(request, document)
+    blocking = problem or any(x["fatal"] for x in findings)
+    if request.method == "POST" and not blocking:
+        try:
+            issued = document_issue(by=request.member, document_id=document.pk)
+        except FacturierError as e:
+            problem = e.message
+        else:
+            messages.success(request, _("Issued under number %(number)s.") % {"number": issued.number})
+            return redirect(_back(issued))
+    return render(request, "web/documents/issue.html", {
+        "doc": document, "findings": findings, "problem": problem, "blocking": bool(blocking or problem),
+        "next_number": next_number_of(document), "today": timezone.localdate(),
+    }, status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+@member_required(Right.EDIT)
+def document_delete_view(request, pk):
+    document = _document(request, pk)
+    try:
+        draft_delete(by=request.member, document_id=document.pk)
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return redirect(_back(document))
+    messages.success(request, _("The draft was deleted."))
+    return redirect("web:dashboard")
+
+
+def _file(produced, content_type="application/pdf"):
+    response = HttpResponse(produced.data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{produced.filename}"'
+    return response
+
+
+@member_required()
+def document_pdf_view(request, pk):
+    document = _document(request, pk)
+    try:
+        return _file(document_pdf(by=request.member, document_id=document.pk))
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return redirect(_back(document))
+
+
+@member_required()
+def document_facturx_view(request, pk):
+    document = _document(request, pk)
+    try:
+        produced = document_facturx(by=request.member, document_id=document.pk)
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return redirect(_back(document))
+    produced = type(produced)(filename=produced.filename.replace(".pdf", "-facturx.pdf"), data=produced.data,
+                              signed=produced.signed)
+    return _file(produced)
+
+
+@member_required()
+def document_payments(request, pk):
+    """Payments of a document, and the form to record one."""
+    document = _document(request, pk)
+    member = request.member
+    form = PaymentForm(request.POST or None, initial={
+        "date": timezone.localdate(), "amount": document.amount_due if document.amount_due > 0 else None})
+    if request.method == "POST":
+        if not member.has_right(Right.RECORD_PAYMENTS):
+            raise Http404
+        if form.is_valid():
+            try:
+                payment_record(by=member, document_id=document.pk, **form.cleaned_data)
+            except FacturierError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("Payment recorded."))
+                return redirect(reverse("web:document_payments", args=[document.pk]))
+    return render(request, "web/documents/payments.html", {
+        "doc": document, "form": form, "cancel_form": CancelPaymentForm(),
+        "payments": payments_of(organisation=member.organisation, document_id=document.pk),
+        "can_record": _actions(member, document)["payment"],
+    }, status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+@member_required(Right.RECORD_PAYMENTS)
+def payment_cancel_view(request, pk, payment_id):
+    document = _document(request, pk)
+    if not payments_of(organisation=request.member.organisation, document_id=document.pk).filter(
+            pk=payment_id).exists():
+        raise Http404
+    form = CancelPaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the payment is cancelled."))
+    else:
+        try:
+            payment_cancel(by=request.member, payment_id=payment_id, reason=form.cleaned_data["reason"])
+        except FacturierError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("Payment cancelled."))
+    return redirect(reverse("web:document_payments", args=[document.pk]))
+
+
+@member_required(Right.WRITE_OFF)
+def document_write_off(request, pk):
+    document = _document(request, pk)
+    form = WriteOffForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            write_off(by=request.member, document_id=document.pk, **form.cleaned_data)
+        except FacturierError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("%(document)s written off as a bad debt.") % {"document": document})
+            return redirect(_back(document))
+    return render(request, "web/documents/write_off.html", {"doc": document, "form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+@member_required(Right.EDIT)
+def document_credit_note(request, pk):
+    document = _document(request, pk)
+    try:
+        credit = credit_note_create(by=request.member, invoice_id=document.pk)
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return redirect(_back(document))
+    messages.success(request, _("Draft credit note created: check it, then issue it."))
+    return redirect(reverse("web:document_edit", args=[credit.pk]))
+
+
+@member_required()
+def document_history(request, pk):
+    document = _document(request, pk)
+    organisation = request.member.organisation
+    links = history_of(organisation=organisation, document=document)
+    return render(request, "web/documents/history.html", {
+        "doc": document, "events": events_of(organisation=organisation, subject=document),
+        "origins": links["origins"], "derived": links["derived"],
+        "panels": extensions.history_panels(organisation, document)})
+
+
+# --- batch actions --------------------------------------------------------------------------------
+
+
+def _selected_ids(request) -> list[int]:
+    ids = []
+    for value in request.POST.getlist("ids"):
+        if value.isdigit():
+            ids.append(int(value))
+    return ids[:5000]
+
+
+@require_POST
+@member_required()
+def batch(request):
+    """Apply an action to the documents ticked on the dashboard."""
+    ids, action, member = _selected_ids(request), request.POST.get("action"), request.member
+    back = reverse("web:dashboard") + (f"?{request.POST.get('query')}" if request.POST.get("query") else "")
+    if not ids:
+        messages.error(request, _("Tick at least one document first."))
+        return redirect(back)
+    if action == "issue":
+        if not member.has_right(Right.ISSUE):
+            messages.error(request, _("You do not have the right to issue documents."))
+            return redirect(back)
+        drafts = selectors.dashboard_queryset(organisation=member.organisation, f=selectors.dashboard_filter(
+            status="draft")).filter(pk__in=ids).order_by("id")
+        issued, failed = [], []
+        for document in drafts:
+            try:
+                issued.append(document_issue(by=member, document_id=document.pk).number)
+            except FacturierError as e:
+                failed.append(f"{document}: {e.message}")
+        if issued:
+            messages.success(request, _("%(n)d documents issued: %(numbers)s.") % {
+                "n": len(issued), "numbers": ", ".join(issued)})
+        for problem in failed:
+            messages.error(request, problem)
+        if not issued and not failed:
+            messages.info(request, _("None of the selected documents is a draft."))
+        return redirect(back)
+    if action == "facturx":
+        try:
+            job = batch_start(by=member, document_ids=ids, signed=member.organisation.sealing_enabled)
+        except FacturierError as e:
+            messages.error(request, e.message)
+            return redirect(back)
+        return redirect(reverse("web:job", args=[job.pk]))
+    if action == "send" and delivery_installed():
+        if not member.has_right(Right.SEND):
+            messages.error(request, _("You do not have the right to send documents."))
+        else:
+            _send(request, ids)
+        return redirect(back)
+    messages.error(request, _("Unknown action."))
+    return redirect(back)
+
+
+def _send(request, ids):
+    """Hand documents to the delivery app and say what happened to each."""
+    try:
+        result = extensions.send(request.member, ids)
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return
+    if result is None:
+        messages.error(request, _("Sending is not available yet."))
+        return
+    if result.queued:
+        messages.success(request, _("%(n)d documents queued for sending by e-mail.") % {"n": len(result.queued)})
+    for refusal in [*result.refused, *result.warnings]:
+        messages.warning(request, f"#{refusal.document_id}: {refusal.reason}")
+
+
+@require_POST
+@member_required(Right.SEND)
+def document_send(request, pk):
+    document = _document(request, pk)
+    _send(request, [document.pk])
+    return redirect(_back(document))
+
+
+def _job(request, pk) -> GenerationJob:
+    job = GenerationJob.objects.filter(organisation=request.member.organisation, pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@member_required()
+def job_view(request, pk):
+    job = _job(request, pk)
+    template = "web/partials/job_progress.html" if is_htmx(request) else "web/documents/job.html"
+    return render(request, template, {"job": job, "finished": job.state in (JobState.DONE, JobState.FAILED)})
+
+
+@member_required()
+def job_zip(request, pk):
+    job = _job(request, pk)
+    if not job.zip_path or not Path(job.zip_path).is_file():
+        raise Http404
+    return FileResponse(open(job.zip_path, "rb"), as_attachment=True,
+                        filename=f"facturx-{job.pk}.zip", content_type="application/zip")

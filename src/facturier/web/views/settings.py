@@ -1,0 +1,217 @@
+"""Settings (manage-settings right): organisation, legal data by date, numbering, seal, users, sign-in policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from facturier.accounts.models import LegalProfile, Membership, Right
+from facturier.accounts.services import legal_profile_add
+from facturier.documents.models import Certificate
+from facturier.documents.services import certificate_upload
+from facturier.engine.errors import EngineError
+from facturier.errors import FacturierError
+from facturier.invoicing.models import Series
+from facturier.web import services
+from facturier.web.forms import (
+    CertificateForm,
+    LegalProfileForm,
+    MemberForm,
+    OrganisationForm,
+    RightsForm,
+    SecurityForm,
+    SeriesForm,
+)
+from facturier.web.models import OrganisationSecurity
+from facturier.web.views.base import member_required
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _context(request, **forms):
+    organisation = request.member.organisation
+    certificate = Certificate.objects.filter(organisation=organisation, is_active=True).first()
+    expires_in = None
+    if certificate is not None:
+        expires_in = (certificate.not_after - timezone.now()).days
+    security = OrganisationSecurity.objects.filter(organisation=organisation).first()
+    defaults = {
+        "org_form": OrganisationForm(initial={name: getattr(organisation, name) for name in OrganisationForm.FIELDS}),
+        "legal_form": LegalProfileForm(initial={"effective_from": timezone.localdate(), "country": "FR"}),
+        "series_form": SeriesForm(),
+        "cert_form": CertificateForm(),
+        "member_form": MemberForm(),
+        "security_form": SecurityForm(initial={"require_2fa": bool(security and security.require_2fa)}),
+    }
+    defaults.update(forms)
+    memberships = Membership.objects.filter(organisation=organisation).select_related("user").order_by(
+        "user__email")
+    return {
+        **defaults, "organisation": organisation,
+        "profiles": LegalProfile.objects.filter(organisation=organisation).order_by("-effective_from"),
+        "series": [{"s": s, "next": s.format_number(s.next_number, timezone.localdate().year)}
+                   for s in Series.objects.filter(organisation=organisation).order_by("code")],
+        "certificate": certificate, "expires_in": expires_in,
+        "expiry_warning": expires_in is not None and expires_in <= EXPIRY_WARNING_DAYS,
+        "old_certificates": Certificate.objects.filter(organisation=organisation, is_active=False)[:5],
+        "members": [{"m": m, "form": RightsForm(prefix=f"m{m.pk}", form_id=f"member-{m.pk}", initial={
+            "role": m.role, "is_active": m.is_active, **{r.value: getattr(m, r.value) for r in Right}})}
+            for m in memberships],
+        "rights": list(Right),
+    }
+
+
+def _render(request, status=200, **forms):
+    return render(request, "web/settings/index.html", _context(request, **forms), status=status)
+
+
+@member_required(Right.MANAGE_SETTINGS)
+def settings_index(request):
+    return _render(request)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_organisation(request):
+    form = OrganisationForm(request.POST, request.FILES)
+    if form.is_valid():
+        values = {name: form.cleaned_data[name] for name in OrganisationForm.FIELDS}
+        try:
+            services.organisation_update(by=request.member, logo=form.cleaned_data.get("logo"), **values)
+        except ValidationError as e:
+            _errors_into(form, e)
+        except FacturierError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect(reverse("web:settings") + "#organisation")
+    return _render(request, 422, org_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_legal(request):
+    form = LegalProfileForm(request.POST)
+    if form.is_valid():
+        values = form.values()
+        effective_from: dt.date = values.pop("effective_from")
+        try:
+            legal_profile_add(organisation=request.member.organisation, effective_from=effective_from, **values)
+        except ValidationError as e:
+            _errors_into(form, e)
+        except FacturierError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("Legal data saved, in force from %(date)s.") % {
+                "date": effective_from.strftime("%d/%m/%Y")})
+            return redirect(reverse("web:settings") + "#legal")
+    return _render(request, 422, legal_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_series(request):
+    form = SeriesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.series_create(by=request.member, **form.cleaned_data)
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, _("Numbering series created."))
+            return redirect(reverse("web:settings") + "#series")
+    return _render(request, 422, series_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_certificate(request):
+    form = CertificateForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            certificate_upload(by=request.member, data=form.cleaned_data["file"].read(),
+                               password=form.cleaned_data["password"], label=form.cleaned_data["label"])
+        except FacturierError as e:
+            form.add_error(None, e.message)
+        except EngineError as e:
+            form.add_error(None, e.message.in_language(request.LANGUAGE_CODE))
+        else:
+            messages.success(request, _("Certificate installed; new seals use it."))
+            return redirect(reverse("web:settings") + "#certificate")
+    return _render(request, 422, cert_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_member_add(request):
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_invite(by=request.member, **form.cleaned_data)
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, _("%(email)s added. They set their password with “Forgot your password?”.")
+                             % {"email": form.cleaned_data["email"]})
+            return redirect(reverse("web:settings") + "#users")
+    return _render(request, 422, member_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_member_update(request, pk):
+    membership = Membership.objects.filter(organisation=request.member.organisation, pk=pk).first()
+    if membership is None:
+        from django.http import Http404
+
+        raise Http404
+    form = RightsForm(request.POST, prefix=f"m{pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_update(by=request.member, membership_id=pk, role=data["role"],
+                                   is_active=data["is_active"], rights={r.value: data[r.value] for r in Right})
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, _("Rights of %(user)s saved.") % {"user": membership.user})
+    return redirect(reverse("web:settings") + "#users")
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_security(request):
+    form = SecurityForm(request.POST)
+    if form.is_valid():
+        services.security_set(by=request.member, require_2fa=form.cleaned_data["require_2fa"])
+        messages.success(request, _("Sign-in policy saved."))
+    return redirect(reverse("web:settings") + "#security")
+
+
+@member_required()
+def settings_logo(request):
+    """The organisation's logo, for its own members (media files are not served publicly)."""
+    from django.http import FileResponse, Http404
+
+    logo = request.member.organisation.logo
+    if not logo:
+        raise Http404
+    return FileResponse(logo.open("rb"), content_type="image/png" if logo.name.lower().endswith(".png")
+                        else "image/jpeg")

@@ -1,0 +1,226 @@
+"""A document's page and the actions its state allows; tenant isolation of every document URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from facturier.invoicing.models import Document, Kind, State
+
+
+def test_document_page_shows_lines_totals_and_the_actions_of_its_state(signed_in, issued):
+    response = signed_in.get(reverse("web:document", args=[issued.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert issued.number in content and "Développement" in content
+    actions = response.context["actions"]
+    assert actions["payment"] and actions["credit_note"] and actions["facturx"]
+    assert not actions["edit"] and not actions["issue"]
+
+
+def test_draft_page_offers_edit_issue_and_delete(signed_in, draft):
+    actions = signed_in.get(reverse("web:document", args=[draft.pk])).context["actions"]
+    assert actions["edit"] and actions["issue"] and actions["delete"] and not actions["payment"]
+
+
+def test_previous_and_next_follow_the_dashboard_order(signed_in, owner, org, issued):
+    from facturier.invoicing.services import document_issue, draft_create
+
+    second = draft_create(by=owner, customer_id=org.customer.pk, lines=[{"name": "A", "quantity": 1,
+                                                                         "unit_price": 5}])
+    document_issue(by=owner, document_id=second.pk, issue_date=dt.date(2026, 3, 5))
+    page = signed_in.get(reverse("web:document", args=[second.pk]), {"sort": "-date"})
+    assert page.context["next_id"] == issued.pk and page.context["prev_id"] is None
+    page = signed_in.get(reverse("web:document", args=[issued.pk]), {"sort": "-date"})
+    assert page.context["prev_id"] == second.pk
+
+
+def test_issue_asks_for_confirmation_showing_the_number_then_issues(signed_in, draft):
+    confirm = signed_in.get(reverse("web:document_issue", args=[draft.pk]))
+    assert confirm.status_code == 200
+    number = confirm.context["next_number"]
+    assert number.startswith("FA-") and number in confirm.content.decode()
+    assert not confirm.context["blocking"]
+    assert Document.objects.get(pk=draft.pk).state == State.DRAFT
+    done = signed_in.post(reverse("web:document_issue", args=[draft.pk]))
+    assert done.status_code == 302
+    assert Document.objects.get(pk=draft.pk).number == number
+
+
+def test_a_viewer_cannot_issue(client_of, org, draft):
+    viewer = client_of(org.member("viewer"))
+    assert viewer.post(reverse("web:document_issue", args=[draft.pk])).status_code == 403
+    assert Document.objects.get(pk=draft.pk).state == State.DRAFT
+
+
+def test_pdf_and_facturx_downloads(signed_in, issued, referee, tmp_path):
+    pdf = signed_in.get(reverse("web:document_pdf", args=[issued.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    fx = signed_in.get(reverse("web:document_facturx", args=[issued.pk]))
+    assert fx.status_code == 200 and fx["Content-Type"] == "application/pdf"
+    path = tmp_path / "fx.pdf"
+    path.write_bytes(fx.content)
+    verdict = referee([path])[str(path)]
+    assert verdict["passed"], verdict
+
+
+def test_draft_has_no_facturx_and_says_why(signed_in, draft):
+    response = signed_in.get(reverse("web:document_facturx", args=[draft.pk]), follow=True)
+    assert "A draft has no Factur-X" in response.content.decode()
+
+
+def test_record_a_payment_then_cancel_it(signed_in, issued):
+    url = reverse("web:document_payments", args=[issued.pk])
+    assert signed_in.post(url, {"date": "2026-03-10", "amount": "100.00", "method": "transfer"}).status_code == 302
+    issued.refresh_from_db()
+    assert issued.state == State.PARTIALLY_PAID
+    payment = issued.payments.get()
+    response = signed_in.post(reverse("web:payment_cancel", args=[issued.pk, payment.pk]), {"reason": "Doublon"})
+    assert response.status_code == 302
+    issued.refresh_from_db()
+    assert issued.state == State.ISSUED
+    assert "Doublon" in signed_in.get(url).content.decode()
+
+
+def test_payment_errors_are_shown_inline_and_keep_the_input(signed_in, issued):
+    url = reverse("web:document_payments", args=[issued.pk])
+    response = signed_in.post(url, {"date": "2026-01-01", "amount": "12,5", "method": "transfer",
+                                    "reference": "VIR 42"})
+    assert response.status_code == 422
+    content = response.content.decode()
+    assert "before the issue date" in content and 'value="VIR 42"' in content
+    response = signed_in.post(url, {"date": "", "amount": "abc", "method": "transfer"})
+    assert response.status_code == 422 and 'value="abc"' in response.content.decode()
+
+
+def test_write_off_needs_a_reason(signed_in, issued):
+    url = reverse("web:document_write_off", args=[issued.pk])
+    assert signed_in.post(url, {"date": "2026-06-01", "reason": ""}).status_code == 422
+    assert signed_in.post(url, {"date": "2026-06-01", "reason": "Liquidation"}).status_code == 302
+    issued.refresh_from_db()
+    assert issued.state == State.BAD_DEBT
+
+
+def test_credit_note_opens_its_draft_in_the_editor(signed_in, issued):
+    response = signed_in.post(reverse("web:document_credit_note", args=[issued.pk]))
+    credit = Document.objects.get(kind=Kind.CREDIT_NOTE)
+    assert response["Location"] == reverse("web:document_edit", args=[credit.pk])
+
+
+def test_history_lists_audit_events_and_links(signed_in, issued):
+    signed_in.post(reverse("web:document_credit_note", args=[issued.pk]))
+    response = signed_in.get(reverse("web:document_history", args=[issued.pk]))
+    content = response.content.decode()
+    assert "document.issue" in content and "Credit note" in content
+
+
+def test_delete_a_draft(signed_in, draft):
+    assert signed_in.post(reverse("web:document_delete", args=[draft.pk])).status_code == 302
+    assert not Document.objects.filter(pk=draft.pk).exists()
+
+
+def test_batch_issue_issues_the_ticked_drafts(signed_in, owner, org, draft):
+    from facturier.invoicing.services import draft_create
+
+    other = draft_create(by=owner, customer_id=org.customer.pk, lines=[{"name": "B", "quantity": 1,
+                                                                        "unit_price": 3}])
+    response = signed_in.post(reverse("web:batch"), {"action": "issue", "ids": [draft.pk, other.pk]}, follow=True)
+    assert "2 documents issued" in response.content.decode()
+    assert set(Document.objects.filter(pk__in=[draft.pk, other.pk]).values_list("state", flat=True)) == {"issued"}
+
+
+def test_batch_facturx_zip_with_live_progress(signed_in, issued, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(reverse("web:batch"), {"action": "facturx", "ids": [issued.pk]})
+    assert response.status_code == 302
+    job_url = response["Location"]
+    page = signed_in.get(job_url)
+    assert page.status_code == 200
+    fragment = signed_in.get(job_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<progress" in fragment and "<html" not in fragment
+    job = page.context["job"]
+    assert job.state == "done" and job.progress == 100  # immediate task backend in tests
+    archive = signed_in.get(reverse("web:job_zip", args=[job.pk]))
+    data = b"".join(archive.streaming_content)
+    path = Path(job.zip_path)
+    assert zipfile.ZipFile(path).namelist() == [f"{issued.number}.pdf"] and data[:2] == b"PK"
+
+
+def test_batch_without_selection_says_so(signed_in, issued):
+    response = signed_in.post(reverse("web:batch"), {"action": "issue"}, follow=True)
+    assert "Tick at least one document first" in response.content.decode()
+
+
+def test_send_button_is_present(signed_in, issued):
+    content = signed_in.get(reverse("web:dashboard")).content.decode()
+    assert "Send by e-mail" in content
+
+
+@pytest.fixture
+def pair(owner, org, issued):
+    """An issued invoice and a separate draft of the same organisation."""
+    from facturier.invoicing.services import draft_create
+
+    return issued, draft_create(by=owner, customer_id=org.customer.pk,
+                                lines=[{"name": "D", "quantity": 1, "unit_price": 2}])
+
+
+DOCUMENT_URLS = ["web:document", "web:document_edit", "web:document_issue", "web:document_pdf",
+                 "web:document_facturx", "web:document_payments", "web:document_write_off", "web:document_history"]
+
+
+@pytest.mark.parametrize("name", DOCUMENT_URLS)
+def test_another_organisations_document_is_not_found(client_of, name, other_org, pair):
+    stranger = client_of(other_org.owner)
+    for document in pair:
+        assert stranger.get(reverse(name, args=[document.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["web:document_issue", "web:document_delete", "web:document_credit_note",
+                                  "web:document_payments", "web:document_write_off"])
+def test_another_organisations_document_cannot_be_changed(client_of, name, other_org, pair):
+    before = list(Document.objects.order_by("pk").values_list("pk", "state", "paid_amount"))
+    stranger = client_of(other_org.owner)
+    for document in pair:
+        data = {"date": "2026-04-01", "amount": "1", "method": "transfer", "reason": "x"}
+        assert stranger.post(reverse(name, args=[document.pk]), data).status_code == 404
+    assert list(Document.objects.order_by("pk").values_list("pk", "state", "paid_amount")) == before
+
+
+def test_another_organisations_job_is_not_found(client_of, signed_in, other_org, issued):
+    job_url = signed_in.post(reverse("web:batch"), {"action": "facturx", "ids": [issued.pk]})["Location"]
+    stranger = client_of(other_org.owner)
+    assert stranger.get(job_url).status_code == 404
+    assert stranger.get(job_url + "zip/").status_code == 404
+
+
+def test_batch_ignores_another_organisations_ids(client_of, other_org, draft):
+    stranger = client_of(other_org.owner)
+    stranger.post(reverse("web:batch"), {"action": "issue", "ids": [draft.pk]})
+    assert Document.objects.get(pk=draft.pk).state == State.DRAFT
+
+
+def test_send_hands_the_documents_to_the_delivery_app_and_reports_each(signed_in, issued):
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.delivery"):
+        pytest.skip("the delivery app is not installed")
+    response = signed_in.post(reverse("web:batch"), {"action": "send", "ids": [issued.pk]}, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown, "sending says what happened to the document"
+    single = signed_in.post(reverse("web:document_send", args=[issued.pk]), follow=True)
+    assert single.status_code == 200
+
+
+def test_history_shows_the_extension_panels_of_installed_apps(signed_in, issued):
+    from django.apps import apps
+
+    panels = signed_in.get(reverse("web:document_history", args=[issued.pk])).context["panels"]
+    titles = [p["title"] for p in panels]
+    assert ("Deliveries" in titles) == apps.is_installed("facturier.delivery")
+    assert ("Archive" in titles) == apps.is_installed("facturier.archive")
