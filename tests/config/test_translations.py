@@ -22,12 +22,24 @@ def test_every_string_has_a_french_translation_and_none_is_fuzzy(po):
     assert [e.msgid for e in catalogue.fuzzy_entries()] == []
 
 
+def _compiled(compiled: gettext.GNUTranslations, entry: polib.POEntry) -> str:
+    return compiled.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt else compiled.gettext(entry.msgid)
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_translation_is_its_own_text_twice(po):
+    """A merge once pasted translations after themselves ("Au moins…).Au moins…)."): never again."""
+    doubled = [e.msgid for e in polib.pofile(str(po))
+               if len(e.msgstr) > 1 and e.msgstr[: len(e.msgstr) // 2] * 2 == e.msgstr]
+    assert doubled == []
+
+
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_the_compiled_catalogue_matches_the_source_catalogue(po):
     catalogue = polib.pofile(str(po))
     with po.with_suffix(".mo").open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
-    stale = [e.msgid for e in catalogue if not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr]
+    stale = [e.msgid for e in catalogue if not e.msgid_plural and _compiled(compiled, e) != e.msgstr]
     assert stale == [], "run `make messages` to recompile the French catalogues"
 
 
