@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "facturier.archive",
     "facturier.delivery",
     "facturier.web",
+    "facturier.portal",
 ]
 
 MIDDLEWARE = [

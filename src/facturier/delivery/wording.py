@@ -105,8 +105,16 @@ def fill(text: str, values: dict[str, str], percent: dict[str, str] | None = Non
 
 
 def portal_link(document: Document | None) -> str:
+    """The document's page in its organisation's customer portal (the portal asks the reader to sign in first)."""
+    from django.urls import NoReverseMatch, reverse
+
     base = settings.FACTURIER_BASE_URL
-    return f"{base}/portal/" if document is None else f"{base}/portal/documents/{document.pk}/"
+    if document is None:
+        return f"{base}/portal/"
+    try:
+        return base + reverse("portal:document", args=[document.organisation.slug, document.pk])
+    except NoReverseMatch:  # the portal app is not installed
+        return f"{base}/portal/"
 
 
 def document_values(document: Document, *, contact_email: str) -> dict[str, str]:
