@@ -23,7 +23,7 @@ def delivery_mark(*, document: Document, state: DeliveryState, detail: str = "",
         changes["recipient"] = recipient[:500]
     if message is not None:
         changes["last_message"] = message
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint: nothing catches a failure half-way
         rows = Delivery.objects.filter(pk=delivery_id) if delivery_id else Delivery.objects.filter(document=document)
         if not rows.update(**changes):
             delivery_id = Delivery.objects.create(organisation_id=document.organisation_id, document=document,

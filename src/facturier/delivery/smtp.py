@@ -197,3 +197,66 @@ def close(client: smtplib.SMTP | None) -> None:
         client.quit()
     except (smtplib.SMTPException, OSError):
         client.close()
+
+
+# --- one message in two steps -----------------------------------------------------------------
+# `smtplib.SMTP.sendmail` runs a message's whole transaction and then waits: the server reads the
+# content while the worker sits idle. Split in two, the worker prepares the next message while the
+# server reads this one. Until `data_end` sends the final dot nothing is delivered: a connection
+# closed before it abandons the transaction (RFC 5321 §4.1.1.4), so the split keeps exactly-once.
+
+
+def data_begin(client: smtplib.SMTP, sender: str, recipients: list[str], content: bytes) -> dict:
+    """MAIL, RCPT, DATA and the content without its final dot; returns the refused recipients.
+
+    `content` must be CRLF-terminated lines (as `outbox.build` writes them). Raises as
+    `sendmail` does: SMTPSenderRefused, SMTPRecipientsRefused (all refused), SMTPDataError.
+    """
+    options = [f"size={len(content)}"] if client.does_esmtp and client.has_extn("size") else []
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        _abandon(client, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:
+            client.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        _abandon(client, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    client.putcmd("data")
+    code, reply = client.getreply()
+    if code != 354:
+        _abandon(client, code)
+        raise smtplib.SMTPDataError(code, reply)
+    # Dot-stuffing: a line starting with "." gets a second one (RFC 5321 §4.5.2); base64 lines never do.
+    stuffed = content.replace(b"\r\n.", b"\r\n..")
+    client.send(b"." + stuffed if stuffed.startswith(b".") else stuffed)
+    return refused
+
+
+def data_end(client: smtplib.SMTP) -> None:
+    """The final dot: the server takes the message (or raises SMTPDataError with its answer)."""
+    client.send(b".\r\n")
+    code, reply = client.getreply()
+    if code != 250:
+        _abandon(client, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def abandon_open(client: smtplib.SMTP | None) -> None:
+    """Drop a connection in the middle of DATA without the final dot: the server delivers nothing.
+    (QUIT would be read as a line of the message.)"""
+    if client is not None:
+        client.close()
+
+
+def _abandon(client: smtplib.SMTP, code: int) -> None:
+    if code == 421:
+        client.close()
+    else:
+        client._rset()
