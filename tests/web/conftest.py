@@ -54,3 +54,40 @@ def client_of(db):
         return c
 
     return make
+
+
+# --- a real SMTP server on loopback (aiosmtpd), for the mail settings and the consent campaign ------
+
+SMTP_USER, SMTP_PASSWORD = "mailer@acme.test", "s3cret-smtp"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on a free loopback port, requiring AUTH; `.messages` holds what it accepted."""
+    import socket
+    import types
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state = types.SimpleNamespace(host="127.0.0.1", port=port, messages=[], user=SMTP_USER, password=SMTP_PASSWORD)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            state.messages.append(envelope)
+            return "250 2.0.0 Message accepted"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == SMTP_USER
+              and auth_data.password.decode() == SMTP_PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    controller = Controller(Handler(), hostname=state.host, port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    yield state
+    controller.stop()

@@ -20,6 +20,7 @@ from facturier.accounts.models import (
     Role,
     SealLevel,
 )
+from facturier.archive.models import MINIMUM_RETENTION_YEARS
 from facturier.invoicing.models import Kind, OperationCategory, PaymentMethod
 from facturier.parties.models import Channel
 from facturier.web import security
@@ -330,6 +331,7 @@ class OrganisationForm(forms.Form):
 
     FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
               "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+    SEAL_FIELDS = ("facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -399,3 +401,113 @@ class RightsForm(forms.Form):
 class SecurityForm(forms.Form):
     require_2fa = forms.BooleanField(label=_("Two-factor authentication mandatory for every member"),
                                      required=False)
+
+
+# --- mail (delivery app) ----------------------------------------------------------------------------
+
+SECURITY_CHOICES = [("starttls", _("STARTTLS (usually port 587)")), ("tls", _("TLS from the start (usually port 465)")),
+                    ("none", _("None — plain text (test servers only)"))]
+
+
+class MailSettingsForm(forms.Form):
+    """The organisation's SMTP server and sender; the password is never shown back."""
+
+    host = forms.CharField(label=_("SMTP server"), max_length=255, help_text=_("e.g. smtp.example.com"))
+    port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=587)
+    security = forms.ChoiceField(label=_("Security"), choices=SECURITY_CHOICES, initial="starttls")
+    username = forms.CharField(label=_("User"), max_length=255, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    password = forms.CharField(label=_("Password"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+    forget_password = forms.BooleanField(label=_("Remove the stored password"), required=False)
+    sender_name = forms.CharField(label=_("Sender name"), max_length=200, required=False,
+                                  help_text=_("What recipients see, e.g. Acme — Invoicing"))
+    sender_address = forms.EmailField(label=_("Sender address"))
+    reply_to = forms.EmailField(label=_("Reply-to address"), required=False,
+                                help_text=_("Empty: replies go to the sender address."))
+
+    FIELDS = ("host", "port", "security", "username", "sender_name", "sender_address", "reply_to")
+
+    def __init__(self, *args, has_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = (
+            _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if has_password
+            else _("No password stored yet."))
+
+    def clean_host(self):
+        host = self.cleaned_data["host"].strip()
+        if any(c.isspace() for c in host) or "/" in host or ":" in host:
+            raise ValidationError(_("Type the server name only, e.g. smtp.example.com — no “smtp://”, port or "
+                                    "spaces."))
+        return host
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+    def password_change(self) -> str | None:
+        """None keeps the stored password, "" removes it, anything else replaces it."""
+        if self.cleaned_data.get("forget_password"):
+            return ""
+        return self.cleaned_data.get("password") or None
+
+
+class MailTemplateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Message"), choices=[])
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=300)
+    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 14}))
+    document = forms.IntegerField(label=_("Preview with the document"), required=False, widget=forms.Select)
+
+    def __init__(self, *args, kinds=(), documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+        self.fields["document"].widget.choices = [("", _("The latest issued document")), *documents]
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise ValidationError(_("A subject is one line."))
+        return subject
+
+
+class ConsentCampaignForm(forms.Form):
+    """Which customers receive the consent letter (lettre de dématérialisation)."""
+
+    code = forms.CharField(label=_("Customer code"), max_length=30, required=False)
+    code_prefix = forms.CharField(label=_("Code starts with"), max_length=30, required=False)
+    invoiced_from = forms.DateField(label=_("Invoiced from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    invoiced_to = forms.DateField(label=_("Invoiced until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    include_already_sent = forms.BooleanField(label=_("Include customers already sent the letter"), required=False)
+    include_without_email = forms.BooleanField(label=_("Include customers without an e-mail address (printed "
+                                                       "letter)"), required=False)
+    order = forms.ChoiceField(label=_("Sort by"), choices=[("code", _("Code")), ("name", _("Name"))],
+                              required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("invoiced_from"), data.get("invoiced_to")
+        if start and end and start > end:
+            self.add_error("invoiced_to", _("The end date must not be before the start date."))
+        return data
+
+    def invoiced_between(self) -> tuple[dt.date, dt.date] | None:
+        start, end = self.cleaned_data.get("invoiced_from"), self.cleaned_data.get("invoiced_to")
+        if start or end:
+            return start or dt.date(1900, 1, 1), end or dt.date(9999, 12, 31)
+        return None
+
+
+# --- archive ----------------------------------------------------------------------------------------
+
+class ArchivePolicyForm(forms.Form):
+    retention_years = forms.IntegerField(
+        label=_("Keep archived documents for (years)"), min_value=MINIMUM_RETENTION_YEARS, max_value=99,
+        error_messages={"min_value": _("The law requires at least 6 years (art. L123-22 of the Code de commerce): "
+                                       "type 6 or more.")},
+        help_text=_("At least 6 years; 10 is the usual choice for invoices. Applies to documents archived from now "
+                    "on."))
+    subscription_anniversary = forms.DateField(
+        label=_("Subscription start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The counters restart on this day each year. Empty: the organisation's creation date."))

@@ -170,3 +170,56 @@ def neighbours(*, organisation: Organisation, f: DocumentFilter, sort: Sort, doc
 def signed_amount(document: Document) -> Decimal:
     """What the dashboard shows: a credit note counts against the customer."""
     return -document.payable if document.kind == Kind.CREDIT_NOTE else document.payable
+
+
+# --- operator -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationUsage:
+    organisation: Organisation
+    members: int
+    period_start: dt.date | None
+    period_end: dt.date | None
+    issued_in_period: int
+    issued_total: int
+    archived_in_period: int | None
+    archived_total: int | None
+    archive_files: int | None
+    archive_bytes: int | None
+
+
+def operator_usage(*, search: str = "", limit: int = 200) -> list[OrganisationUsage]:
+    """Every organisation's use of the platform in its current subscription period (platform operators only:
+    this is the one read that spans tenants, and it returns counters, never documents)."""
+    from django.apps import apps
+    from django.db.models import Count
+
+    from facturier.accounts.models import Membership
+
+    qs = Organisation.objects.order_by("name", "id")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    organisations = list(qs[:limit])
+    ids = [o.pk for o in organisations]
+    members = dict(Membership.objects.filter(organisation_id__in=ids, is_active=True).values("organisation_id")
+                   .annotate(n=Count("id")).values_list("organisation_id", "n"))
+    issued = dict(Document.objects.filter(organisation_id__in=ids).exclude(state=State.DRAFT)
+                  .values("organisation_id").annotate(n=Count("id")).values_list("organisation_id", "n"))
+    archive = apps.is_installed("facturier.archive")
+    if archive:
+        from facturier.archive.selectors import archive_counters
+    rows = []
+    for organisation in organisations:
+        counters = archive_counters(organisation=organisation) if archive else None
+        start = counters.period_start if counters else None
+        end = counters.period_end if counters else None
+        in_period = (Document.objects.filter(organisation=organisation, issue_date__range=(start, end))
+                     .exclude(state=State.DRAFT).count() if counters else 0)
+        rows.append(OrganisationUsage(
+            organisation=organisation, members=members.get(organisation.pk, 0), period_start=start, period_end=end,
+            issued_in_period=in_period, issued_total=issued.get(organisation.pk, 0),
+            archived_in_period=counters.period if counters else None,
+            archived_total=counters.total if counters else None,
+            archive_files=counters.files if counters else None, archive_bytes=counters.bytes if counters else None))
+    return rows

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.accounts.models import Membership, Organisation, Right, Role, User
 from facturier.accounts.services import membership_add, require_right
 from facturier.audit.services import audit_record
-from facturier.invoicing.models import Series
+from facturier.invoicing.models import Document, Series, State
 from facturier.web.models import OrganisationSecurity
 
 ORGANISATION_FIELDS = {"name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
@@ -96,3 +100,85 @@ def security_set(*, by: Membership, require_2fa: bool) -> OrganisationSecurity:
         audit_record(actor=by, subject=by.organisation, action="security.update", before=before,
                      after={"require_2fa": require_2fa})
     return policy
+
+
+# --- archive policy -------------------------------------------------------------------------------
+
+
+def archive_policy_save(*, by: Membership, retention_years: int, subscription_anniversary=None):
+    """Change how long the archive keeps documents (never below the legal 6 years) and the subscription start.
+
+    The archive app's `policy_set` has no actor; this adds the right check and the audit line."""
+    from facturier.archive.models import ArchivePolicy
+    from facturier.archive.services import NotArchivable, policy_set
+
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        current = ArchivePolicy.objects.select_for_update().filter(organisation=by.organisation).first()
+        before = ({"retention_years": current.retention_years,
+                   "subscription_anniversary": str(current.subscription_anniversary or "")} if current else None)
+        try:
+            policy = policy_set(organisation=by.organisation, retention_years=retention_years,
+                                subscription_anniversary=subscription_anniversary)
+        except NotArchivable as e:
+            raise ValidationError(e.message)
+        if subscription_anniversary is None and policy.subscription_anniversary is not None:
+            policy.subscription_anniversary = None  # policy_set keeps the old date when given none: clear it
+            policy.save(update_fields=["subscription_anniversary"])
+        audit_record(actor=by, subject=by.organisation, action="archive_policy.update", before=before,
+                     after={"retention_years": policy.retention_years,
+                            "subscription_anniversary": str(policy.subscription_anniversary or "")})
+    return policy
+
+
+# --- printing a selection -------------------------------------------------------------------------
+
+
+def documents_print(*, by: Membership, document_ids: list[int]) -> tuple[bytes | None, list[Document]]:
+    """One PDF of the selected documents, in the order given, each rendered by the documents app.
+
+    Drafts are printed (watermarked) only with the "print drafts" right; the others are returned
+    as skipped. Returns (PDF or None when nothing is printable, skipped drafts)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from facturier.documents.services import document_pdf
+
+    found = {d.pk: d for d in Document.objects.filter(organisation=by.organisation, pk__in=document_ids)}
+    documents = [found[pk] for pk in dict.fromkeys(document_ids) if pk in found]
+    may_print_drafts = by.has_right(Right.PRINT_DRAFTS)
+    skipped = [d for d in documents if d.state == State.DRAFT and not may_print_drafts]
+    printable = [d for d in documents if d not in skipped]
+    if not printable:
+        return None, skipped
+    writer = PdfWriter()
+    for document in printable:
+        writer.append(io.BytesIO(document_pdf(by=by, document_id=document.pk).data))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), skipped
+
+
+# --- consent letters kept for download ------------------------------------------------------------
+
+
+def _letters_dir(organisation) -> Path:
+    return Path(settings.DATA_DIR) / "web" / "consent-letters" / str(organisation.pk)
+
+
+def letters_keep(*, organisation, pdf: bytes) -> str:
+    """Keep a campaign's printable letters for their download; returns the token that names them."""
+    folder = _letters_dir(organisation)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    (folder / f"{token}.pdf").write_bytes(pdf)
+    return token
+
+
+def letters_path(*, organisation, token: str) -> Path | None:
+    """The kept letters of this organisation under `token`, or None (another organisation's are never found)."""
+    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
+        return None
+    path = _letters_dir(organisation) / f"{token}.pdf"
+    return path if path.is_file() else None

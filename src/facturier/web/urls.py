@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facturier.web.views import auth, customers, documents, editor, settings
+from facturier.web.views import auth, customers, documents, editor, mail, operator, settings
 
 app_name = "web"
 
@@ -55,4 +55,13 @@ urlpatterns = [
     path("settings/members/<int:pk>/", settings.settings_member_update, name="settings_member_update"),
     path("settings/logo/", settings.settings_logo, name="settings_logo"),
     path("settings/security/", settings.settings_security, name="settings_security"),
+    path("settings/archive/", settings.settings_archive, name="settings_archive"),
+    path("settings/mail/", mail.mail_settings, name="settings_mail"),
+    path("settings/mail/test/", mail.mail_test, name="settings_mail_test"),
+    path("settings/mail/template/", mail.mail_template, name="settings_mail_template"),
+    path("settings/consent/", mail.consent_campaign, name="settings_consent"),
+    path("settings/consent/send/", mail.consent_send, name="settings_consent_send"),
+    path("settings/consent/letters/<str:token>/", mail.consent_letters, name="settings_consent_letters"),
+    # platform operators
+    path("operator/", operator.operator, name="operator"),
 ]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,8 +20,9 @@ from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
 from facturier.errors import FacturierError
 from facturier.invoicing.models import Series
-from facturier.web import services
+from facturier.web import extensions, services
 from facturier.web.forms import (
+    ArchivePolicyForm,
     CertificateForm,
     LegalProfileForm,
     MemberForm,
@@ -60,6 +62,11 @@ def _context(request, **forms):
         "member_form": MemberForm(),
         "security_form": SecurityForm(initial={"require_2fa": bool(security and security.require_2fa)}),
     }
+    archive = _archive(organisation)
+    if archive:
+        defaults["archive_form"] = ArchivePolicyForm(initial={
+            "retention_years": archive["retention_years"],
+            "subscription_anniversary": archive["policy"].subscription_anniversary if archive["policy"] else None})
     defaults.update(forms)
     memberships = Membership.objects.filter(organisation=organisation).select_related("user").order_by(
         "user__email")
@@ -74,8 +81,20 @@ def _context(request, **forms):
         "members": [{"m": m, "form": RightsForm(prefix=f"m{m.pk}", form_id=f"member-{m.pk}", initial={
             "role": m.role, "is_active": m.is_active, **{r.value: getattr(m, r.value) for r in Right}})}
             for m in memberships],
-        "rights": list(Right),
+        "rights": list(Right), "archive": archive,
     }
+
+
+def _archive(organisation) -> dict | None:
+    """The retention in force and the archive's counters (None when the archive app is not deployed)."""
+    if not extensions.archive_installed():
+        return None
+    from facturier.archive.models import ArchivePolicy
+    from facturier.archive.selectors import archive_counters
+    from facturier.archive.services import retention_years
+
+    return {"policy": ArchivePolicy.objects.filter(organisation=organisation).first(),
+            "retention_years": retention_years(organisation), "counters": archive_counters(organisation=organisation)}
 
 
 def _render(request, status=200, **forms):
@@ -179,8 +198,6 @@ def settings_member_add(request):
 def settings_member_update(request, pk):
     membership = Membership.objects.filter(organisation=request.member.organisation, pk=pk).first()
     if membership is None:
-        from django.http import Http404
-
         raise Http404
     form = RightsForm(request.POST, prefix=f"m{pk}")
     if form.is_valid():
@@ -205,11 +222,27 @@ def settings_security(request):
     return redirect(reverse("web:settings") + "#security")
 
 
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_archive(request):
+    if not extensions.archive_installed():
+        raise Http404
+    form = ArchivePolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.archive_policy_save(by=request.member, **form.cleaned_data)
+        except ValidationError as e:
+            _errors_into(form, e)
+        else:
+            messages.success(request, _("Archive settings saved: documents are kept %(years)d years.") % {
+                "years": form.cleaned_data["retention_years"]})
+            return redirect(reverse("web:settings") + "#archive")
+    return _render(request, 422, archive_form=form)
+
+
 @member_required()
 def settings_logo(request):
     """The organisation's logo, for its own members (media files are not served publicly)."""
-    from django.http import FileResponse, Http404
-
     logo = request.member.organisation.logo
     if not logo:
         raise Http404
