@@ -134,6 +134,15 @@ def _customers(owner, start: dt.date) -> dict[str, Customer]:
     return result
 
 
+def _mail(owner) -> None:
+    """When the local mail catcher runs (`facturier run`), the demo sends to it."""
+    from facturier.delivery.catcher import address, catcher_adopt
+
+    running = address()
+    if running is not None:
+        catcher_adopt(slugs=(owner.organisation.slug,), host=running[0], port=running[1])
+
+
 def _documents(owner, customers: dict[str, Customer], today: dt.date) -> int:
     """About fifty documents over four months, in issue-date order so numbering stays chronological."""
     c = customers
@@ -239,6 +248,7 @@ def demo_load() -> DemoResult:
         organisation.save(update_fields=["sealing_enabled"])
         certificate_demo_ensure(organisation)  # self-signed, labelled DEMO, so sealing works out of the box
         customers = _customers(owner, start)
+        _mail(owner)
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tsa/", timestamp, name="tsa"),
     path("consent/", include("facturier.delivery.urls")),
+    path("mail/", include("facturier.delivery.mailbox_urls")),
     path("portal/", include("facturier.portal.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("", include("facturier.web.urls")),

@@ -4,8 +4,9 @@ precisely what failed (DNS, refused, timeout, TLS, authentication) in the user's
 Hosts are user input, so the platform must not become a port scanner of its own network
 (SSRF): the name is resolved once, every address is checked against private, loopback,
 link-local and reserved ranges unless the operator allows them
-(`FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS`), and the socket connects to the address that was
-checked, not to a second resolution of the name (DNS rebinding).
+(`FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS`) or it is exactly the running local mail catcher
+(`catcher.py`, which only takes mail from the organisations it knows), and the socket
+connects to the address that was checked, not to a second resolution of the name (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -85,13 +86,20 @@ def resolve(host: str, port: int) -> str:
         raise DnsFailure(_("The server name %(host)s cannot be found (DNS). Check its spelling."), host=host)
     addresses = [info[4][0] for info in infos]
     allow = getattr(settings, "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
-    if not allow:
+    if not allow and not _catcher(addresses, port):
         for text in addresses:
             if _blocked(ipaddress.ip_address(text.split("%")[0])):
                 raise HostRefused(_("The server %(host)s resolves to a private or local address (%(address)s), "
                                     "which this platform does not connect to. Use the server's public name, or ask "
                                     "the operator to allow private hosts."), host=host, address=text)
     return addresses[0]
+
+
+def _catcher(addresses: list[str], port: int) -> bool:
+    """The operator's own mail catcher (started by `facturier run`) is the one loopback server allowed."""
+    from facturier.delivery.catcher import is_catcher
+
+    return is_catcher(addresses, port)
 
 
 class _PinnedMixin:

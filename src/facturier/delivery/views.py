@@ -1,14 +1,27 @@
-"""The consent letter's links: no login, a signed token; GET asks, POST records (so a mail
-scanner that follows links never answers for the customer)."""
+"""Screens of the delivery app.
+
+The consent letter's links: no login, a signed token; GET asks, POST records (so a mail
+scanner that follows links never answers for the customer). The mailbox of the local mail
+catcher: the signed-in member's organisation only.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from facturier.delivery.catcher import address as catcher_address
+from facturier.delivery.catcher import points_at_catcher
 from facturier.delivery.consent import BadConsentLink, answer_accept, answer_refuse, read_token
+from facturier.delivery.mailbox import mailbox_attachment, mailbox_count, mailbox_list, mailbox_message, mailbox_raw
+from facturier.delivery.models import MailSettings
+from facturier.web.views.base import get_or_404, member_required
+
+MAILBOX_PAGE = 200
 
 
 def _ip(request) -> str | None:
@@ -36,3 +49,50 @@ def consent_answer(request, token: str, answer: str):
             return render(request, "delivery/consent_answer.html", context, status=422)
         context["done"] = True
     return render(request, "delivery/consent_answer.html", context)
+
+
+# --- the local mail catcher's mailbox (what the organisation "sent" without a real mail server) ---
+
+
+@member_required()
+@require_http_methods(["GET"])
+def mailbox(request):
+    organisation = request.member.organisation
+    messages = mailbox_list(organisation=organisation, limit=MAILBOX_PAGE)
+    running = catcher_address()
+    ms = MailSettings.objects.filter(organisation=organisation).first()
+    return render(request, "delivery/mailbox.html", {
+        "nav": "mailbox", "caught": messages, "total": mailbox_count(organisation=organisation),
+        "limit": MAILBOX_PAGE, "catcher": running,
+        "pointed": ms is not None and running is not None and points_at_catcher(ms)
+        and (ms.host, ms.port) == running})
+
+
+@member_required()
+@require_http_methods(["GET"])
+def mailbox_message_view(request, key: str):
+    message = get_or_404(mailbox_message, organisation=request.member.organisation, key=key)
+    return render(request, "delivery/mailbox_message.html", {"nav": "mailbox", "message": message})
+
+
+@member_required()
+@require_http_methods(["GET"])
+def mailbox_attachment_view(request, key: str, index: int):
+    filename, content_type, data = get_or_404(mailbox_attachment, organisation=request.member.organisation,
+                                              key=key, index=index)
+    # Always a download, never rendered in the application's origin (an attachment is anybody's content).
+    response = HttpResponse(data, content_type=content_type if "/" in content_type else "application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@member_required()
+@require_http_methods(["GET"])
+def mailbox_raw_view(request, key: str):
+    data = get_or_404(mailbox_raw, organisation=request.member.organisation, key=key)
+    response = HttpResponse(data, content_type="message/rfc822")
+    response["Content-Disposition"] = content_disposition_header(True, f"{key}.eml")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,7 +1,8 @@
 """`facturier run`: everything a newcomer needs, in one process group.
 
-Migrates the database, loads the demo organisation on first start, starts a task worker
-and serves the application, then prints the address and the demo login.
+Migrates the database, loads the demo organisation on first start, starts the local mail
+catcher (unless FACTURIER_MAIL_CATCHER=off) with the demo organisation sending to it, a task
+worker, and serves the application, then prints the address and the demo login.
 """
 
 from __future__ import annotations
@@ -34,15 +35,22 @@ class Command(BaseCommand):
             if not Organisation.objects.filter(slug="demo").exists():
                 self.stdout.write("Loading the demo organisation…")
                 call_command("demo", verbosity=0)
+        from facturier.delivery.catcher import catcher_for_run
+
+        catcher = catcher_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_MAIL_CATCHER
         worker = subprocess.Popen([sys.executable, "-m", "facturier.config.cli", "worker"])
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nFacturier is running at {url}"))
         if not no_demo:
             self.stdout.write("Demo login: demo@facturier.test / demo\n")
+        if catcher is not None:
+            self.stdout.write(f"Mail catcher: smtp://{catcher.host}:{catcher.port}, messages at {url}mail/\n")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}  (Ctrl+C to stop)\n")
         try:
             uvicorn.run("facturier.config.asgi:application", host=host, port=port, log_level="warning")
         finally:
+            if catcher is not None:
+                catcher.stop()
             worker.send_signal(signal.SIGTERM)
             try:
                 worker.wait(timeout=10)
