@@ -37,6 +37,37 @@ def archived_document_ids(organisation, document_ids: list[int]) -> set[int]:
                .values_list("document_id", flat=True))
 
 
+def archive_states(organisation, document_ids: list[int]) -> dict[int, str]:
+    """{document id: "archived" or "purged"}: purged when every file of the document was shredded after its
+    retention (the tombstones stay in the journal)."""
+    if not archive_installed() or not document_ids:
+        return {}
+    from facturier.archive.selectors import archive_entries
+
+    states: dict[int, str] = {}
+    for document_id, purged_at in archive_entries(organisation=organisation).filter(
+            document_id__in=document_ids).values_list("document_id", "purged_at"):
+        if purged_at is None or states.get(document_id) == "archived":
+            states[document_id] = "archived"
+        else:
+            states[document_id] = "purged"
+    return states
+
+
+def archive_filter(qs, organisation, which: str):
+    """Narrow a document queryset to those not archived yet, or those whose archived files were purged."""
+    if not archive_installed() or which not in ("not_archived", "purged"):
+        return qs
+    from django.db.models import Exists, OuterRef
+
+    from facturier.archive.selectors import archive_entries
+
+    entries = archive_entries(organisation=organisation).filter(document_id=OuterRef("pk"))
+    if which == "not_archived":
+        return qs.exclude(state="draft").filter(~Exists(entries))
+    return qs.filter(Exists(entries.filter(purged_at__isnull=False)))
+
+
 def history_panels(organisation, document) -> list[dict]:
     """Extra sections of a document's history: its deliveries and its archived files."""
     from django.utils.translation import gettext as _

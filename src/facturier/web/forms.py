@@ -132,7 +132,15 @@ class DashboardFilterForm(forms.Form):
         ("", _("All")), ("draft", _("Drafts")), ("issued", _("Issued")), ("unpaid", _("Unpaid")),
         ("paid", _("Paid")), ("bad_debt", _("Bad debts"))])
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices])
+    archive = forms.ChoiceField(label=_("Archive"), required=False, choices=[
+        ("", _("Any")), ("not_archived", _("Issued, not archived yet")),
+        ("purged", _("Files purged (retention over)"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+
+    def __init__(self, *args, archive: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not archive:
+            del self.fields["archive"]
 
     def clean(self):
         data = super().clean()

@@ -130,14 +130,34 @@ class Page:
     prev_cursor: str | None
 
 
-def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter) -> QuerySet[Document]:
-    return document_list(organisation=organisation, f=f).only(
+@dataclass(frozen=True, slots=True)
+class DashboardFilter:
+    """The invoicing filter plus what only the dashboard asks: the archive state."""
+
+    documents: DocumentFilter
+    archive: str = ""  # "", "not_archived", "purged"
+
+    @classmethod
+    def of(cls, f: DocumentFilter, *, archive: str = "") -> DashboardFilter:
+        return cls(f, archive)
+
+
+def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter | DashboardFilter) -> QuerySet[Document]:
+    from facturier.web import extensions
+
+    archive = ""
+    if isinstance(f, DashboardFilter):
+        f, archive = f.documents, f.archive
+    qs = document_list(organisation=organisation, f=f)
+    if archive:
+        qs = extensions.archive_filter(qs, organisation, archive)
+    return qs.only(
         "id", "kind", "state", "number", "number_value", "issue_date", "due_date", "payable", "amount_due",
         "currency", "customer__id", "customer__code", "customer__name", "customer__consent_refused_on")
 
 
-def dashboard_page(*, organisation: Organisation, f: DocumentFilter, sort: Sort, after: str | None = None,
-                   before: str | None = None, size: int = PAGE_SIZE) -> Page:
+def dashboard_page(*, organisation: Organisation, f: DocumentFilter | DashboardFilter, sort: Sort,
+                   after: str | None = None, before: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of the dashboard, after (or before) a cursor."""
     qs = dashboard_queryset(organisation=organisation, f=f)
     if before and (key := sort.parse_cursor(before)) is not None:
@@ -156,7 +176,7 @@ def dashboard_page(*, organisation: Organisation, f: DocumentFilter, sort: Sort,
                 sort.cursor_of(rows[0]) if rows and key is not None else None)
 
 
-def neighbours(*, organisation: Organisation, f: DocumentFilter, sort: Sort, document: Document) \
+def neighbours(*, organisation: Organisation, f: DocumentFilter | DashboardFilter, sort: Sort, document: Document) \
         -> tuple[int | None, int | None]:
     """The previous and next document ids around `document` in the dashboard's order."""
     qs = dashboard_queryset(organisation=organisation, f=f)

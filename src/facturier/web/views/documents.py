@@ -26,11 +26,13 @@ from facturier.invoicing.models import Kind, State
 from facturier.invoicing.selectors import document_get, history_of, payments_of
 from facturier.invoicing.services import credit_note_create, document_issue, draft_delete
 from facturier.invoicing.settlement import payment_cancel, payment_record, write_off
-from facturier.web import extensions, selectors
+from facturier.web import extensions, selectors, services
 from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentForm, WriteOffForm
 from facturier.web.views.base import get_or_404, is_htmx, member_required
 
-FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "sort")
+FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "archive",
+               "sort")
+PRINT_LIMIT = 500
 STATE_LEGEND = [(s.value, s.label) for s in State]
 SETTLED = (State.PAID, State.BAD_DEBT, State.BAD_DEBT_PARTIAL)
 
@@ -40,15 +42,18 @@ def delivery_installed() -> bool:
 
 
 def _filters(request):
-    form = DashboardFilterForm(request.GET or None)
+    form = DashboardFilterForm(request.GET or None, archive=extensions.archive_installed())
+    archive = ""
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         f = selectors.dashboard_filter(period=form.period_range(timezone.localdate()), status=data.get("status") or "",
                                        kind=data.get("kind") or "", customer=data.get("customer") or "",
                                        amount_min=data.get("amount_min"), amount_max=data.get("amount_max"))
         sort = selectors.Sort.parse(data.get("sort"))
+        archive = data.get("archive") or ""
     else:
         f, sort = selectors.dashboard_filter(), selectors.Sort.parse(None)
+    f = selectors.DashboardFilter.of(f, archive=archive)
     query = urlencode([(k, v) for k in FILTER_KEYS for v in request.GET.getlist(k) if v])
     return form, f, sort, query
 
@@ -61,9 +66,9 @@ def dashboard(request):
     organisation = request.member.organisation
     ids = [d.pk for d in page.rows]
     delivered = extensions.delivery_states(organisation, ids)
-    archived = extensions.archived_document_ids(organisation, ids)
+    archived = extensions.archive_states(organisation, ids)
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
-             "archived": d.pk in archived} for d in page.rows]
+             "archived": archived.get(d.pk), "actions": _actions(request.member, d)} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
                "sort": sort, "delivery_installed": delivery_installed(), "member": request.member}
@@ -334,6 +339,8 @@ def batch(request):
             messages.error(request, e.message)
             return redirect(back)
         return redirect(reverse("web:job", args=[job.pk]))
+    if action == "print":
+        return _print(request, ids, back)
     if action == "send" and delivery_installed():
         if not member.has_right(Right.SEND):
             messages.error(request, _("You do not have the right to send documents."))
@@ -342,6 +349,29 @@ def batch(request):
         return redirect(back)
     messages.error(request, _("Unknown action."))
     return redirect(back)
+
+
+def _print(request, ids, back):
+    """One PDF of the ticked documents, in the dashboard's order (drafts only with the print-drafts right)."""
+    if len(ids) > PRINT_LIMIT:
+        messages.error(request, _("Print at most %(n)d documents at once (%(m)d ticked); for more, use the "
+                                  "Factur-X ZIP.") % {"n": PRINT_LIMIT, "m": len(ids)})
+        return redirect(back)
+    try:
+        pdf, skipped = services.documents_print(by=request.member, document_ids=ids)
+    except FacturierError as e:
+        messages.error(request, e.message)
+        return redirect(back)
+    for document in skipped:
+        messages.warning(request, _("%(document)s was not printed: printing a draft needs the “print drafts” "
+                                    "right.") % {"document": document})
+    if pdf is None:
+        if not skipped:
+            messages.error(request, _("None of the ticked documents can be printed."))
+        return redirect(back)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="documents-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
 
 
 def _send(request, ids):
