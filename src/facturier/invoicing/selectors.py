@@ -43,6 +43,10 @@ def document_list(*, organisation: Organisation, f: DocumentFilter = DocumentFil
         qs = qs.filter(state__in=(State.ISSUED, State.PARTIALLY_PAID))
     elif f.unpaid is False:
         qs = qs.filter(state=State.PAID)
+    if f.unpaid is not None or (f.states and State.DRAFT not in f.states):
+        # Said again for the planner: only drafts lack a date and a number, and their NULLs lead a
+        # descending index scan; naming them lets the scan start past them instead of reading them.
+        qs = qs.filter(issue_date__isnull=False, number_value__isnull=False)
     return qs.order_by(*f.ordering)
 
 
