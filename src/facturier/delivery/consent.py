@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Organisation, Right
-from facturier.accounts.services import require_right
+from facturier.accounts.selectors import legal_profile_at
+from facturier.accounts.services import NoLegalProfile, require_right
 from facturier.audit.services import audit_record
 from facturier.delivery.models import ConsentAnswer, MailSettings, MessageKind, OutboxMessage, TemplateKind
 from facturier.delivery.services import enqueue_flush, invoice_addresses, new_message_id, settings_of
@@ -84,8 +85,21 @@ def read_token(token: str) -> Customer:
     return customer
 
 
+def refusal_contact(organisation, ms: MailSettings | None) -> str:
+    """Where a customer can refuse other than by the link (%4): the reply-to or sender of the
+    organisation's mail settings, else the e-mail, phone or postal address of its legal data."""
+    if ms and (ms.reply_to or ms.sender_address):
+        return ms.reply_to or ms.sender_address
+    try:
+        legal = legal_profile_at(organisation=organisation, on=timezone.localdate())
+    except NoLegalProfile:
+        return organisation.name
+    address = ", ".join(p for p in (legal.address_line1, legal.address_line2, f"{legal.postcode} {legal.city}") if p)
+    return legal.email or legal.phone or f"{legal.legal_name}, {address}"
+
+
 def _percent(customer: Customer, ms: MailSettings | None, emails: list[str]) -> dict[str, str]:
-    contact = (ms.reply_to or ms.sender_address) if ms else ""
+    contact = refusal_contact(customer.organisation, ms)
     return {"1": customer.name, "2": customer.organisation.name, "3": ", ".join(emails) or "—", "4": contact}
 
 

@@ -72,7 +72,7 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "files, to %3.\n\nWithout an answer we will take it that you agree. You may:\n"
         "- accept (possibly at another address): {accept_link}\n"
         "- refuse and keep receiving paper invoices: {refuse_link}\n\n"
-        "Questions, or to refuse by post: %4\n\nYours faithfully, for %1,\n%2"),
+        "Questions, or to refuse by post: %4\n\nYours faithfully,\n%2"),
 }
 
 DOCUMENT_TEMPLATE = {Kind.INVOICE: TemplateKind.INVOICE, Kind.CREDIT_NOTE: TemplateKind.CREDIT_NOTE,
