@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-PASSWORD = "Tulipe-rouge-2026!"
+from portal_helpers import PASSWORD, token_of
 
 
 @pytest.fixture(autouse=True)
@@ -64,10 +63,6 @@ def invitation(owner, contact, customer_reads_english, mailoutbox):
     from facturier.portal.services import portal_invite
 
     return portal_invite(by=owner, contact_id=contact.pk)
-
-
-def token_of(link: str) -> str:
-    return link.rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.fixture

@@ -215,14 +215,18 @@ def link_check(*, organisation: Organisation, token: str, for_update: bool = Fal
 
 
 def link_use(*, organisation: Organisation, token: str, password: str) -> PortalAccount:
-    """Spend a one-time link: the password it lets the customer choose becomes the account's."""
+    """Spend a one-time link: the password it lets the customer choose becomes the account's. A new-password
+    link keeps the authenticator (the code is still asked); an invitation starts it afresh."""
     with transaction.atomic():
         link = link_check(organisation=organisation, token=token, for_update=True)
         account = link.account
         account.set_password(password)
         if account.activated_at is None:
             account.activated_at = timezone.now()
-        account.save(update_fields=["password", "activated_at"])
+        if link.purpose == LinkPurpose.INVITATION:
+            # A new invitation is the company's answer to a lost phone: the authenticator is set up again.
+            account.totp_key, account.totp_confirmed, account.totp_last_t = None, False, -1
+        account.save(update_fields=["password", "activated_at", "totp_key", "totp_confirmed", "totp_last_t"])
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
         audit_record(actor=None, organisation=organisation, subject=account.customer,

@@ -177,7 +177,7 @@ def welcome(request, slug: str, token: str):
     try:
         link = services.link_check(organisation=organisation, token=token)
     except services.BadPortalLink as e:
-        _activate(request, organisation)
+        _activate(request, organisation, session.current(request, organisation)[0])
         response = render(request, "portal/bad_link.html", _context(request, organisation, error=e.message),
                           status=410)
         response["Referrer-Policy"] = "no-referrer"
@@ -192,11 +192,12 @@ def welcome(request, slug: str, token: str):
         except services.BadPortalLink as e:
             return render(request, "portal/bad_link.html", _context(request, organisation, error=e.message),
                           status=410)
-        session.sign_in(request, account, verified=True)  # the e-mailed link stood for the second factor
+        # The e-mailed link proves the mailbox, not the phone: with an authenticator, the code is still asked.
+        session.sign_in(request, account, verified=not account.totp_confirmed)
         messages.success(request, _("Your password is saved. Welcome to your customer space."))
-        if not account.totp_confirmed:
-            return redirect("portal:security", slug)
-        return redirect("portal:home", slug)
+        if account.totp_confirmed:
+            return redirect("portal:otp_verify", slug)
+        return redirect("portal:security", slug)
     response = render(request, "portal/welcome.html", _context(request, organisation, form=form, link=link,
                                                                 email=account.email))
     response["Referrer-Policy"] = "no-referrer"
