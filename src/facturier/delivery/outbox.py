@@ -15,6 +15,7 @@ import datetime as dt
 import smtplib
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from email.header import Header
@@ -315,9 +316,14 @@ def _unclaim(ready: _Ready | None) -> None:
 def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport:
     """Send these messages over one SMTP connection (opened again only if the server drops it).
 
-    While the server reads a message, the next one is claimed and built; it is marked sent as soon
-    as the server has answered, before anything else is sent, so a worker stopped at any point
-    leaves at most the message of the SMTP transaction in progress to the stale-claim retry.
+    The work overlaps the server's without loosening exactly-once: once the server has taken a
+    message, a second thread starts the next one's transaction (MAIL, RCPT, DATA, content, but
+    not the final dot) while this one marks the first sent; while the server reads the content,
+    the message after is claimed and built. The final dot — the moment the server takes a
+    message — is only sent once everything before it is marked sent. A worker stopped anywhere
+    drops the connection before that dot (the server delivers nothing) and gives its claims back;
+    killed outright, it leaves at most the message whose answer it was reading to the stale-claim
+    retry, with the same Message-ID.
     """
     report = FlushReport()
     if not ids:
@@ -326,7 +332,10 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
     templates: dict = {}
     rows = _rows(ids)
     ready: _Ready | None = None  # claimed and built, its transaction not begun
-    current: _Ready | None = None  # its content is with the server, the final dot not sent yet
+    current: _Ready | None = None  # its content may be with the server, the final dot not sent yet
+    accepted: tuple[_Ready, dict] | None = None  # taken by the server, not marked sent yet
+    begun: Future | None = None
+    io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp")  # sockets only, never the database
     try:
         while True:
             if client is None:
@@ -344,14 +353,23 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
             if ready is None:
                 break
             job, ready = ready, None
+            current = job
+            begun = io.submit(smtp.data_begin, client, return_path(ms, job.message.verp_token),
+                              job.message.recipients, job.data)
+            if accepted is not None:
+                done, refused = accepted
+                accepted = None
+                _sent(done.message, refused, now, report, delivery_id=done.delivery_id)
+                _after_sent(done.message)
             try:
-                refused = smtp.data_begin(client, return_path(ms, job.message.verp_token), job.message.recipients,
-                                          job.data)
+                refused = begun.result()
             except (smtplib.SMTPException, OSError) as e:
+                current = None
                 if _refused(job.message, e, now=now, report=report):
                     client = _drop(client)
                 continue
-            current = job
+            finally:
+                begun = None
             ready = _next_ready(rows, ms, now, templates, report)  # while the server reads `job`
             try:
                 smtp.data_end(client)
@@ -361,10 +379,18 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
                     client = _drop(client)
                 continue
             current = None
-            _sent(job.message, refused, now, report, delivery_id=job.delivery_id)
-            _after_sent(job.message)
+            accepted = (job, refused)
+        if accepted is not None:
+            done, refused = accepted
+            accepted = None
+            _sent(done.message, refused, now, report, delivery_id=done.delivery_id)
+            _after_sent(done.message)
     finally:
-        if current is not None:  # stopped between the content and the final dot: the server delivers nothing
+        if begun is not None:
+            with suppress(Exception):  # noqa: BLE001 - stopping anyway; only wait for the socket to be free
+                begun.result()
+        io.shutdown(wait=True)
+        if current is not None:  # stopped before the final dot: the server delivers nothing
             smtp.abandon_open(client)
             client = None
             _unclaim(current)
