@@ -14,8 +14,9 @@ def test_archive_section_shows_counters_and_retention(signed_in, org, issued):
     counters = archive_counters(organisation=org)
     page = signed_in.get(reverse("web:settings")).content.decode()
     assert 'id="archive"' in page and "Documents archived in total" in page
-    assert f'<dd class="num">{counters.total}</dd>' in page
+    assert f'<dd>{counters.total}</dd>' in page
     assert "Archived this subscription period" in page
+    assert page.count('id="archive"') == 1 and "<title>Settings · Facturier</title>" in page
 
 
 def test_retention_is_saved_and_audited(signed_in, org):

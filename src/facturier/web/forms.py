@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from facturier.accounts.models import (
     DueDateRule,
@@ -330,9 +331,10 @@ class OrganisationForm(forms.Form):
     due_date_rule = forms.ChoiceField(label=_("Due-date rule"), choices=DueDateRule.choices)
     late_penalty_rate = AmountField(label=_("Late-penalty rate (% per year)"), max_digits=6, decimal_places=2,
                                     min_value=0)
-    facturx_profile = forms.ChoiceField(label=_("Factur-X profile"), choices=FacturxProfile.choices)
+    facturx_profile = forms.ChoiceField(label=pgettext_lazy("form label", "Factur-X profile"),
+                                        choices=FacturxProfile.choices)
     sealing_enabled = forms.BooleanField(label=_("Seal issued documents (PAdES)"), required=False)
-    sealing_level = forms.ChoiceField(label=_("Seal level"), choices=SealLevel.choices)
+    sealing_level = forms.ChoiceField(label=pgettext_lazy("form label", "Seal level"), choices=SealLevel.choices)
     tsa_url = forms.URLField(label=_("Time-stamp authority URL (RFC 3161)"), required=False, assume_scheme="https",
                              help_text=_("Empty: the platform's built-in authority."))
     logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
@@ -420,7 +422,8 @@ SECURITY_CHOICES = [("starttls", _("STARTTLS (usually port 587)")), ("tls", _("T
 class MailSettingsForm(forms.Form):
     """The organisation's SMTP server and sender; the password is never shown back."""
 
-    host = forms.CharField(label=_("SMTP server"), max_length=255, help_text=_("e.g. smtp.example.com"))
+    host = forms.CharField(label=pgettext_lazy("form label", "SMTP server"), max_length=255,
+                           help_text=_("e.g. smtp.example.com"))
     port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=587)
     security = forms.ChoiceField(label=_("Security"), choices=SECURITY_CHOICES, initial="starttls")
     username = forms.CharField(label=_("User"), max_length=255, required=False,

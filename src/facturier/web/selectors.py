@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from facturier.accounts.models import Organisation
 from facturier.invoicing.models import Document, Kind, State
@@ -234,8 +235,12 @@ def operator_usage(*, search: str = "", limit: int = 200) -> list[OrganisationUs
         counters = archive_counters(organisation=organisation) if archive else None
         start = counters.period_start if counters else None
         end = counters.period_end if counters else None
-        in_period = (Document.objects.filter(organisation=organisation, issue_date__range=(start, end))
-                     .exclude(state=State.DRAFT).count() if counters else 0)
+        in_period = 0
+        if counters:  # counted when issued (like the archive counts when archived), whatever the document's date
+            since = timezone.make_aware(dt.datetime.combine(start, dt.time()))
+            until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+            in_period = Document.objects.filter(organisation=organisation, issued_at__gte=since,
+                                                issued_at__lt=until).count()
         rows.append(OrganisationUsage(
             organisation=organisation, members=members.get(organisation.pk, 0), period_start=start, period_end=end,
             issued_in_period=in_period, issued_total=issued.get(organisation.pk, 0),

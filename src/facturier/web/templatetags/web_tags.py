@@ -15,17 +15,3 @@ def url_if_exists(name: str, *args) -> str:
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return ""
-
-
-@register.filter
-def filesize(value) -> str:
-    """Bytes in the unit people read: 1 234 567 → "1.2 MB" (decimal units, like disks and invoices)."""
-    try:
-        size = float(value or 0)
-    except (TypeError, ValueError):
-        return "—"
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""

@@ -59,10 +59,12 @@ def _recent_documents(organisation):
 
 
 def _preview(organisation, ms, kind, language, subject=None, body=None, document_id=None):
-    document = None
+    issued = (Document.objects.filter(organisation=organisation).exclude(state=State.DRAFT)
+              .select_related("customer", "organisation"))
     if document_id:
-        document = (Document.objects.filter(organisation=organisation, pk=document_id).exclude(state=State.DRAFT)
-                    .select_related("customer", "organisation").first())
+        document = issued.filter(pk=document_id).first()
+    else:  # the latest document written in the template's language reads best
+        document = issued.filter(language=language).order_by("-issue_date", "-id").first()
     contact = (ms.reply_to or ms.sender_address) if ms else ""
     return preview(organisation=organisation, kind=kind, language=language, document=document, subject=subject,
                    body=body, contact_email=contact)
