@@ -47,13 +47,36 @@ def test_the_admin_lists_the_delivery_records(admin_client, org, owner, mail, sm
 
 
 def test_the_showcase_runs_the_whole_flow_on_the_demo_organisation(tmp_path, settings):
-    from facturier.delivery.models import Delivery
+    """The issue's "must show": from the demo organisation, a consent campaign, a batch of 50 invoices,
+    one bounce corrected and resent, one gone by post, each visible in the document's history."""
+    from facturier.accounts.models import Organisation
+    from facturier.delivery.models import Delivery, OutboxMessage
+    from facturier.delivery.selectors import delivery_history
 
+    settings.DATA_DIR = tmp_path / "data"
+    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = False  # the catcher passes the guard by itself
     call_command("demo")
-    output = run("showcase", "--org", "demo", "--invoices", "6", "--out", str(tmp_path))
-    assert "Batch: 6 invoices queued, 6 sent, 0 refused" in output
+    demo = Organisation.objects.get(slug="demo")
+    already = set(Delivery.objects.filter(organisation=demo).values_list("document_id", flat=True))
+    output = run("showcase", "--org", "demo", "--invoices", "50", "--out", str(tmp_path / "out"))
+
+    assert "Consent campaign:" in output and "e-mailed" in output
+    assert "Batch: 50 invoices queued, 50 sent, 0 refused" in output
     assert "queued, sent, bounced, corrected, queued, sent" in output
     assert "queued, sent, bounced, postal, by_post" in output
-    assert len(list((tmp_path / "messages").glob("*.eml"))) >= 7
-    assert list(tmp_path.glob("postal-*.pdf"))
-    assert Delivery.objects.filter(state="by_post").count() == 1
+    assert list((tmp_path / "out").glob("postal-*.pdf"))
+    batch = [d for d in Delivery.objects.filter(organisation=demo).order_by("document_id")
+             .values_list("document_id", flat=True) if d not in already]
+    assert len(batch) == 50
+    histories = {d: [e.state for e in delivery_history(organisation=demo, document_id=d)] for d in batch}
+    corrected, by_post, *others = batch
+    assert histories[corrected] == ["queued", "sent", "bounced", "corrected", "queued", "sent"]
+    assert histories[by_post] == ["queued", "sent", "bounced", "postal", "by_post"]
+    assert all(histories[d] == ["queued", "sent"] for d in others)
+    # The consent letters went out too (and are marked on each customer), and every message is in the mailbox.
+    consent = OutboxMessage.objects.filter(organisation=demo, kind="consent")
+    assert consent.exists() and set(consent.values_list("state", flat=True)) == {"sent"}
+    assert all(c.consent_letter_sent_on for c in (m.customer for m in consent))
+    caught = list((settings.DATA_DIR / "mail-catcher" / f"org-{demo.pk}").glob("*.eml"))
+    assert len(caught) == consent.count() + 50 + 1  # letters, the batch, the resend to the corrected address
+    assert len(list((tmp_path / "out" / "messages").glob("*.eml"))) == len(caught)

@@ -166,7 +166,7 @@ class MailCatcher:
     def start(self) -> MailCatcher:
         from aiosmtpd.controller import Controller
 
-        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every command at INFO
+        logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd narrates every command, and warns on each AUTH
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")  # loopback only
             self.controller = Controller(_Handler(), hostname=self.host, port=self.port,

@@ -1,64 +1,31 @@
-"""The whole e-mail channel on one organisation, against a mail catcher started for the purpose:
-a consent campaign, a batch of invoices, a bounce corrected and resent, a bounce gone by post.
-Every caught message is written as an .eml file (with its attachments) next to the PDFs.
+"""The whole e-mail channel on one organisation, against the local mail catcher (the one
+`facturier run` started, else one started for the purpose): a consent campaign, a batch of
+invoices, a bounce corrected and resent, a bounce gone by post. Every caught message is in the
+organisation's mailbox (/mail/) and copied as an .eml file (with its attachments) next to the PDFs.
 
 For newcomers and demonstrations (`facturier delivery showcase --org demo --out DIR`): it
-points the organisation's mail settings at the catcher on loopback, so it is not for a
-production organisation.
+points the organisation's mail settings at the catcher, so it is not for a production organisation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import socket
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from facturier.accounts.models import Organisation, Role
 from facturier.delivery.bounces import FetchResult, handle
+from facturier.delivery.catcher import MailCatcher, address, catcher_point, folder_of
 from facturier.delivery.consent import CampaignFilter, campaign_customers, campaign_send
 from facturier.delivery.models import OutboxMessage
 from facturier.delivery.outbox import outbox_flush
 from facturier.delivery.postal import postal_batch_pdf, postal_fallback
 from facturier.delivery.selectors import delivery_history
 from facturier.delivery.services import address_correct, mail_settings_save, send_documents
-
-
-class _Catcher:
-    """An aiosmtpd server on a free loopback port that writes each message to a folder."""
-
-    def __init__(self, folder: Path):
-        import logging
-
-        from aiosmtpd.controller import Controller
-
-        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every command at INFO
-
-        folder.mkdir(parents=True, exist_ok=True)
-        self.count = 0
-        catcher = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                catcher.count += 1
-                (folder / f"{catcher.count:04d}.eml").write_bytes(envelope.content)
-                return "250 2.0.0 Caught"
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
 
 
 def dsn_for(message: OutboxMessage) -> bytes:
@@ -76,52 +43,73 @@ def dsn_for(message: OutboxMessage) -> bytes:
 
 
 def showcase(*, organisation: Organisation, invoices: int, out: Path) -> Iterator[str]:
-    from facturier.invoicing.services import document_issue, draft_create
-
     owner = organisation.memberships.filter(role=Role.OWNER, is_active=True).first()
     if owner is None:
         raise ValueError(f"{organisation} has no active owner")
-    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True  # the catcher is on loopback, in this process only
-    with _Catcher(out / "messages") as catcher:
-        mail_settings_save(by=owner, host="127.0.0.1", port=catcher.port, security="none", username="",
-                           sender_name=organisation.name, sender_address=f"factures@{organisation.slug}.example",
-                           bounce_address=f"bounce@{organisation.slug}.example", correction_delay_days=8)
+    own = None if address() else MailCatcher().start()
+    try:
+        yield from _flow(organisation, owner, invoices, out, address())
+    finally:
+        if own is not None:
+            own.stop()
 
-        customers = campaign_customers(organisation=organisation, f=CampaignFilter(include_without_email=True,
-                                                                                   include_already_sent=True))
-        campaign = campaign_send(by=owner, customer_ids=[c.pk for c in customers])
-        outbox_flush(organisation_id=organisation.pk)
-        if campaign.pdf:
-            (out / "consent-letters.pdf").write_bytes(campaign.pdf)
-        yield (f"Consent campaign: {len(campaign.emailed)} e-mailed, {len(campaign.to_print)} to print "
-               f"({catcher.count} messages caught)")
 
-        senders = [c for c in customers if c.accepts_einvoices and c.contacts.filter(receives_invoices=True)
-                   .exclude(email="").exists() and c.preferred_channel == "email"]
-        ids = []
-        for i in range(invoices):
-            customer = senders[i % len(senders)]
-            draft = draft_create(by=owner, customer_id=customer.pk, lines=[
-                {"name": f"Prestation {i + 1}", "quantity": Decimal(1), "unit_price": Decimal(100 + i)}])
-            ids.append(document_issue(by=owner, document_id=draft.pk).pk)
-        before = catcher.count
-        result = send_documents(by=owner, document_ids=ids, allow_duplicates=True)
-        outbox_flush(organisation_id=organisation.pk)
-        yield (f"Batch: {len(result.queued)} invoices queued, {catcher.count - before} sent, "
-               f"{len(result.refused)} refused")
+def _flow(organisation, owner, invoices: int, out: Path, running: tuple[str, int]) -> Iterator[str]:
+    from facturier.invoicing.services import document_issue, draft_create
 
-        corrected, by_post = ids[0], ids[1]
-        for document_id in (corrected, by_post):
-            message = OutboxMessage.objects.filter(document_id=document_id).latest("id")
-            handle(organisation.pk, dsn_for(message), key=f"showcase-{message.verp_token}", result=FetchResult())
-        address_correct(by=owner, document_id=corrected, email=f"factures-{corrected}@corrected.example")
-        outbox_flush(organisation_id=organisation.pk)
-        day = timezone.localdate() + dt.timedelta(days=9)
-        postal_fallback(organisation_id=organisation.pk, today=day)
-        pdf = postal_batch_pdf(organisation=organisation, day=day)
-        if pdf:
-            (out / f"postal-{day.isoformat()}.pdf").write_bytes(pdf)
-        for label, document_id in (("Bounce corrected and resent", corrected), ("Bounce sent by post", by_post)):
-            history = ", ".join(e.state for e in delivery_history(organisation=organisation, document_id=document_id))
-            yield f"{label}: document #{document_id}: {history}"
-        yield f"Messages caught: {catcher.count}, written to {out / 'messages'}"
+    mailbox = folder_of(organisation.pk)
+    mailbox.mkdir(parents=True, exist_ok=True)
+    known = {p.name for p in mailbox.glob("*.eml")}
+    (out / "messages").mkdir(parents=True, exist_ok=True)
+
+    def caught() -> int:
+        """Messages caught since the showcase started (each copied to OUT/messages)."""
+        new = sorted(p for p in mailbox.glob("*.eml") if p.name not in known)
+        for i, path in enumerate(new, 1):
+            target = out / "messages" / f"{i:04d}.eml"
+            if not target.exists():
+                shutil.copyfile(path, target)
+        return len(new)
+
+    catcher_point(by=owner, host=running[0], port=running[1],
+                  sender_address=f"factures@{organisation.slug}.example")
+    mail_settings_save(by=owner, bounce_address=f"bounce@{organisation.slug}.example", correction_delay_days=8)
+
+    customers = campaign_customers(organisation=organisation, f=CampaignFilter(include_without_email=True,
+                                                                               include_already_sent=True))
+    campaign = campaign_send(by=owner, customer_ids=[c.pk for c in customers])
+    outbox_flush(organisation_id=organisation.pk)
+    if campaign.pdf:
+        (out / "consent-letters.pdf").write_bytes(campaign.pdf)
+    yield (f"Consent campaign: {len(campaign.emailed)} e-mailed, {len(campaign.to_print)} to print "
+           f"({caught()} messages caught)")
+
+    senders = [c for c in customers if c.accepts_einvoices and c.contacts.filter(receives_invoices=True)
+               .exclude(email="").exists() and c.preferred_channel == "email"]
+    ids = []
+    for i in range(invoices):
+        customer = senders[i % len(senders)]
+        draft = draft_create(by=owner, customer_id=customer.pk, lines=[
+            {"name": f"Prestation {i + 1}", "quantity": Decimal(1), "unit_price": Decimal(100 + i)}])
+        ids.append(document_issue(by=owner, document_id=draft.pk).pk)
+    before = caught()
+    result = send_documents(by=owner, document_ids=ids, allow_duplicates=True)
+    outbox_flush(organisation_id=organisation.pk)
+    yield (f"Batch: {len(result.queued)} invoices queued, {caught() - before} sent, "
+           f"{len(result.refused)} refused")
+
+    corrected, by_post = ids[0], ids[1]
+    for document_id in (corrected, by_post):
+        message = OutboxMessage.objects.filter(document_id=document_id).latest("id")
+        handle(organisation.pk, dsn_for(message), key=f"showcase-{message.verp_token}", result=FetchResult())
+    address_correct(by=owner, document_id=corrected, email=f"factures-{corrected}@corrected.example")
+    outbox_flush(organisation_id=organisation.pk)
+    day = timezone.localdate() + dt.timedelta(days=9)
+    postal_fallback(organisation_id=organisation.pk, today=day)
+    pdf = postal_batch_pdf(organisation=organisation, day=day)
+    if pdf:
+        (out / f"postal-{day.isoformat()}.pdf").write_bytes(pdf)
+    for label, document_id in (("Bounce corrected and resent", corrected), ("Bounce sent by post", by_post)):
+        history = ", ".join(e.state for e in delivery_history(organisation=organisation, document_id=document_id))
+        yield f"{label}: document #{document_id}: {history}"
+    yield f"Messages caught: {caught()}, written to {out / 'messages'}"
