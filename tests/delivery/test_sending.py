@@ -230,3 +230,48 @@ def test_drafts_can_be_issued_then_sent_in_the_same_action(org, owner, mail, smt
     draft.refresh_from_db()
     assert draft.state == "issued" and draft.number
     assert flush(org).sent == 1
+
+
+def test_a_batch_with_bad_input_marks_sent_only_what_the_server_took_and_says_why_for_the_rest(
+        org, owner, mail, smtp_server, customers, issue):
+    """Invalid addresses (malformed, or rejected by the server) and a customer who refused: each has its
+    reason, and nothing is marked sent that the server did not take."""
+    good = issue(customers["C002"])
+    rejected = issue(customers["C001"])
+    Contact.objects.filter(customer=customers["C001"]).update(email="invalid@client.test")
+    malformed = issue(customers["C003"])
+    Contact.objects.create(customer=customers["C003"], email="compta@@trois", receives_invoices=True)
+    refusing = issue(customers["X001"])
+    consent_refuse(by=owner, customer_id=customers["X001"].pk, organisation_id=org.pk, on=dt.date(2026, 1, 5),
+                   origin=ConsentOrigin.LINK)
+
+    result = send_documents(by=owner, document_ids=[good.pk, rejected.pk, malformed.pk, refusing.pk])
+    assert result.queued == [good.pk, rejected.pk]
+    reasons = {r.document_id: r for r in result.refused}
+    assert reasons[malformed.pk].code == "no_email" and "no valid e-mail address" in reasons[malformed.pk].reason
+    assert reasons[refusing.pk].code == "refused" and "refused e-invoices on 2026-01-05" in reasons[refusing.pk].reason
+
+    report = flush(org)
+    assert (report.sent, report.failed) == (1, 1)
+    assert "Recipient address rejected" in report.errors[0]
+    assert [r.rcpt_tos for r in smtp_server.messages] == [["a@deux.test", "b@deux.test"]]
+    states = dict(Delivery.objects.filter(document__in=[good, rejected, malformed, refusing])
+                  .values_list("document_id", "state"))
+    assert states == {good.pk: DeliveryState.SENT, rejected.pk: DeliveryState.BOUNCED}
+    assert OutboxMessage.objects.get(document=rejected).sent_at is None
+    assert not OutboxMessage.objects.filter(document__in=[malformed, refusing]).exists()
+
+
+def test_a_line_starting_with_a_dot_arrives_intact_and_the_message_is_crlf_only(org, owner, mail, smtp_server,
+                                                                              issued):
+    from facturier.delivery.services import mail_template_save
+
+    for language in ("fr", "en"):
+        mail_template_save(by=owner, kind="invoice", language=language, subject="Facture {number}",
+                           body=".\n.Signé : la comptabilité\nFin.")
+    send_documents(by=owner, document_ids=[issued.pk])
+    assert flush(org).sent == 1
+    [received] = smtp_server.messages
+    assert received.message.get_body(preferencelist=("plain",)).get_content().splitlines() == [
+        ".", ".Signé : la comptabilité", "Fin."]
+    assert b"\n" not in received.data.replace(b"\r\n", b"")
