@@ -17,7 +17,7 @@ from pathlib import Path
 
 from asn1crypto import tsp
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from facturier.archive.models import ArchiveEntry, OrganisationKey, journal_id
@@ -34,36 +34,49 @@ OPERATOR_PURPOSE = "archive-operator-key"
 # --- organisation data keys ---------------------------------------------------------------------
 
 
-def _unwrap(row: OrganisationKey) -> DataKey:
+def _unwrap(organisation_id: int, version: int, wrapped: bytes) -> DataKey:
+    """The data key inside a row, unwrapped once per process (cached by the wrapped bytes and the master key:
+    a rotated or re-wrapped key is a new cache entry)."""
     master = settings.FACTURIER_MASTER_KEY
-    cache_key = (row.organisation_id, row.version, bytes(row.wrapped), master)
+    cache_key = (organisation_id, version, wrapped, master)
     with _lock:
         key = _data_keys.get(cache_key)
         if key is None:
-            key = DataKey.unwrap(master, bytes(row.wrapped), organisation=journal_id(row.organisation_id),
-                                 version=row.version)
+            key = DataKey.unwrap(master, wrapped, organisation=journal_id(organisation_id), version=version)
             _data_keys[cache_key] = key
         return key
 
 
+_KEYS = OrganisationKey._meta.db_table
+
+
 def current_data_key(organisation) -> DataKey:
-    """The organisation's data key in use, created (version 1) on first use."""
-    row = (OrganisationKey.objects.filter(organisation=organisation, retired_at__isnull=True)
-           .order_by("-version").first())
-    if row is None:
-        key = DataKey.generate(journal_id(organisation), 1)
-        try:
-            with transaction.atomic():
-                row = OrganisationKey.objects.create(organisation=organisation, version=1,
+    """The organisation's data key in use, created (version 1) on first use.
+
+    Read on every ingest, hence plain SQL (the row is still read each time: a rotation in another
+    process takes effect at once).
+    """
+    organisation_id = organisation.pk if hasattr(organisation, "pk") else int(organisation)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version, wrapped FROM {_KEYS} WHERE organisation_id = %s AND retired_at IS NULL "
+                       "ORDER BY version DESC LIMIT 1", [organisation_id])
+        row = cursor.fetchone()
+    if row is not None:
+        return _unwrap(organisation_id, row[0], bytes(row[1]))
+    key = DataKey.generate(journal_id(organisation_id), 1)
+    try:
+        with transaction.atomic():
+            created = OrganisationKey.objects.create(organisation_id=organisation_id, version=1,
                                                      wrapped=key.wrap(settings.FACTURIER_MASTER_KEY))
-        except IntegrityError:  # another process created it first
-            row = OrganisationKey.objects.filter(organisation=organisation).order_by("-version").first()
-    return _unwrap(row)
+    except IntegrityError:  # another process created it first
+        created = OrganisationKey.objects.filter(organisation_id=organisation_id).order_by("-version").first()
+    return _unwrap(organisation_id, created.version, bytes(created.wrapped))
 
 
 def data_key(organisation_id: int | str, version: int) -> DataKey:
     """A given version of an organisation's data key (to read files wrapped by an older one)."""
-    return _unwrap(OrganisationKey.objects.get(organisation_id=int(organisation_id), version=version))
+    row = OrganisationKey.objects.get(organisation_id=int(organisation_id), version=version)
+    return _unwrap(row.organisation_id, row.version, bytes(row.wrapped))
 
 
 def data_key_rotate(organisation) -> DataKey:

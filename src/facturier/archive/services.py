@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.archive.keys import current_data_key, operator_key, timestamper, token_time
 from facturier.archive.models import (
     MEDIA_TYPES,
+    SINGLE_PER_DOCUMENT,
     ArchiveEntry,
     ArchivePolicy,
     ArtefactKind,
@@ -32,7 +33,14 @@ from facturier.archive.models import (
     journal_id,
 )
 from facturier.archive.storage import discard_blob, put_blob
-from facturier.engine.archive import Anchor, make_checkpoint, next_entry, payload_digest, seal_artefact
+from facturier.engine.archive import (
+    Anchor,
+    JournalEntry,
+    make_checkpoint,
+    next_entry,
+    payload_digest,
+    seal_artefact,
+)
 from facturier.errors import FacturierError
 
 log = logging.getLogger(__name__)
@@ -57,8 +65,6 @@ def _key_share(*targets: tuple[str, int | None]) -> None:
     transactions take the head and only then, at commit, the FOR KEY SHARE locks of their
     foreign keys — a cycle. Taking those KEY SHARE locks first keeps one lock order.
     """
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return  # SQLite transactions are serialised as a whole (IMMEDIATE)
     with connection.cursor() as cursor:
@@ -67,22 +73,65 @@ def _key_share(*targets: tuple[str, int | None]) -> None:
                 cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])
 
 
-def _locked_head(organisation, *, references: tuple[tuple[str, int | None], ...] = ()) -> JournalHead:
+_HEAD = JournalHead._meta.db_table
+_ENTRY = ArchiveEntry._meta.db_table
+_POLICY = ArchivePolicy._meta.db_table
+
+
+@dataclass(slots=True)
+class _Head:
+    """An organisation's journal head, its row locked by `_locked_head` until the transaction ends."""
+
+    organisation_id: int
+    seq: int
+    hash: str
+    recorded_at: dt.datetime | None
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # Raw rows: SQLite gives naive UTC datetimes, PostgreSQL aware ones.
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _locked_head(organisation, *, references: tuple[tuple[str, int | None], ...] = ()) -> _Head:
+    """Lock the organisation's journal head row (created on first use) and read it.
+
+    Plain SQL: every journal append — every audited change of the whole application —
+    runs this, and the ORM's query building costs ten times the query itself.
+    """
     organisation_id = _pk(organisation)
     _key_share(("accounts_organisation", organisation_id), *references)
-    head = JournalHead.objects.select_for_update().filter(organisation_id=organisation_id).first()
-    if head is None:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: BEGIN IMMEDIATE
+    sql = f"SELECT seq, hash, recorded_at FROM {_HEAD} WHERE organisation_id = %s{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organisation_id])
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
                 JournalHead.objects.create(organisation_id=organisation_id)
         except IntegrityError:
             pass
-        head = JournalHead.objects.select_for_update().get(organisation_id=organisation_id)
-    return head
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [organisation_id])
+            row = cursor.fetchone()
+    return _Head(organisation_id, row[0], row[1], _aware(row[2]))
+
+
+def _advance(head: _Head, entry: JournalEntry) -> None:
+    """Move the locked head to `entry`: one UPDATE of the row `_locked_head` locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_HEAD} SET seq = %s, hash = %s, recorded_at = %s "
+                       "WHERE organisation_id = %s AND seq = %s",
+                       [entry.seq, entry.entry_hash, connection.ops.adapt_datetimefield_value(entry.recorded_at),
+                        head.organisation_id, head.seq])
+        if cursor.rowcount != 1:  # the head moved under us: the lock was not held
+            raise RuntimeError(f"journal head of organisation {head.organisation_id} moved during an append")
+    head.seq, head.hash, head.recorded_at = entry.seq, entry.entry_hash, entry.recorded_at
 
 
 def journal_append(organisation, *, kind: str, subject: str, digest: str, ref: int | None = None,
-                   metadata: dict | None = None, head: JournalHead | None = None) -> JournalRecord:
+                   metadata: dict | None = None, head: _Head | None = None) -> JournalRecord:
     """Append one entry to the organisation's journal (call inside a transaction; locks the head)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("journal_append must run inside the transaction that records its subject")
@@ -96,8 +145,7 @@ def journal_append(organisation, *, kind: str, subject: str, digest: str, ref: i
         organisation_id=_pk(organisation), seq=entry.seq, kind=kind,
         subject=subject, payload_digest=digest, prev_hash=entry.prev_hash, entry_hash=entry.entry_hash,
         recorded_at=entry.recorded_at, ref=ref, metadata=metadata)
-    head.seq, head.hash, head.recorded_at = entry.seq, entry.entry_hash, entry.recorded_at
-    head.save(update_fields=["seq", "hash", "recorded_at"])
+    _advance(head, entry)
     return record
 
 
@@ -178,38 +226,50 @@ def _storage_name(organisation, artefact: Artefact, blob_sha256: str, when: dt.d
     return f"{organisation.slug}/{when:%Y/%m}/{safe}-{blob_sha256[:16]}.fxb"
 
 
+def _lookup(organisation_id: int, artefact: Artefact, fingerprint: str) -> tuple[int | None, int]:
+    """What ingest reads before its work, in one round trip of plain SQL (the ORM's query building costs
+    more than the queries): the id of the entry that already archives this file — or this document's
+    file of this kind — if any, and the organisation's retention in years."""
+    kind = str(artefact.kind)
+    same_file = f"SELECT id FROM {_ENTRY} WHERE organisation_id = %s AND fingerprint = %s AND kind = %s"
+    params: list = [organisation_id, fingerprint, kind]
+    document_id = getattr(artefact.document, "pk", None)
+    if document_id is not None and kind in SINGLE_PER_DOCUMENT:
+        same_document = f"(SELECT id FROM {_ENTRY} WHERE document_id = %s AND kind = %s)"
+        params += [document_id, kind]
+    else:
+        same_document = "NULL"
+    policy = f"SELECT retention_years FROM {_POLICY} WHERE organisation_id = %s"
+    params.append(organisation_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(({same_file}), {same_document}), ({policy})", params)
+        found, years = cursor.fetchone()
+    return found, years or settings.FACTURIER_ARCHIVE_RETENTION_YEARS
+
+
 def archive_artefact(organisation, artefact: Artefact, *, timestamp=None, time_stamped: bool = True) -> ArchiveEntry:
     """Fingerprint, time-stamp, encrypt, store and journal one file; the existing entry if already archived.
 
     `timestamp` is the `digest -> token` callable (the organisation's TSA by default).
     """
     fingerprint = hashlib.sha256(artefact.data).hexdigest()
-    existing = _existing(organisation, artefact, fingerprint)
-    if existing is not None:
-        return existing
-    today = timezone.localdate()
-    retain_until = retention_end(organisation, artefact.date or today)
+    found, years = _lookup(organisation.pk, artefact, fingerprint)
+    if found is not None:
+        return ArchiveEntry.objects.get(pk=found)
+    retain_until = dt.date(_add_years(artefact.date or timezone.localdate(), years).year, 12, 31)
     token = (timestamp or timestamper(organisation))(bytes.fromhex(fingerprint)) if time_stamped else b""
     stamped_at = token_time(token, bytes.fromhex(fingerprint)) if token else timezone.now()
-    key = current_data_key(organisation)
-    sealed = seal_artefact(key, artefact.data, reference=artefact.reference)
+    sealed = seal_artefact(current_data_key(organisation), artefact.data, reference=artefact.reference,
+                           fingerprint=fingerprint)
     now = timezone.now()
     name = put_blob(_storage_name(organisation, artefact, sealed.blob_sha256, now), sealed.blob,
                     retain_until=retain_until)
-    entry = ArchiveEntry(
-        organisation=organisation, document=artefact.document, kind=artefact.kind, filename=artefact.filename,
-        media_type=MEDIA_TYPES.get(artefact.kind, "application/octet-stream"), size=sealed.size,
-        fingerprint=sealed.fingerprint, blob_sha256=sealed.blob_sha256, storage_key=name,
-        reference=artefact.reference, wrapped_key=sealed.wrapped_key, key_version=sealed.key_version,
-        timestamp_token=token, timestamped_at=stamped_at, owner_user_id=artefact.owner_user_id,
-        customer_id=artefact.customer_id, document_number=artefact.number, document_date=artefact.date,
-        archived_at=now, retention_until=retain_until, journal_seq=0)
+    entry = _entry(organisation, artefact, sealed, name=name, token=token, stamped_at=stamped_at, now=now,
+                   retain_until=retain_until)
     digest = payload_digest(entry.metadata())
     try:
         with transaction.atomic():
-            head = _locked_head(organisation, references=(
-                ("invoicing_document", getattr(artefact.document, "pk", None)),
-                ("parties_customer", artefact.customer_id), ("accounts_user", artefact.owner_user_id)))
+            head = _locked_head(organisation, references=_references([artefact]))
             entry.journal_seq = head.seq + 1
             journal_append(organisation, kind=EntryKind.ARTEFACT, subject=artefact.reference, digest=digest,
                            head=head)
@@ -223,10 +283,38 @@ def archive_artefact(organisation, artefact: Artefact, *, timestamp=None, time_s
     return entry
 
 
+def _entry(organisation, artefact: Artefact, sealed, *, name: str, token: bytes, stamped_at: dt.datetime,
+           now: dt.datetime, retain_until: dt.date) -> ArchiveEntry:
+    return ArchiveEntry(
+        organisation=organisation, document=artefact.document, kind=artefact.kind, filename=artefact.filename,
+        media_type=MEDIA_TYPES.get(artefact.kind, "application/octet-stream"), size=sealed.size,
+        fingerprint=sealed.fingerprint, blob_sha256=sealed.blob_sha256, storage_key=name,
+        reference=artefact.reference, wrapped_key=sealed.wrapped_key, key_version=sealed.key_version,
+        timestamp_token=token, timestamped_at=stamped_at, owner_user_id=artefact.owner_user_id,
+        customer_id=artefact.customer_id, document_number=artefact.number, document_date=artefact.date,
+        archived_at=now, retention_until=retain_until, journal_seq=0)
+
+
+def _references(artefacts) -> tuple[tuple[str, int | None], ...]:
+    """The rows the entries' foreign keys point to, for `_key_share`, in a fixed order."""
+    found = set()
+    for a in artefacts:
+        found |= {("invoicing_document", getattr(a.document, "pk", None)), ("parties_customer", a.customer_id),
+                  ("accounts_user", a.owner_user_id)}
+    return tuple(sorted(found, key=str))
+
+
+STORE_THREADS = 8
+"""Blobs of one batch stored at once: writes and fsyncs wait on the disk (or S3), not on the CPU."""
+
+
 def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None,
                       time_stamped: bool = True) -> list[ArchiveEntry]:
-    """`archive_artefact` for many files of one organisation (imports, backfills): the same work, one
-    journal lock and two bulk inserts for the whole batch. Files already archived are returned as they are."""
+    """`archive_artefact` for many files of one organisation (imports, backfills): the same work, the blobs
+    stored concurrently, one journal lock and two bulk inserts for the whole batch. Files already archived
+    are returned as they are."""
+    from concurrent.futures import ThreadPoolExecutor
+
     prints = [hashlib.sha256(a.data).hexdigest() for a in artefacts]
     known = {(e.fingerprint, e.kind): e for e in ArchiveEntry.objects.filter(
         organisation=organisation, fingerprint__in=prints).order_by()}
@@ -234,34 +322,34 @@ def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None
     key = current_data_key(organisation)
     stamp = (timestamp or timestamper(organisation)) if time_stamped else None
     fresh: list[tuple[Artefact, ArchiveEntry]] = []
-    for artefact, fingerprint in zip(artefacts, prints, strict=True):
-        if (fingerprint, artefact.kind) in known:
-            continue
-        retain_until = dt.date(_add_years(artefact.date or timezone.localdate(), years).year, 12, 31)
-        token = stamp(bytes.fromhex(fingerprint)) if stamp else b""
-        sealed = seal_artefact(key, artefact.data, reference=artefact.reference)
-        now = timezone.now()
-        name = put_blob(_storage_name(organisation, artefact, sealed.blob_sha256, now), sealed.blob,
-                        retain_until=retain_until)
-        fresh.append((artefact, ArchiveEntry(
-            organisation=organisation, document=artefact.document, kind=artefact.kind, filename=artefact.filename,
-            media_type=MEDIA_TYPES.get(artefact.kind, "application/octet-stream"), size=sealed.size,
-            fingerprint=sealed.fingerprint, blob_sha256=sealed.blob_sha256, storage_key=name,
-            reference=artefact.reference, wrapped_key=sealed.wrapped_key, key_version=sealed.key_version,
-            timestamp_token=token, timestamped_at=token_time(token, bytes.fromhex(fingerprint)) if token else now,
-            owner_user_id=artefact.owner_user_id, customer_id=artefact.customer_id,
-            document_number=artefact.number, document_date=artefact.date, archived_at=now,
-            retention_until=retain_until, journal_seq=0)))
+    with ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="archive-store") as pool:
+        stored = []
+        for artefact, fingerprint in zip(artefacts, prints, strict=True):
+            if (fingerprint, artefact.kind) in known:
+                continue
+            known[(fingerprint, artefact.kind)] = None  # twice in the batch: archived once
+            retain_until = dt.date(_add_years(artefact.date or timezone.localdate(), years).year, 12, 31)
+            token = stamp(bytes.fromhex(fingerprint)) if stamp else b""
+            sealed = seal_artefact(key, artefact.data, reference=artefact.reference, fingerprint=fingerprint)
+            now = timezone.now()
+            name = _storage_name(organisation, artefact, sealed.blob_sha256, now)
+            stored.append(pool.submit(put_blob, name, sealed.blob, retain_until=retain_until))
+            fresh.append((artefact, _entry(
+                organisation, artefact, sealed, name=name, token=token, now=now, retain_until=retain_until,
+                stamped_at=token_time(token, bytes.fromhex(fingerprint)) if token else now)))
+            del sealed  # the blob is the pool's now
+        failed = [f.exception() for f in stored if f.exception() is not None]
+    if failed:
+        for _artefact, entry in fresh:
+            discard_blob(entry.storage_key)
+        raise failed[0]
     if not fresh:
         return [known[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]
-    references = {("invoicing_document", getattr(a.document, "pk", None)) for a, _e in fresh}
-    references |= {("parties_customer", a.customer_id) for a, _e in fresh}
-    references |= {("accounts_user", a.owner_user_id) for a, _e in fresh}
     try:
         with transaction.atomic():
-            head = _locked_head(organisation, references=tuple(sorted(references, key=str)))
-            previous, now, records = Anchor(head.seq, head.hash), max(timezone.now(), head.recorded_at or
-                                                                      timezone.now()), []
+            head = _locked_head(organisation, references=_references(a for a, _e in fresh))
+            previous, records = Anchor(head.seq, head.hash), []
+            now = max(timezone.now(), head.recorded_at or timezone.now())
             for artefact, entry in fresh:
                 link = next_entry(previous, kind=EntryKind.ARTEFACT, organisation=journal_id(organisation),
                                   subject=artefact.reference, payload_digest=payload_digest(entry.metadata()),
@@ -274,8 +362,7 @@ def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None
                 previous = link
             JournalRecord.objects.bulk_create(records)
             ArchiveEntry.objects.bulk_create([e for _a, e in fresh])
-            head.seq, head.hash, head.recorded_at = previous.seq, previous.entry_hash, previous.recorded_at
-            head.save(update_fields=["seq", "hash", "recorded_at"])
+            _advance(head, previous)
     except IntegrityError:  # archived concurrently meanwhile: redo one by one (each one idempotent)
         for _artefact, entry in fresh:
             discard_blob(entry.storage_key)

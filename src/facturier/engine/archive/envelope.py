@@ -196,13 +196,18 @@ class SealedArtefact:
     """Which version of the organisation's data key wrapped it."""
 
 
-def seal_artefact(data_key: DataKey, plaintext: bytes, *, reference: str) -> SealedArtefact:
-    """Fingerprint and encrypt one file under a fresh content key (ingest minus storage and journal)."""
+def seal_artefact(data_key: DataKey, plaintext: bytes, *, reference: str, fingerprint: str | None = None
+                  ) -> SealedArtefact:
+    """Fingerprint and encrypt one file under a fresh content key (ingest minus storage and journal).
+
+    `fingerprint`: the plaintext's SHA-256 when the caller has just computed it (to look the
+    file up before sealing it), so that 100 KB are not hashed twice.
+    """
     aad = artefact_aad(data_key.organisation, reference)
     content_key = new_key()
     blob = encrypt_blob(content_key, plaintext, aad=aad)
     return SealedArtefact(
-        fingerprint=hashlib.sha256(plaintext).hexdigest(), size=len(plaintext), blob=blob,
+        fingerprint=fingerprint or hashlib.sha256(plaintext).hexdigest(), size=len(plaintext), blob=blob,
         blob_sha256=hashlib.sha256(blob).hexdigest(), wrapped_key=wrap_key(data_key.secret, content_key, aad=aad),
         key_version=data_key.version,
     )
