@@ -6,6 +6,10 @@ server's answer. A worker killed between two messages leaves the sent rows sent 
 pending, so running the flush again sends each remaining message once. A row left "sending"
 by a worker killed in the middle of the SMTP transaction itself is retried after
 `STALE_AFTER` with the same Message-ID, so a receiving system can still recognise a repeat.
+
+Speed comes from overlapping, not from batching the marks: the next message is claimed and
+built while the server reads the current one, and its transaction is opened (without the final
+dot, so nothing is delivered) while the previous one is being marked sent (see `_send_all`).
 """
 
 from __future__ import annotations
