@@ -3,11 +3,14 @@
 Writes bench/results/delivery.json:
 - batch_msgs_per_s: messages per second through `outbox_flush` (claim, build, SMTP over one
   reused connection, mark sent, delivery history and audit line), each with a 100 KB attachment;
-- batch_peak_mb: the worker's peak resident memory during the batch, and batch_rss_growth_mb
-  (peak minus the resident memory before it: flat means the batch streams);
+  the best of BENCH_DELIVERY_RUNS (3) runs, with every run (`_runs`), the median and the load
+  average before and after, because the machine is shared;
+- batch_peak_mb: the worker's peak resident memory during the batches, and batch_rss_growth_mb
+  (peak minus the resident memory before a batch: flat means the batch streams);
 - batch_2_connections_msgs_per_s / _peak_mb: the same batch again over two connections (threads);
 - baseline_django_backend_msgs_per_s: the same 1000 messages through Django's own SMTP backend
-  on one connection, without any database work — the peer figure measured in the same run.
+  on one connection, without any database work — the peer figure, measured right after each run
+  (batch_vs_baseline_ratio compares the best run with the baseline measured beside it).
 The SMTP server (aiosmtpd) runs in its own process and counts what it receives. Rendering the
 Factur-X files is measured in bench/documents.py; here the attachment is a fixed 100 KB file, so
 the figure is the delivery machinery's own.
@@ -35,6 +38,7 @@ django.setup()
 
 RESULTS = Path(__file__).resolve().parent / "results"
 COUNT = int(os.environ.get("BENCH_DELIVERY_COUNT", "1000"))
+RUNS = int(os.environ.get("BENCH_DELIVERY_RUNS", "3"))
 ATTACHMENT = os.urandom(100 * 1024)
 
 
@@ -161,13 +165,31 @@ def main() -> None:
     ready.wait(10)
     try:
         owner, ids = setup(port)
-        results = {"batch_messages": COUNT, "attachment_kb": len(ATTACHMENT) // 1024}
-        rate, peak, growth = bench_outbox(owner, ids, connections=1)
-        results.update({"batch_msgs_per_s": rate, "batch_peak_mb": peak, "batch_rss_growth_mb": growth})
-        results.update(bench_django_backend(port))
+        results = {"batch_messages": COUNT, "attachment_kb": len(ATTACHMENT) // 1024, "runs": RUNS,
+                   "cpus": os.cpu_count(), "load_1min_before": round(os.getloadavg()[0], 2)}
+        # The machine is shared: the batch runs several times, each followed by the peer baseline, and the
+        # best run is the figure (the spread and the load say how noisy the measure was).
+        rates, peaks, growths, baselines = [], [], [], []
+        for run in range(RUNS):
+            rate, peak, growth = bench_outbox(owner, ids, connections=1, again=run > 0)
+            rates.append(rate)
+            peaks.append(peak)
+            growths.append(growth)
+            baselines.append(bench_django_backend(port)["baseline_django_backend_msgs_per_s"])
+        best = rates.index(max(rates))
+        results.update({
+            "batch_msgs_per_s": rates[best], "batch_msgs_per_s_runs": rates,
+            "batch_msgs_per_s_median": sorted(rates)[len(rates) // 2],
+            # The first batch's peak compares with earlier figures; later runs start from a process that
+            # has already sent (and that ran the baseline), so their peaks are listed but not the figure.
+            "batch_peak_mb": peaks[0], "batch_peak_mb_runs": peaks, "batch_rss_growth_mb": max(growths),
+            "baseline_django_backend_msgs_per_s": baselines[best], "baseline_django_backend_msgs_per_s_runs": baselines,
+            "batch_vs_baseline_ratio": round(rates[best] / baselines[best], 2),
+        })
         rate, peak, growth = bench_outbox(owner, ids, connections=2, again=True)
         results.update({"batch_2_connections_msgs_per_s": rate, "batch_2_connections_peak_mb": peak})
         results["server_received"] = received.value
+        results["load_1min_after"] = round(os.getloadavg()[0], 2)
     finally:
         server.terminate()
     RESULTS.mkdir(exist_ok=True)

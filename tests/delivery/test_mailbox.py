@@ -57,12 +57,14 @@ def test_a_document_sent_to_the_catcher_is_kept_for_its_organisation_with_its_at
 
 
 def test_the_mailbox_lists_and_shows_the_message_and_its_attachment_downloads(client, org, owner, sent):
+    owner.user.language = "en"
+    owner.user.save(update_fields=["language"])
     client.force_login(owner.user)
     listing = client.get(reverse("delivery:mailbox"))
     assert listing.status_code == 200
     page = listing.content.decode()
     [key] = keys(org)
-    assert f"Invoice {sent.number}" in page or f"Facture {sent.number}" in page
+    assert f"Facture {sent.number}" in page  # the message is in the invoice's language
     assert "compta@client.test" in page and "factures@acme.example" in page
     assert reverse("delivery:mailbox_message", args=[key]) in page
     assert "your mail settings send to it" in page
@@ -153,3 +155,11 @@ def test_a_wrong_catcher_setting_stops_with_the_variables_name(monkeypatch):
     monkeypatch.setenv("FACTURIER_MAIL_CATCHER", "maybe")
     with pytest.raises(ImproperlyConfigured, match="FACTURIER_MAIL_CATCHER must be on or off"):
         catcher_module.wanted()
+
+
+def test_the_mailbox_speaks_the_members_language(client, owner, sent):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    client.force_login(owner.user)
+    page = client.get(reverse("delivery:mailbox")).content.decode()
+    assert "Messages envoyés" in page and "vos réglages de messagerie envoient vers lui" in page
