@@ -199,3 +199,21 @@ def test_the_invitation_reads_in_french_for_a_french_customer(owner, contact, ma
 
     portal_invite(by=owner, contact_id=contact.pk)
     assert mailoutbox[0].subject == "Votre espace client chez Acme"
+
+
+def test_a_contact_moved_to_another_customer_loses_the_access(portal, org, owner, contact):
+    from facturier.parties.services import customer_create
+
+    elsewhere = customer_create(by=owner, code="C009", name="Ailleurs SA", effective_from=dt.date(2020, 1, 1),
+                                billing_address={"line1": "9 rue Loin", "postcode": "13001", "city": "Marseille"})
+    contact.customer = elsewhere
+    contact.save()
+    assert portal.get(f"/portal/{org.slug}/").status_code == 302
+
+
+def test_fields_with_errors_are_marked_for_assistive_technologies(client, org, account):
+    page = client.post(f"/portal/{org.slug}/2fa/", {"code": ""})
+    assert page.status_code == 302  # not signed in: back to the sign-in page
+    response = client.post(f"/portal/{org.slug}/login/", {"email": "not-an-address", "password": "x"})
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html and 'for="id_email"' in html

@@ -44,7 +44,9 @@ def current(request, organisation) -> tuple[PortalAccount | None, bool]:
         return None, False
     account = (PortalAccount.objects.select_related("organisation", "customer", "contact")
                .filter(pk=state.get("a"), organisation=organisation, is_active=True).first())
-    if account is None or not constant_time_compare(state.get("h", ""), account.get_session_auth_hash()):
+    # The contact must still be one of the account's customer's: a contact moved elsewhere loses the access.
+    if account is None or account.contact.customer_id != account.customer_id or not constant_time_compare(
+            state.get("h", ""), account.get_session_auth_hash()):
         request.session.pop(_key(organisation.pk), None)
         return None, False
     return account, bool(state.get("v"))
