@@ -82,7 +82,7 @@ def test_the_demo_sends_to_the_catcher_started_by_run_and_the_message_is_read_in
         assert time.monotonic() < deadline, f"{number} never reached the mailbox:\n{mailbox[-2000:]}"
         time.sleep(1)
     assert "compta@boul01.test" in mailbox
-    assert "your mail settings send to it" in mailbox
+    assert "vos réglages de messagerie envoient vers lui" in mailbox or "your mail settings send to it" in mailbox
     key = re.search(r'href="/mail/([^/"]+)/"', mailbox).group(1)
     shown = browser.open(f"{url}/mail/{key}/").read().decode()
     assert f"{number}.pdf" in shown
