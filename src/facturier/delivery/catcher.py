@@ -244,6 +244,10 @@ def catcher_for_run(*, slugs: tuple[str, ...] = ("demo",)) -> MailCatcher | None
 
     previous = MailSettings.objects.filter(organisation__slug__in=slugs,
                                            username__startswith=USER_PREFIX).values_list("port", flat=True).first()
-    catcher = MailCatcher(port=previous).start()
+    try:
+        catcher = MailCatcher(port=previous).start()
+    except OSError as e:  # the product still runs; only the demo's mail has nowhere to go
+        log.warning("The local mail catcher could not start (%s); set FACTURIER_MAIL_CATCHER=off to silence this.", e)
+        return None
     catcher_adopt(slugs=slugs, host=catcher.host, port=catcher.port)
     return catcher
