@@ -67,14 +67,35 @@ def dashboard(request):
     ids = [d.pk for d in page.rows]
     delivered = extensions.delivery_states(organisation, ids)
     archived = extensions.archive_states(organisation, ids)
+    urls = _row_urls()
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
-             "archived": archived.get(d.pk), "actions": _actions(request.member, d)} for d in page.rows]
+             "archived": archived.get(d.pk), "actions": _actions(request.member, d), "label": str(d),
+             "urls": {name: pattern % d.pk for name, pattern in urls.items()}} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
-               "sort": sort, "delivery_installed": delivery_installed(), "member": request.member}
+               "sort": sort, "delivery_installed": delivery_installed(), "member": request.member,
+               "labels": _menu_labels()}
     if is_htmx(request) and request.htmx.target == "results":
         return render(request, "web/partials/dashboard_results.html", context)
     return render(request, "web/dashboard.html", context)
+
+
+ROW_URLS = ("document", "document_edit", "document_issue", "document_pdf", "document_facturx", "document_payments",
+            "document_credit_note", "document_write_off", "document_send", "document_history", "document_delete")
+
+
+def _row_urls() -> dict[str, str]:
+    """The per-document URLs as %-patterns, reversed once per page instead of a dozen times per row."""
+    marker = 987654321
+    return {name: reverse(f"web:{name}", args=[marker]).replace("%", "%%").replace(str(marker), "%d")
+            for name in ROW_URLS}
+
+
+def _menu_labels() -> dict[str, str]:
+    """The row menu's words, translated once per page rather than once per row."""
+    return {"open": _("Open"), "edit": _("Edit"), "issue": _("Issue…"), "payment": _("Record a payment"),
+            "credit_note": _("Credit note"), "write_off": _("Write off"), "send": _("Send by e-mail"),
+            "history": _("History"), "delete": _("Delete"), "confirm_delete": _("Delete this draft?")}
 
 
 def _actions(member, document) -> dict[str, bool]:
