@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -81,7 +82,7 @@ def customer_access(request, customer_id: int):
     return render(request, "portal/admin/customer.html", {
         "customer": customer, "rows": rows, "nav": "customers",
         "can_invite": request.member.has_right(Right.SEND),
-        "portal_url": reverse("portal:home", args=[request.member.organisation.slug])})
+        "portal_url": settings.FACTURIER_BASE_URL + reverse("portal:home", args=[request.member.organisation.slug])})
 
 
 @require_POST
@@ -135,4 +136,5 @@ def branding(request):
         messages.success(request, _("The portal's look is saved."))
         return redirect("portal_admin:branding")
     return render(request, "portal/admin/branding.html", {
-        "form": form, "nav": "settings", "portal_url": reverse("portal:home", args=[member.organisation.slug])})
+        "form": form, "nav": "settings",
+        "portal_url": settings.FACTURIER_BASE_URL + reverse("portal:home", args=[member.organisation.slug])})
