@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,17 +150,27 @@ def journal_append(organisation, *, kind: str, subject: str, digest: str, ref: i
     return record
 
 
+_CHANGES = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+"""What `json.dumps(..., cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`
+builds, without making an encoder per call (verification runs this once per audit event)."""
+
+
 def audit_metadata(event) -> dict:
     """What the journal proves about an audit event: who, what, when, and a digest of before/after."""
-    import json
+    return audit_metadata_of(event.pk, event.at, event.action, event.actor_id, event.actor_label,
+                             event.subject_type, event.subject_id, event.before, event.after)
 
-    from django.core.serializers.json import DjangoJSONEncoder
 
-    changes = json.dumps({"before": event.before, "after": event.after}, sort_keys=True, cls=DjangoJSONEncoder,
-                         ensure_ascii=False, separators=(",", ":"))
-    return {"event": event.pk, "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "action": event.action, "actor": event.actor_id, "actor_label": event.actor_label,
-            "subject_type": event.subject_type, "subject_id": event.subject_id,
+def audit_metadata_of(pk: int, at: dt.datetime, action: str, actor_id: int | None, actor_label: str,
+                      subject_type: str, subject_id: str, before, after) -> dict:
+    """`audit_metadata` from an event's column values, as verification reads them (`at` timezone-aware, or
+    naive in UTC as SQLite returns it)."""
+    changes = _CHANGES.encode({"before": before, "after": after})
+    at_utc = (at.isoformat(timespec="microseconds") + "+00:00" if at.tzinfo is None
+              else at.astimezone(dt.UTC).isoformat(timespec="microseconds"))
+    return {"event": pk, "at": at_utc,
+            "action": action, "actor": actor_id, "actor_label": actor_label,
+            "subject_type": subject_type, "subject_id": subject_id,
             "changes": hashlib.sha256(changes.encode()).hexdigest()}
 
 

@@ -10,16 +10,21 @@ memory stays flat whatever the size of the archive.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
+
 from facturier.archive.keys import data_key, operator_key, token_time
 from facturier.archive.models import ArchiveEntry, Checkpoint, EntryKind, JournalHead, JournalRecord, journal_id
-from facturier.archive.services import audit_metadata
+from facturier.archive.services import audit_metadata_of
 from facturier.archive.storage import get_blob
 from facturier.engine.archive import (
     Anchor,
     IntegrityError,
+    JournalEntry,
     Problem,
     ProblemCode,
     StoredRecord,
@@ -62,39 +67,65 @@ def _key_loader(organisation_id: int):
     return load
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # Plain SQL rows: SQLite gives naive UTC datetimes, PostgreSQL aware ones.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _json(value):
+    # Plain SQL rows: JSON columns come as text (Django decodes them in the ORM only).
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _records(organisation, extra: list[Problem], counts: dict) -> Iterator[StoredRecord]:
-    """Journal rows joined, chunk by chunk, with the archived files and audit events they prove."""
+    """Journal rows joined, chunk by chunk, with the archived files and audit events they prove.
+
+    The journal and the audit events are read with plain SQL into tuples: at a million rows,
+    the ORM's model instances and per-row converters cost more than every check together.
+    """
     from facturier.audit.models import Event
 
     key = journal_id(organisation)
     last = 0
-    fields = ("seq", "kind", "subject", "payload_digest", "prev_hash", "entry_hash", "recorded_at", "ref", "metadata")
+    journal = (f"SELECT seq, kind, subject, payload_digest, prev_hash, entry_hash, recorded_at, ref, metadata "
+               f"FROM {JournalRecord._meta.db_table} WHERE organisation_id = %s AND seq > %s ORDER BY seq LIMIT %s")
+    events_sql = (f"SELECT id, at, action, actor_id, actor_label, subject_type, subject_id, before, after "
+                  f"FROM {Event._meta.db_table} WHERE organisation_id = %s AND id IN ")
     while True:
-        rows = list(JournalRecord.objects.filter(organisation=organisation, seq__gt=last).order_by("seq")
-                    .values_list(*fields)[:CHUNK])
+        rows = _fetch(journal, [organisation.pk, last, CHUNK])
         if not rows:
             break
         low, high = rows[0][0], rows[-1][0]
         files = {e.journal_seq: e for e in ArchiveEntry.objects.filter(
             organisation=organisation, journal_seq__gte=low if last else 0, journal_seq__lte=high).defer("document")}
-        event_ids = [int(r[2].split(":", 1)[1]) for r in rows if r[1] == EntryKind.AUDIT
-                     and r[2].startswith("audit:") and r[2].split(":", 1)[1].isdigit()]
-        events = {e.pk: e for e in Event.objects.filter(pk__in=event_ids)} if event_ids else {}
+        event_ids = [int(r[2][6:]) for r in rows if r[1] == EntryKind.AUDIT
+                     and r[2].startswith("audit:") and r[2][6:].isdigit()]
+        events = {}
+        for i in range(0, len(event_ids), 500):  # bound the statement's parameters
+            ids = event_ids[i:i + 500]
+            for pk, at, *columns, before, after in _fetch(events_sql + f"({', '.join(['%s'] * len(ids))})",
+                                                           [organisation.pk, *ids]):
+                events[pk] = audit_metadata_of(pk, at, *columns, _json(before), _json(after))
         artefact_seqs = set()
-        for row in rows:
-            from facturier.archive.selectors import row_entry
-
-            entry = row_entry(row, key)
-            if entry.kind == EntryKind.ARTEFACT:
-                artefact_seqs.add(entry.seq)
+        for seq, kind, subject, digest, prev_hash, entry_hash, recorded_at, ref, metadata in rows:
+            entry = JournalEntry(seq=seq, kind=kind, organisation=key, subject=subject, payload_digest=digest,
+                                 prev_hash=prev_hash, entry_hash=entry_hash, recorded_at=_aware(recorded_at), ref=ref)
+            if kind == EntryKind.ARTEFACT:
+                artefact_seqs.add(seq)
                 counts["artefacts"] += 1
-                file = files.get(entry.seq)
+                file = files.get(seq)
                 if file is None:
                     extra.append(_problem(
-                        ProblemCode.METADATA, entry.seq,
-                        f"L'entrée n° {entry.seq} ({entry.subject}) enregistre un fichier archivé dont la fiche a "
+                        ProblemCode.METADATA, seq,
+                        f"L'entrée n° {seq} ({subject}) enregistre un fichier archivé dont la fiche a "
                         "disparu de la base.",
-                        f"Entry seq {entry.seq} ({entry.subject}) records an archived file whose row is gone from "
+                        f"Entry seq {seq} ({subject}) records an archived file whose row is gone from "
                         "the database."))
                     yield StoredRecord(entry=entry)
                     continue
@@ -102,19 +133,20 @@ def _records(organisation, extra: list[Problem], counts: dict) -> Iterator[Store
                     entry=entry, metadata=file.metadata(), reference=file.reference, key_version=file.key_version,
                     wrapped_key=bytes(file.wrapped_key) if file.wrapped_key else None,
                     blob=_blob_loader(file, extra), timestamp_token=bytes(file.timestamp_token or b""))
-            elif entry.kind == EntryKind.AUDIT:
-                event_id = entry.subject.split(":", 1)[1] if ":" in entry.subject else ""
-                event = events.get(int(event_id)) if event_id.isdigit() else None
-                if event is None:
+            elif kind == EntryKind.AUDIT:
+                event_id = subject.split(":", 1)[1] if ":" in subject else ""
+                found = events.get(int(event_id)) if event_id.isdigit() else None
+                if found is None:
                     extra.append(_problem(
-                        ProblemCode.METADATA, entry.seq,
-                        f"L'événement d'audit de l'entrée n° {entry.seq} ({entry.subject}) a disparu.",
-                        f"The audit event of entry seq {entry.seq} ({entry.subject}) is gone."))
+                        ProblemCode.METADATA, seq,
+                        f"L'événement d'audit de l'entrée n° {seq} ({subject}) a disparu.",
+                        f"The audit event of entry seq {seq} ({subject}) is gone."))
                     yield StoredRecord(entry=entry)
                 else:
-                    yield StoredRecord(entry=entry, metadata=audit_metadata(event))
-            elif entry.kind == EntryKind.TOMBSTONE:
-                yield StoredRecord(entry=entry, metadata=row[8] if row[8] is not None else {})
+                    yield StoredRecord(entry=entry, metadata=found)
+            elif kind == EntryKind.TOMBSTONE:
+                proven = _json(metadata)
+                yield StoredRecord(entry=entry, metadata=proven if proven is not None else {})
             else:
                 yield StoredRecord(entry=entry)
         for seq, file in files.items():
