@@ -217,7 +217,8 @@ def served_with_mail(tmp_path, mailbox):
         "FACTURIER_BASE_URL": f"http://127.0.0.1:{port}", "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS": "true",
         "FACTURIER_EMAIL_HOST": mailbox.host, "FACTURIER_EMAIL_PORT": str(mailbox.port),
         "FACTURIER_EMAIL_USER": parts.SMTP_USER, "FACTURIER_EMAIL_PASSWORD": parts.SMTP_PASSWORD,
-        "FACTURIER_EMAIL_FROM": "Facturier <noreply@facturier.test>"})
+        "FACTURIER_EMAIL_FROM": "Facturier <noreply@facturier.test>",
+        "FACTURIER_MAIL_CATCHER": "off"})  # the test's own SMTP server receives everything
 
     def shell(code: str) -> str:
         run = subprocess.run([str(FACTURIER), "shell", "-c", code], env=env, capture_output=True, text=True,
