@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from portal_helpers import PASSWORD, token_of
 
@@ -217,3 +218,16 @@ def test_fields_with_errors_are_marked_for_assistive_technologies(client, org, a
     response = client.post(f"/portal/{org.slug}/login/", {"email": "not-an-address", "password": "x"})
     html = response.content.decode()
     assert 'aria-invalid="true"' in html and 'for="id_email"' in html
+
+
+def test_five_wrong_codes_pause_the_second_step_from_any_address(portal, client, org, account):
+    portal.get(f"/portal/{org.slug}/security/")
+    account.refresh_from_db()
+    portal.post(f"/portal/{org.slug}/security/", {"code": _code(account)})
+    portal.post(f"/portal/{org.slug}/logout/")
+    portal.post(f"/portal/{org.slug}/login/", {"email": account.email, "password": PASSWORD})
+    for _ in range(5):
+        assert portal.post(f"/portal/{org.slug}/2fa/", {"code": "000000"}).status_code in (401, 429)
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    elsewhere.post(f"/portal/{org.slug}/login/", {"email": account.email, "password": PASSWORD})
+    assert elsewhere.post(f"/portal/{org.slug}/2fa/", {"code": _code(account, step=1)}).status_code == 429

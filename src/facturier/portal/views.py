@@ -33,6 +33,8 @@ from facturier.web import security
 
 FILE_KINDS = {"facturx": ArtefactKind.FACTURX_PDF, "xml": ArtefactKind.XML}
 LANGUAGE_SESSION_KEY = "portal.language"
+OTP_SCOPE = "any-address"
+"""Wrong codes count per account from every address: the password is already known to whoever types them."""
 
 
 def urlencode(query: dict) -> str:
@@ -145,15 +147,15 @@ def otp_verify(request, slug: str):
     status = 200
     if request.method == "POST" and form.is_valid():
         throttle_key = f"portal-otp:{account.pk}"
-        if security.locked_for(throttle_key, _ip(request)):
+        if security.locked_for(throttle_key, OTP_SCOPE):
             form.add_error("code", _("Too many wrong codes. Try again in 15 minutes."))
             status = 429
         elif services.totp_check(account=account, code=form.cleaned_data["code"]):
-            security.clear_failures(throttle_key, _ip(request))
+            security.clear_failures(throttle_key, OTP_SCOPE)
             session.mark_verified(request, account)
             return redirect(_safe_next(request, organisation))
         else:
-            security.record_failure(throttle_key, _ip(request))
+            security.record_failure(throttle_key, OTP_SCOPE)
             form.add_error("code", _("This code is not valid. Check the time on your phone and type the current "
                                      "code."))
             status = 401
@@ -234,15 +236,16 @@ def security_settings(request, organisation, account):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         throttle_key = f"portal-otp:{account.pk}"
-        if security.locked_for(throttle_key, _ip(request)):
+        if security.locked_for(throttle_key, OTP_SCOPE):
             form.add_error("code", _("Too many wrong codes. Try again in 15 minutes."))
         elif services.totp_check(account=account, code=form.cleaned_data["code"]):
+            security.clear_failures(throttle_key, OTP_SCOPE)
             account.refresh_from_db()
             session.mark_verified(request, account)
             messages.success(request, _("Two-factor authentication is on. You will type a code at each sign-in."))
             return redirect("portal:home", organisation.slug)
         else:
-            security.record_failure(throttle_key, _ip(request))
+            security.record_failure(throttle_key, OTP_SCOPE)
             form.add_error("code", _("This code is not valid. Scan the QR code again and type the current code."))
     url = services.totp_config_url(account, key)
     return render(request, "portal/security.html", _context(
@@ -348,7 +351,8 @@ def download(request, organisation, account, pk: int, kind: str):
 def consent(request, organisation, account):
     accept = request.POST.get("answer") == "accept"
     try:
-        services.consent_answer(account=account, accept=accept, remote_address=_ip(request) or None)
+        services.consent_answer(account=account, accept=accept,
+                                 remote_address=request.META.get("REMOTE_ADDR") or None)
     except FacturierError as e:
         messages.error(request, e.message)
     else:
