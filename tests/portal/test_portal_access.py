@@ -131,3 +131,18 @@ def test_the_portal_shows_the_organisations_logo_and_colour(client, org, owner):
 
 def test_an_unknown_organisation_has_no_portal(client, db):
     assert client.get("/portal/nobody/login/").status_code == 404
+
+
+def test_a_long_list_comes_in_pages_most_recent_first(portal, org, archived, issue_archived, settings):
+    from facturier.portal import views
+
+    second = issue_archived()
+    original, views.PAGE_SIZE = views.PAGE_SIZE, 1
+    try:
+        first_page = portal.get(f"/portal/{org.slug}/")
+        next_page = portal.get(f"/portal/{org.slug}/?page=2")
+    finally:
+        views.PAGE_SIZE = original
+    assert [r["document"].pk for r in first_page.context["rows"]] == [second.pk]
+    assert [r["document"].pk for r in next_page.context["rows"]] == [archived.pk]
+    assert 'rel="next"' in first_page.content.decode()

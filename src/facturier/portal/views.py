@@ -33,6 +33,7 @@ from facturier.web import security
 
 FILE_KINDS = {"facturx": ArtefactKind.FACTURX_PDF, "xml": ArtefactKind.XML}
 LANGUAGE_SESSION_KEY = "portal.language"
+PAGE_SIZE = 50
 OTP_SCOPE = "any-address"
 """Wrong codes count per account from every address: the password is already known to whoever types them."""
 
@@ -306,11 +307,14 @@ def _row(document: Document, language: str) -> dict:
 
 @portal_login_required
 def home(request, organisation, account):
+    from django.core.paginator import Paginator
+
     language = translation.get_language()
-    documents = list(portal_documents(account=account).select_related("organisation")[:500])
-    rows = [_row(d, language) for d in documents]
+    page = Paginator(portal_documents(account=account).select_related("organisation"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    rows = [_row(d, language) for d in page.object_list]
     return render(request, "portal/documents.html", _context(
-        request, organisation, rows=rows, customer=account.customer, nav="documents"))
+        request, organisation, rows=rows, page=page, customer=account.customer, nav="documents"))
 
 
 @portal_login_required
