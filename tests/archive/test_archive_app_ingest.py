@@ -151,3 +151,19 @@ def test_a_batch_is_archived_in_one_journal_append_and_only_once(archived, org):
     assert JournalHead.objects.get(organisation=org).seq == head + 3
     assert archived_content(entries[1]) == b'{"status": 1}'
     assert archive_verify(org).ok
+
+
+def test_a_stored_blob_is_read_only_and_never_overwritten(archived):
+    import datetime as dt
+    import stat
+    from pathlib import Path
+
+    from facturier.archive.storage import archive_storage, put_blob
+
+    entry = ArchiveEntry.objects.get(document=archived, kind=ArtefactKind.XML)
+    path = Path(archive_storage().path(entry.storage_key))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o440
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError):
+        put_blob(entry.storage_key, b"something else", retain_until=dt.date(2036, 12, 31))
+    assert path.read_bytes() == before and hashlib.sha256(before).hexdigest() == entry.blob_sha256

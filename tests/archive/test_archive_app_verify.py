@@ -184,3 +184,15 @@ def test_a_forged_checkpoint_signature_is_named(two_archived, org):
     with untriggered("archive_checkpoint") as connection, connection.cursor() as cursor:
         cursor.execute("UPDATE archive_checkpoint SET merkle_root = %s WHERE id = %s", ["0" * 64, checkpoint.pk])
     assert (ProblemCode.CHECKPOINT, checkpoint.last_seq) in found(org)
+
+
+def test_an_audit_event_moved_to_another_organisation_is_named(archived, org, other_org):
+    from facturier.audit.models import Event
+
+    event = Event.objects.filter(organisation=org, action="document.issue").get()
+    record = JournalRecord.objects.get(organisation=org, subject=f"audit:{event.pk}")
+    with untriggered("audit_event") as connection, connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("DROP TRIGGER audit_event_no_update")
+        cursor.execute("UPDATE audit_event SET organisation_id = %s WHERE id = %s", [other_org.pk, event.pk])
+    assert (ProblemCode.METADATA, record.seq) in found(org)  # its row now belongs to another tenant
