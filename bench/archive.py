@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -221,6 +222,13 @@ def main() -> None:
     parser.add_argument("--only-ingest", action="store_true", help="re-measure ingest only, keep the other figures")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="facturier-bench-archive-")
+    try:
+        run(args, data_dir)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)  # 2.6 GB of blobs and database after a full run
+
+
+def run(args: argparse.Namespace, data_dir: str) -> None:
     setup(data_dir)
     results: dict = json.loads(RESULTS.read_text()) if args.only_ingest and RESULTS.exists() else {}
     results.update({"runs": args.runs, "cpus": os.cpu_count(), "load_1min_before": round(os.getloadavg()[0], 2)})
