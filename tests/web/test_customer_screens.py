@@ -90,3 +90,15 @@ def test_a_viewer_reads_but_cannot_create(client_of, org):
     viewer = client_of(org.member("viewer"))
     assert viewer.get(reverse("web:customers")).status_code == 200
     assert viewer.get(reverse("web:customer_new")).status_code == 403
+
+
+def test_date_fields_show_their_value_to_the_browser_in_french(signed_in, org):
+    """A date picker reads only ISO dates: the French format would leave "effective from" empty."""
+    page = signed_in.get(reverse("web:customer_new"), HTTP_ACCEPT_LANGUAGE="fr")
+    today = dt.date.today().isoformat()
+    assert f'type="date" name="effective_from" value="{today}"' in page.content.decode()
+
+
+def test_the_detail_links_to_the_customer_portal_access(signed_in, org):
+    page = signed_in.get(reverse("web:customer", args=[org.customer.pk]))
+    assert reverse("portal_admin:customer", args=[org.customer.pk]) in page.content.decode()

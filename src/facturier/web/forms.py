@@ -27,6 +27,16 @@ from facturier.parties.models import Channel
 from facturier.web import security
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes only ISO dates (2026-12-03): a localised
+    value (03/12/2026, the French format) would show as an empty field."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class AmountField(forms.DecimalField):
     """A decimal typed the French or the English way: "1 234,50" and "1234.50" are the same amount."""
 
@@ -123,8 +133,8 @@ def period_bounds(preset: str, today: dt.date) -> tuple[dt.date, dt.date] | None
 
 class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     customer = forms.CharField(label=_("Customer code starts with"), required=False, max_length=30)
     amount_min = AmountField(label=_("Amount from"), required=False, max_digits=18, decimal_places=2,
                                     help_text=_("Incl. VAT; negative for credit notes"))
@@ -168,7 +178,7 @@ class DashboardFilterForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    date = forms.DateField(label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Payment date"), widget=DateInput())
     amount = AmountField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
@@ -179,7 +189,7 @@ class CancelPaymentForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=300,
                              help_text=_("e.g. liquidation of the customer, judgement of 12 March"))
 
@@ -198,10 +208,10 @@ class DocumentHeaderForm(forms.Form):
                                                         if k in (Kind.INVOICE, Kind.DEPOSIT)])
     customer_id = forms.IntegerField(label=_("Customer"), widget=forms.HiddenInput,
                                      error_messages={"required": _("Choose a customer.")})
-    due_date = forms.DateField(label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput(),
                                help_text=_("Empty: from the customer's payment terms at issue."))
     delivery_date = forms.DateField(label=_("Delivery date"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=DateInput())
     operation_category = forms.ChoiceField(label=_("Operation category"), choices=OperationCategory.choices)
     language = forms.ChoiceField(label=_("Document language"), required=False,
                                  choices=[("", _("The customer's language")), *Language.choices])
@@ -288,7 +298,7 @@ class CustomerForm(forms.Form):
 
 class AddressForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("billing", _("Billing")), ("delivery", _("Delivery"))])
-    effective_from = forms.DateField(label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
     line1 = forms.CharField(label=_("Address"), max_length=200)
     line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
@@ -305,7 +315,7 @@ class AddressForm(forms.Form):
 
 class NewCustomerForm(CustomerForm):
     effective_from = forms.DateField(label=_("Address effective from"), initial=timezone.localdate,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=DateInput())
     line1 = forms.CharField(label=_("Billing address"), max_length=200)
     line2 = forms.CharField(label=_("Address (continued)"), max_length=200, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=20, required=False)
@@ -361,7 +371,7 @@ class LegalProfileForm(forms.ModelForm):
         fields = ("effective_from", "legal_name", "legal_form", "share_capital", "siren", "siret", "vat_number",
                   "registration", "address_line1", "address_line2", "postcode", "city", "country", "email",
                   "phone", "iban", "bic")
-        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"effective_from": DateInput()}
 
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -487,9 +497,9 @@ class ConsentCampaignForm(forms.Form):
     code = forms.CharField(label=_("Customer code"), max_length=30, required=False)
     code_prefix = forms.CharField(label=_("Code starts with"), max_length=30, required=False)
     invoiced_from = forms.DateField(label=_("Invoiced from"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=DateInput())
     invoiced_to = forms.DateField(label=_("Invoiced until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=DateInput())
     include_already_sent = forms.BooleanField(label=_("Include customers already sent the letter"), required=False)
     include_without_email = forms.BooleanField(label=_("Include customers without an e-mail address (printed "
                                                        "letter)"), required=False)
@@ -520,5 +530,5 @@ class ArchivePolicyForm(forms.Form):
         help_text=_("At least 6 years; 10 is the usual choice for invoices. Applies to documents archived from now "
                     "on."))
     subscription_anniversary = forms.DateField(
-        label=_("Subscription start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Subscription start date"), required=False, widget=DateInput(),
         help_text=_("The counters restart on this day each year. Empty: the organisation's creation date."))

@@ -133,7 +133,8 @@ def _detail_context(request, customer):
         "-effective_from").values_list("pk", flat=True).first() for kind in AddressKind.values]
     return {"customer": customer, "documents": documents,
             "addresses": customer.addresses.order_by("kind", "-effective_from"), "current": current,
-            "contacts": customer.contacts.all(), "can_edit": request.member.has_right(Right.EDIT)}
+            "contacts": customer.contacts.all(), "can_edit": request.member.has_right(Right.EDIT),
+            "can_send": request.member.has_right(Right.SEND)}
 
 
 @require_POST
