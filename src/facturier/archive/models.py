@@ -73,8 +73,9 @@ class ArchivePolicy(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         _("retention (years)"), default=DEFAULT_RETENTION_YEARS,
         validators=[MinValueValidator(MINIMUM_RETENTION_YEARS)],
-        help_text=_("How long archived documents are kept; never less than 6 years (art. L123-22 of the "
-                    "Code de commerce)."))
+        help_text=_("How long archived documents are kept: never less than 6 years, the tax authorities' right of "
+                    "inspection (art. L102 B of the Livre des procédures fiscales); 10 years by default, as the "
+                    "Code de commerce asks for accounting records (art. L123-22)."))
     subscription_anniversary = models.DateField(
         _("subscription anniversary"), null=True, blank=True,
         help_text=_("Start of the first subscription period; counters restart on each anniversary. "

@@ -525,8 +525,8 @@ class ConsentCampaignForm(forms.Form):
 class ArchivePolicyForm(forms.Form):
     retention_years = forms.IntegerField(
         label=_("Keep archived documents for (years)"), min_value=MINIMUM_RETENTION_YEARS, max_value=99,
-        error_messages={"min_value": _("The law requires at least 6 years (art. L123-22 of the Code de commerce): "
-                                       "type 6 or more.")},
+        error_messages={"min_value": _("Tax law requires at least 6 years (art. L102 B of the Livre des "
+                                       "procédures fiscales): type 6 or more.")},
         help_text=_("At least 6 years; 10 is the usual choice for invoices. Applies to documents archived from now "
                     "on."))
     subscription_anniversary = forms.DateField(
