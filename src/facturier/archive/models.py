@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.audit import models as audit_models
 from facturier.engine.archive import Checkpoint as SealedCheckpoint
 from facturier.engine.archive import JournalEntry
 from facturier.engine.archive.journal import GENESIS_HASH
@@ -30,34 +31,12 @@ class ArchiveIsAppendOnly(FacturierError):
     code = "archive_append_only"
 
 
-def _refuse():
-    raise ArchiveIsAppendOnly(_("The archive journal and its checkpoints cannot be changed or deleted."))
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        _refuse()
-
-    def delete(self):
-        _refuse()
-
-    def bulk_update(self, *args, **kwargs):
-        _refuse()
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
+class AppendOnly(audit_models.AppendOnly):
+    append_only_error = ArchiveIsAppendOnly
+    append_only_message = _("The archive journal and its checkpoints cannot be changed or deleted.")
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or not self._state.adding:
-            _refuse()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        _refuse()
 
 
 def journal_id(organisation) -> str:
@@ -184,7 +163,7 @@ ENTRY_MUTABLE = frozenset({"wrapped_key", "key_version", "purged_at", "legal_hol
 
 class ArchiveEntryQuerySet(models.QuerySet):
     def delete(self):
-        _refuse()
+        AppendOnly.refuse_change()
 
 
 class ArchiveEntry(models.Model):
@@ -246,7 +225,7 @@ class ArchiveEntry(models.Model):
         super().save(*args, update_fields=update_fields, **kwargs)
 
     def delete(self, *args, **kwargs):
-        _refuse()
+        AppendOnly.refuse_change()
 
     @property
     def is_purged(self) -> bool:

@@ -6,6 +6,8 @@ database triggers (see the migration) refuse it from any other code path too.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -18,22 +20,46 @@ class AuditLogIsAppendOnly(FacturierError):
     code = "audit_append_only"
 
 
-def _refuse():
-    raise AuditLogIsAppendOnly(_("The audit log cannot be changed or deleted."))
-
-
-class EventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        _refuse()
+        self.model.refuse_change()
 
     def delete(self):
-        _refuse()
+        self.model.refuse_change()
 
     def bulk_update(self, *args, **kwargs):
-        _refuse()
+        self.model.refuse_change()
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """Rows that are inserted, never updated or deleted, refused with the subclass's own error.
+    Database triggers (in each app's migrations) refuse it from any other code path too."""
+
+    append_only_error: ClassVar[type[FacturierError]]
+    append_only_message: ClassVar[str]
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def refuse_change(cls):
+        raise cls.append_only_error(cls.append_only_message)
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            self.refuse_change()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.refuse_change()
+
+
+class Event(AppendOnly):
+    append_only_error = AuditLogIsAppendOnly
+    append_only_message = _("The audit log cannot be changed or deleted.")
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("organisation"))
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
@@ -48,8 +74,6 @@ class Event(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -58,11 +82,3 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.subject_label}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or not self._state.adding:
-            _refuse()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        _refuse()
