@@ -87,12 +87,15 @@ class Sort:
         except (ValueError, InvalidOperation):
             return None
 
-    def after(self, value, pk: int, reverse: bool = False) -> Q:
-        """The rows that come after (value, pk) in this order (or in the reversed order)."""
+    def after(self, value, pk: int, reverse: bool = False, *, issued_only: bool = False) -> Q:
+        """The rows that come after (value, pk) in this order (or in the reversed order).
+
+        `issued_only`: the filter leaves drafts out, so the date and the number have no NULLs to
+        reach; leaving out the OR that would fetch them keeps the page an index range scan."""
         desc = self.descending != reverse
         cmp, cmp_eq = ("lt", "lte") if desc else ("gt", "gte")
         field = self.field
-        nullable = SORT_FIELDS[self.key][2]
+        nullable = SORT_FIELDS[self.key][2] and not (issued_only and field in ("issue_date", "number_value"))
         if self.nulls_first(reverse):
             if value is None:
                 return Q(**{f"{field}__isnull": True, f"id__{cmp}": pk}) | Q(**{f"{field}__isnull": False})
@@ -143,6 +146,10 @@ class DashboardFilter:
         return cls(f, archive)
 
 
+def _documents_filter(f: DocumentFilter | DashboardFilter) -> DocumentFilter:
+    return f.documents if isinstance(f, DashboardFilter) else f
+
+
 def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter | DashboardFilter) -> QuerySet[Document]:
     from facturier.web import extensions
 
@@ -161,15 +168,17 @@ def dashboard_page(*, organisation: Organisation, f: DocumentFilter | DashboardF
                    after: str | None = None, before: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One page of the dashboard, after (or before) a cursor."""
     qs = dashboard_queryset(organisation=organisation, f=f)
+    issued_only = _documents_filter(f).issued_only
     if before and (key := sort.parse_cursor(before)) is not None:
-        rows = list(qs.filter(sort.after(*key, reverse=True)).order_by(*sort.order_by(reverse=True))[:size + 1])
+        rows = list(qs.filter(sort.after(*key, reverse=True, issued_only=issued_only))
+                    .order_by(*sort.order_by(reverse=True))[:size + 1])
         has_more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         return Page(rows, sort.cursor_of(rows[-1]) if rows else None,
                     sort.cursor_of(rows[0]) if rows and has_more_before else None)
     key = sort.parse_cursor(after)
     if key is not None:
-        qs = qs.filter(sort.after(*key))
+        qs = qs.filter(sort.after(*key, issued_only=issued_only))
     rows = list(qs.order_by(*sort.order_by())[:size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
@@ -181,10 +190,12 @@ def neighbours(*, organisation: Organisation, f: DocumentFilter | DashboardFilte
         -> tuple[int | None, int | None]:
     """The previous and next document ids around `document` in the dashboard's order."""
     qs = dashboard_queryset(organisation=organisation, f=f)
+    issued_only = _documents_filter(f).issued_only
     value = sort.value_of(document)
-    prev = qs.filter(sort.after(value, document.pk, reverse=True)).order_by(
+    prev = qs.filter(sort.after(value, document.pk, reverse=True, issued_only=issued_only)).order_by(
         *sort.order_by(reverse=True)).values_list("id", flat=True).first()
-    nxt = qs.filter(sort.after(value, document.pk)).order_by(*sort.order_by()).values_list("id", flat=True).first()
+    nxt = qs.filter(sort.after(value, document.pk, issued_only=issued_only)).order_by(
+        *sort.order_by()).values_list("id", flat=True).first()
     return prev, nxt
 
 
