@@ -455,6 +455,11 @@ def checkpoint_seal(organisation, *, timestamp=None) -> Checkpoint | None:
         first_seq = last.last_seq + 1 if last else 1
         if head.seq < first_seq:
             return None
+        if not JournalRecord.objects.filter(organisation=organisation, seq__gte=first_seq).exclude(
+                kind=EntryKind.CHECKPOINT).exists():
+            # Only the last checkpoint's own record since: nothing happened, so no new seal (a quiet
+            # organisation would otherwise get a checkpoint a day sealing the previous one).
+            return None
         from facturier.archive.selectors import journal_entries
 
         sealed = make_checkpoint(

@@ -1,8 +1,8 @@
 """Background work of the archive (run by `facturier worker`).
 
 `archive_document` is queued on commit by `document_issue`. `seal_checkpoints` and
-`purge_expired` are the daily jobs: django-tasks has no scheduler, so run them from cron
-(`facturier archive checkpoint` and `facturier archive purge`, or enqueue these tasks).
+`purge_expired` are the daily jobs, enqueued by the worker's own schedule
+(`facturier.config.schedule`; `facturier archive checkpoint` and `purge` run them by hand).
 Each is idempotent: run twice, it does the work once.
 """
 

@@ -1,0 +1,95 @@
+"""The periodic jobs `facturier worker` runs by itself.
+
+django-tasks has no scheduler and a fresh install has no cron: without this, the archive would
+never seal its daily checkpoint nor purge past retention, and bounces would never be read.
+Every job only enqueues idempotent tasks, so a restart (which runs what is due at once) or two
+workers doing the same thing cost a little time and never do the work twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections
+
+log = logging.getLogger(__name__)
+
+
+def _archive_checkpoints() -> None:
+    from facturier.archive.tasks import seal_checkpoints
+
+    seal_checkpoints.enqueue()
+
+
+def _archive_purge() -> None:
+    from facturier.archive.tasks import purge_expired
+
+    purge_expired.enqueue()
+
+
+def _delivery_bounces() -> None:
+    from facturier.delivery.models import MailSettings
+    from facturier.delivery.tasks import bounces_fetch_task
+
+    for organisation_id in MailSettings.objects.exclude(imap_host="").values_list("organisation_id", flat=True):
+        bounces_fetch_task.enqueue(organisation_id=organisation_id)
+
+
+def _delivery_postal() -> None:
+    from facturier.delivery.models import MailSettings
+    from facturier.delivery.tasks import postal_fallback_task
+
+    for organisation_id in MailSettings.objects.values_list("organisation_id", flat=True):
+        postal_fallback_task.enqueue(organisation_id=organisation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    every: dt.timedelta
+    enqueue: Callable[[], None]
+
+
+JOBS = (
+    Job("archive checkpoints", dt.timedelta(hours=24), _archive_checkpoints),
+    Job("archive purge", dt.timedelta(hours=24), _archive_purge),
+    Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
+    Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
+)
+
+
+def run_due(last_run: dict[str, dt.datetime], now: dt.datetime, jobs=JOBS) -> list[str]:
+    """Enqueue every job whose period has passed since its last run; returns their names.
+    A job that fails is logged and retried at its next period, and never stops the others."""
+    ran = []
+    for job in jobs:
+        previous = last_run.get(job.name)
+        if previous is not None and now - previous < job.every:
+            continue
+        last_run[job.name] = now
+        try:
+            job.enqueue()
+        except Exception:  # noqa: BLE001 — a broken job must not stop the worker's other jobs
+            log.exception("periodic job %r failed", job.name)
+            continue
+        ran.append(job.name)
+    return ran
+
+
+def start(stop: threading.Event, tick: float = 60.0) -> threading.Thread:
+    """A daemon thread that checks the jobs every `tick` seconds until `stop` is set."""
+
+    def loop() -> None:
+        last_run: dict[str, dt.datetime] = {}
+        while not stop.is_set():
+            run_due(last_run, dt.datetime.now(dt.UTC))
+            connections.close_all()  # this thread's own connections: none is held between ticks
+            stop.wait(tick)
+
+    thread = threading.Thread(target=loop, name="facturier-schedule", daemon=True)
+    thread.start()
+    return thread
