@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from facturier.delivery.models import MailSettings, MailTemplate
+from facturier.delivery.services import imap_password_of
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
@@ -15,7 +16,19 @@ SMTP_USER, SMTP_PASSWORD = "mailer@acme.test", "s3cret-smtp"  # what the smtp_se
 def _server(smtp_server, **over):
     return {"host": smtp_server.host, "port": str(smtp_server.port), "security": "none", "username": SMTP_USER,
             "password": SMTP_PASSWORD, "sender_name": "Acme Factures", "sender_address": "factures@acme.test",
-            "reply_to": "compta@acme.test", "action": "save", **over}
+            "reply_to": "compta@acme.test", "imap_port": "993", "imap_security": "tls", "imap_folder": "INBOX",
+            "correction_delay_days": "8", "duplicate_policy": "warn", "attach_xml": "", "action": "save", **over}
+
+
+IMAP_PASSWORD = "s3cret-imap"
+
+
+def _bounces(smtp_server, **over):
+    return _server(smtp_server, **{
+        "bounce_address": "retours@acme.test", "imap_host": "imap.acme.test", "imap_port": "143",
+        "imap_security": "starttls", "imap_username": "retours@acme.test", "imap_password": IMAP_PASSWORD,
+        "imap_folder": "Retours", "correction_delay_days": "15", "duplicate_policy": "block", "attach_xml": "ubl",
+        "read_receipts": "on", **over})
 
 
 def test_mail_server_is_saved_and_its_password_never_shown_back(signed_in, org, smtp_server):
@@ -127,4 +140,81 @@ def test_mail_settings_need_the_manage_settings_right(client_of, org):
     assert clerk.get(reverse("web:settings_mail")).status_code == 403
     for name in ("web:settings_mail", "web:settings_mail_test", "web:settings_mail_template"):
         assert clerk.post(reverse(name), {}).status_code == 403
+    assert not MailSettings.objects.filter(organisation=org).exists()
+
+
+def test_bounce_mailbox_and_options_are_saved(signed_in, org, smtp_server):
+    response = signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server))
+    assert response.status_code == 302
+    ms = MailSettings.objects.get(organisation=org)
+    assert (ms.bounce_address, ms.imap_host, ms.imap_port, ms.imap_security, ms.imap_username, ms.imap_folder) == (
+        "retours@acme.test", "imap.acme.test", 143, "starttls", "retours@acme.test", "Retours")
+    assert (ms.correction_delay_days, ms.duplicate_policy, ms.attach_xml, ms.read_receipts) == (
+        15, "block", "ubl", True)
+    assert ms.return_path_domain == ("retours", "acme.test")
+    page = signed_in.get(reverse("web:settings_mail")).content.decode()
+    for legend in ("Sending", "Bounces", "Options"):
+        assert f"<legend>{legend}</legend>" in page
+    assert 'value="imap.acme.test"' in page and 'value="Retours"' in page and 'value="15"' in page
+    assert '<option value="ubl" selected>' in page and '<option value="block" selected>' in page
+
+
+def test_the_imap_password_is_sealed_never_shown_back_kept_when_empty_and_removed_by_its_box(signed_in, org,
+                                                                                            smtp_server):
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server))
+    ms = MailSettings.objects.get(organisation=org)
+    assert ms.imap_password and IMAP_PASSWORD.encode() not in bytes(ms.imap_password)
+    assert imap_password_of(ms) == IMAP_PASSWORD and bytes(ms.password) != bytes(ms.imap_password)
+    page = signed_in.get(reverse("web:settings_mail")).content.decode()
+    assert IMAP_PASSWORD not in page and SMTP_PASSWORD not in page
+    assert "Remove the stored IMAP password" in page
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server, imap_password="", password=""))
+    ms = MailSettings.objects.get(organisation=org)
+    assert imap_password_of(ms) == IMAP_PASSWORD and ms.password  # both kept
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server, imap_password="", password="",
+                                                          forget_imap_password="on"))
+    ms = MailSettings.objects.get(organisation=org)
+    assert bytes(ms.imap_password) == b"" and ms.password  # only the IMAP one removed
+    assert "Remove the stored IMAP password" not in signed_in.get(reverse("web:settings_mail")).content.decode()
+
+
+def test_no_bounce_mailbox_is_fine_and_stores_no_imap_password(signed_in, org, smtp_server):
+    response = signed_in.post(reverse("web:settings_mail"), _server(smtp_server, imap_folder=""))
+    assert response.status_code == 302
+    ms = MailSettings.objects.get(organisation=org)
+    assert ms.imap_host == "" and bytes(ms.imap_password) == b"" and ms.imap_folder == "INBOX"
+
+
+def test_bad_bounce_settings_are_explained_inline_and_what_was_typed_stays(signed_in, org, smtp_server):
+    response = signed_in.post(reverse("web:settings_mail"), _bounces(
+        smtp_server, imap_port="70000", bounce_address="retours chez acme", imap_host="imaps://imap.acme.test",
+        correction_delay_days="-1"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Ensure this value is less than or equal to 65535." in page
+    assert "Enter a valid email address." in page and "Type the server name only" in page
+    assert "Ensure this value is greater than or equal to 0." in page
+    assert 'value="70000"' in page and 'value="retours chez acme"' in page and 'value="imaps://imap.acme.test"' in page
+    assert 'value="Retours"' in page and '<option value="ubl" selected>' in page  # the rest stays too
+    assert IMAP_PASSWORD not in page and SMTP_PASSWORD not in page  # not even the ones just typed
+    assert not MailSettings.objects.filter(organisation=org).exists()
+
+
+def test_an_imap_server_needs_its_user(signed_in, org, smtp_server):
+    response = signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server, imap_username=""))
+    assert response.status_code == 422
+    assert "Type the user of the bounce mailbox" in response.content.decode()
+    assert not MailSettings.objects.filter(organisation=org).exists()
+
+
+def test_bounce_errors_keep_the_stored_settings(signed_in, org, smtp_server):
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server))
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server, imap_port="0", imap_password="other"))
+    ms = MailSettings.objects.get(organisation=org)
+    assert ms.imap_port == 143 and imap_password_of(ms) == IMAP_PASSWORD
+
+
+def test_bounce_settings_need_the_manage_settings_right(client_of, org, smtp_server):
+    clerk = client_of(org.member("clerk"))
+    assert clerk.post(reverse("web:settings_mail"), _bounces(smtp_server)).status_code == 403
     assert not MailSettings.objects.filter(organisation=org).exists()

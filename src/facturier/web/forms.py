@@ -427,11 +427,27 @@ class SecurityForm(forms.Form):
 
 SECURITY_CHOICES = [("starttls", _("STARTTLS (usually port 587)")), ("tls", _("TLS from the start (usually port 465)")),
                     ("none", _("None — plain text (test servers only)"))]
+IMAP_SECURITY_CHOICES = [("tls", _("TLS from the start (usually port 993)")),
+                         ("starttls", _("STARTTLS (usually port 143)")),
+                         ("none", _("None — plain text (test servers only)"))]
+DUPLICATE_CHOICES = [("warn", _("Warn, and send all the same")), ("block", _("Block: do not send it"))]
+ATTACH_XML_CHOICES = [("", _("No: the Factur-X PDF only (its XML is inside)")),
+                      ("cii", _("Yes, the CII XML (UN/CEFACT)")), ("ubl", _("Yes, the UBL XML (OASIS)"))]
+
+
+def _server_name(value: str) -> str:
+    host = value.strip()
+    if any(c.isspace() for c in host) or "/" in host or ":" in host:
+        raise ValidationError(_("Type the server name only, e.g. smtp.example.com — no “smtp://”, port or "
+                                "spaces."))
+    return host
 
 
 class MailSettingsForm(forms.Form):
-    """The organisation's SMTP server and sender; the password is never shown back."""
+    """The organisation's SMTP server and sender, its bounce mailbox and the sending options;
+    the passwords are never shown back."""
 
+    # Sending
     host = forms.CharField(label=pgettext_lazy("form label", "SMTP server"), max_length=255,
                            help_text=_("e.g. smtp.example.com"))
     port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=587)
@@ -446,21 +462,86 @@ class MailSettingsForm(forms.Form):
     sender_address = forms.EmailField(label=_("Sender address"))
     reply_to = forms.EmailField(label=_("Reply-to address"), required=False,
                                 help_text=_("Empty: replies go to the sender address."))
+    # Bounces
+    bounce_address = forms.EmailField(
+        label=_("Bounce address (return path)"), required=False,
+        help_text=_("Undeliverable messages come back here. Each message goes out as bounce+code@domain so the "
+                    "bounce finds its invoice: the mailbox below must receive these “+” addresses. Empty: "
+                    "bounce@ the sender's domain."))
+    imap_host = forms.CharField(label=_("IMAP server"), max_length=255, required=False,
+                                help_text=_("The mailbox that receives the bounces, e.g. imap.example.com. Empty: "
+                                            "bounces are not read."))
+    imap_port = forms.IntegerField(label=_("IMAP port"), min_value=1, max_value=65535, initial=993)
+    imap_security = forms.ChoiceField(label=_("IMAP security"), choices=IMAP_SECURITY_CHOICES, initial="tls")
+    imap_username = forms.CharField(label=_("IMAP user"), max_length=255, required=False,
+                                    widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    imap_password = forms.CharField(
+        label=_("IMAP password"), required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+    forget_imap_password = forms.BooleanField(label=_("Remove the stored IMAP password"), required=False)
+    imap_folder = forms.CharField(label=_("IMAP folder"), max_length=100, required=False, initial="INBOX",
+                                  help_text=_("Where the bounces arrive. Empty: INBOX."))
+    # Options
+    correction_delay_days = forms.IntegerField(
+        label=_("Days to correct a bounced address"), min_value=0, max_value=365, initial=8,
+        help_text=_("After a bounce, how many days you have to correct the address before the document goes by "
+                    "post. 0: by post at once."))
+    duplicate_policy = forms.ChoiceField(
+        label=_("Possible duplicates"), choices=DUPLICATE_CHOICES, initial="warn",
+        help_text=_("When a document looks like one already sent to the same customer: same number, or same amount "
+                    "and date."))
+    attach_xml = forms.ChoiceField(
+        label=_("Attach the XML as a separate file"), choices=ATTACH_XML_CHOICES, required=False, initial="",
+        help_text=_("For customers whose software reads a CII or UBL file rather than the Factur-X PDF."))
+    read_receipts = forms.BooleanField(
+        label=_("Ask for a read receipt"), required=False,
+        help_text=_("The recipient's mail program may ask them, or ignore it: a missing receipt proves nothing."))
 
-    FIELDS = ("host", "port", "security", "username", "sender_name", "sender_address", "reply_to")
+    FIELDSETS = (
+        ("sending", _("Sending"), ("host", "port", "security", "username", "password", "forget_password",
+                                   "sender_name", "sender_address", "reply_to")),
+        ("bounces", _("Bounces"), ("bounce_address", "imap_host", "imap_port", "imap_security", "imap_username",
+                                   "imap_password", "forget_imap_password", "imap_folder")),
+        ("options", _("Options"), ("correction_delay_days", "duplicate_policy", "attach_xml", "read_receipts")),
+    )
+    FIELDS = ("host", "port", "security", "username", "sender_name", "sender_address", "reply_to",
+              "bounce_address", "imap_host", "imap_port", "imap_security", "imap_username", "imap_folder",
+              "correction_delay_days", "duplicate_policy", "attach_xml", "read_receipts")
 
-    def __init__(self, *args, has_password: bool = False, **kwargs):
+    def __init__(self, *args, has_password: bool = False, has_imap_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password"].help_text = (
             _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if has_password
             else _("No password stored yet."))
+        self.fields["imap_password"].help_text = (
+            _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if has_imap_password
+            else _("No password stored yet."))
+        # Nothing stored, nothing to remove: the boxes are not offered.
+        if not has_password:
+            del self.fields["forget_password"]
+        if not has_imap_password:
+            del self.fields["forget_imap_password"]
+
+    def fieldsets(self):
+        """(anchor, legend, bound fields) of each group, in the order of the screen."""
+        return [(anchor, legend, [self[name] for name in names if name in self.fields])
+                for anchor, legend, names in self.FIELDSETS]
 
     def clean_host(self):
-        host = self.cleaned_data["host"].strip()
-        if any(c.isspace() for c in host) or "/" in host or ":" in host:
-            raise ValidationError(_("Type the server name only, e.g. smtp.example.com — no “smtp://”, port or "
-                                    "spaces."))
-        return host
+        return _server_name(self.cleaned_data["host"])
+
+    def clean_imap_host(self):
+        return _server_name(self.cleaned_data["imap_host"]) if self.cleaned_data["imap_host"] else ""
+
+    def clean_imap_folder(self):
+        return self.cleaned_data["imap_folder"].strip() or "INBOX"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("imap_host") and not data.get("imap_username"):
+            self.add_error("imap_username", _("Type the user of the bounce mailbox, or empty the IMAP server to "
+                                              "not read bounces."))
+        return data
 
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
@@ -470,6 +551,12 @@ class MailSettingsForm(forms.Form):
         if self.cleaned_data.get("forget_password"):
             return ""
         return self.cleaned_data.get("password") or None
+
+    def imap_password_change(self) -> str | None:
+        """The same for the bounce mailbox's password."""
+        if self.cleaned_data.get("forget_imap_password"):
+            return ""
+        return self.cleaned_data.get("imap_password") or None
 
 
 class MailTemplateForm(forms.Form):

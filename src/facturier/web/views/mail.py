@@ -36,7 +36,8 @@ def _mail_settings(organisation) -> MailSettings | None:
 
 def _server_form(ms: MailSettings | None, data=None) -> MailSettingsForm:
     initial = {name: getattr(ms, name) for name in MailSettingsForm.FIELDS} if ms else {}
-    return MailSettingsForm(data, initial=initial, has_password=bool(ms and ms.password))
+    return MailSettingsForm(data, initial=initial, has_password=bool(ms and ms.password),
+                            has_imap_password=bool(ms and ms.imap_password))
 
 
 def _template_form(request, organisation, data=None) -> tuple[MailTemplateForm, str, str, bool]:
@@ -92,14 +93,16 @@ def _render(request, status=200, *, server_form=None, template_form=None, report
 
 @member_required(Right.MANAGE_SETTINGS)
 def mail_settings(request):
-    """The mail server form (POST saves it; "save and test" then connects) and the templates."""
+    """The mail server, bounce mailbox and options form (POST saves it; "save and test" then connects to
+    the SMTP server) and the templates."""
     if request.method != "POST":
         return _render(request)
     ms = _mail_settings(request.member.organisation)
     form = _server_form(ms, request.POST)
     if form.is_valid():
         try:
-            mail_settings_save(by=request.member, password=form.password_change(), **form.values())
+            mail_settings_save(by=request.member, password=form.password_change(),
+                               imap_password=form.imap_password_change(), **form.values())
         except ValidationError as e:
             _errors_into(form, e)
         except FacturierError as e:
