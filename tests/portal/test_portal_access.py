@@ -97,6 +97,7 @@ def test_the_customer_refuses_then_accepts_e_mailed_invoices_recorded_as_consent
     org.customer.refresh_from_db()
     assert org.customer.accepts_einvoices
     assert ConsentAnswer.objects.filter(customer=org.customer, accepted=True).count() == 1
+    assert set(ConsentAnswer.objects.filter(customer=org.customer).values_list("origin", flat=True)) == {"portal"}
     assert Event.objects.filter(organisation=org, action="portal.consent").count() == 2
 
 

@@ -175,30 +175,32 @@ def consent_letter_sent(message: OutboxMessage) -> None:
                                                       "to": message.recipients})
 
 
-def answer_accept(*, token: str, email: str = "", remote_address: str | None = None) -> Customer:
-    """The customer clicked "accept", possibly giving another address for its invoices."""
+def answer_accept(*, token: str, email: str = "", remote_address: str | None = None,
+                  origin: ConsentOrigin = ConsentOrigin.LINK) -> Customer:
+    """The customer clicked "accept" (in the letter, or in the portal), possibly giving another address."""
     customer = read_token(token)
     email = email.strip()
     if email:
         validate_email(email)
     with transaction.atomic():
         consent_accept(by=None, customer_id=customer.pk, organisation_id=customer.organisation_id,
-                       origin=ConsentOrigin.LINK)
+                       origin=origin)
         if email and email.lower() not in (e.lower() for e in invoice_addresses(customer)):
             Contact.objects.create(customer=customer, email=email, receives_invoices=True,
                                    role=str(_("Invoices (given in the consent answer)")))
             audit_record(actor=None, organisation=customer.organisation, subject=customer, action="contact.add",
-                         after={"email": email, "origin": ConsentOrigin.LINK})
+                         after={"email": email, "origin": origin})
         ConsentAnswer.objects.create(organisation=customer.organisation, customer=customer, accepted=True,
-                                     email=email, origin=ConsentOrigin.LINK, remote_address=remote_address)
+                                     email=email, origin=origin, remote_address=remote_address)
     return customer
 
 
-def answer_refuse(*, token: str, remote_address: str | None = None) -> Customer:
+def answer_refuse(*, token: str, remote_address: str | None = None,
+                  origin: ConsentOrigin = ConsentOrigin.LINK) -> Customer:
     customer = read_token(token)
     with transaction.atomic():
         consent_refuse(by=None, customer_id=customer.pk, organisation_id=customer.organisation_id,
-                       on=timezone.localdate(), origin=ConsentOrigin.LINK)
+                       on=timezone.localdate(), origin=origin)
         ConsentAnswer.objects.create(organisation=customer.organisation, customer=customer, accepted=False,
-                                     origin=ConsentOrigin.LINK, remote_address=remote_address)
+                                     origin=origin, remote_address=remote_address)
     return customer

@@ -23,6 +23,7 @@ class Channel(models.TextChoices):
 
 class ConsentOrigin(models.TextChoices):
     LINK = "link", _("Link in the consent letter")
+    PORTAL = "portal", _("Customer portal")
     MANUAL = "manual", _("Set by hand")
     IMPORT = "import", _("Import")
 

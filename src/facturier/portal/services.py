@@ -25,7 +25,7 @@ from facturier.accounts.models import Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.errors import FacturierError
-from facturier.parties.models import Contact
+from facturier.parties.models import ConsentOrigin, Contact
 from facturier.portal.models import LinkPurpose, PortalAccount, PortalLink
 from facturier.secrets import open_secret, seal_secret
 
@@ -315,8 +315,8 @@ def consent_answer(*, account: PortalAccount, accept: bool, remote_address: str 
     token = link_token(account.customer)
     with transaction.atomic():
         if accept:
-            answer_accept(token=token, remote_address=remote_address)
+            answer_accept(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
         else:
-            answer_refuse(token=token, remote_address=remote_address)
+            answer_refuse(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
         audit_record(actor=None, organisation=account.organisation, subject=account.customer,
                      action="portal.consent", after={"accepted": accept, "email": account.email})
