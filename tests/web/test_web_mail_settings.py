@@ -218,3 +218,50 @@ def test_bounce_settings_need_the_manage_settings_right(client_of, org, smtp_ser
     clerk = client_of(org.member("clerk"))
     assert clerk.post(reverse("web:settings_mail"), _bounces(smtp_server)).status_code == 403
     assert not MailSettings.objects.filter(organisation=org).exists()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_bounce_mailbox_button_shows_what_failed_next_to_the_bounces(signed_in, org, smtp_server):
+    port = _closed_port()
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server, imap_host="127.0.0.1", imap_port=str(port),
+                                                          imap_security="none"))
+    page = signed_in.get(reverse("web:settings_mail")).content.decode()
+    assert "Test the bounce mailbox" in page and reverse("web:settings_mail_bounce_test") in page
+    response = signed_in.post(reverse("web:settings_mail_bounce_test"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="bounce-test-report"' in page and "Bounce mailbox test failed." in page
+    assert f"refused the connection on port {port}" in page
+    assert page.index('id="mail-bounces"') < page.index('id="bounce-test-report"') < page.index('id="mail-options"')
+    assert 'id="test-report"' not in page  # the SMTP report stays out of it
+
+
+def test_the_bounce_mailbox_button_shows_the_message_count(signed_in, org, smtp_server, monkeypatch):
+    from facturier.delivery import imap
+
+    signed_in.post(reverse("web:settings_mail"), _bounces(smtp_server))
+    monkeypatch.setattr(imap, "examine", lambda ms, password: 4 if password == IMAP_PASSWORD else 0)
+    response = signed_in.post(reverse("web:settings_mail_bounce_test"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Bounce mailbox test passed." in page and "the folder “Retours” read-only. Messages in it: 4." in page
+
+
+def test_the_bounce_mailbox_button_says_when_none_is_set_up(signed_in, org, smtp_server):
+    signed_in.post(reverse("web:settings_mail"), _server(smtp_server))
+    page = signed_in.get(reverse("web:settings_mail")).content.decode()
+    assert "Save a bounce mailbox first." in page
+    response = signed_in.post(reverse("web:settings_mail_bounce_test"))
+    assert response.status_code == 422 and "No bounce mailbox is set up" in response.content.decode()
+
+
+def test_the_bounce_mailbox_test_needs_the_manage_settings_right(client_of, org):
+    clerk = client_of(org.member("clerk"))
+    assert clerk.post(reverse("web:settings_mail_bounce_test")).status_code == 403

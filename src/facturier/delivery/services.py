@@ -121,6 +121,27 @@ def test_connection(*, by: Membership) -> ConnectionReport:
         "auth": _(", signed in as %(user)s") % {"user": ms.username} if ms.username else ""}))
 
 
+def imap_test_connection(*, by: Membership) -> ConnectionReport:
+    """Open the bounce mailbox as the bounce reader does and count its folder, read-only; report what
+    failed, in the active language. Nothing is fetched, flagged or deleted."""
+    from facturier.delivery import imap
+
+    require_right(by, Right.MANAGE_SETTINGS)
+    ms = MailSettings.objects.filter(organisation=by.organisation).first()
+    if ms is None or not ms.imap_host.strip():
+        return ConnectionReport(ok=False, code="no_mailbox", message=str(_(
+            "No bounce mailbox is set up. Enter its IMAP server, user and password under “Bounces” and save.")))
+    try:
+        count = imap.examine(ms, imap_password_of(ms))
+    except smtp.MailError as e:
+        return ConnectionReport(ok=False, code=e.code, message=e.message)
+    return ConnectionReport(ok=True, code="ok", message=str(_(
+        "Signed in to %(host)s:%(port)s (%(security)s) as %(user)s and opened the folder “%(folder)s” read-only. "
+        "Messages in it: %(count)d.") % {
+        "host": ms.imap_host, "port": ms.imap_port, "security": Security(ms.imap_security).label,
+        "user": ms.imap_username, "folder": ms.imap_folder, "count": count}))
+
+
 def mail_template_save(*, by: Membership, kind: str, language: str, subject: str, body: str) -> MailTemplate:
     require_right(by, Right.MANAGE_SETTINGS)
     with transaction.atomic():

@@ -58,6 +58,7 @@ urlpatterns = [
     path("settings/archive/", settings.settings_archive, name="settings_archive"),
     path("settings/mail/", mail.mail_settings, name="settings_mail"),
     path("settings/mail/test/", mail.mail_test, name="settings_mail_test"),
+    path("settings/mail/bounces/test/", settings.settings_mail_bounce_test, name="settings_mail_bounce_test"),
     path("settings/mail/template/", mail.mail_template, name="settings_mail_template"),
     path("settings/consent/", mail.consent_campaign, name="settings_consent"),
     path("settings/consent/send/", mail.consent_send, name="settings_consent_send"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import LegalProfile, Membership, Right
 from facturier.accounts.services import legal_profile_add
+from facturier.delivery.services import imap_test_connection
 from facturier.documents.models import Certificate
 from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
@@ -238,6 +239,20 @@ def settings_archive(request):
                 "years": form.cleaned_data["retention_years"]})
             return redirect(reverse("web:settings") + "#archive")
     return _render(request, 422, archive_form=form)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def settings_mail_bounce_test(request):
+    """Sign in to the saved bounce mailbox and count its folder, read-only; say exactly which step failed.
+
+    The e-mail screen is drawn by views/mail.py, whose renderer takes no bounce report: the report rides
+    on the request, where the template reads it next to the Bounces fieldset."""
+    from facturier.web.views.mail import _render as mail_render
+
+    report = imap_test_connection(by=request.member)
+    request.bounce_report = {"ok": report.ok, "code": report.code, "message": report.message}
+    return mail_render(request, 200 if report.ok else 422)
 
 
 @member_required()
