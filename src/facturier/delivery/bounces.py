@@ -229,12 +229,15 @@ def _mailbox(ms):
     from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 
     host = ms.imap_host
-    smtp.resolve(host, ms.imap_port)  # the same SSRF rule as for SMTP
+    address = smtp.resolve(host, ms.imap_port)  # the same SSRF rule as for SMTP
+    timeout = smtp.TIMEOUT_S  # a server that drops packets must not hang the worker or a web request
+    # With TLS the name is needed for the certificate check, which also defeats a DNS answer changed
+    # to a private address after the check above; in clear, connect to the checked address itself.
     if ms.imap_security == Security.TLS:
-        return MailBox(host, ms.imap_port, ssl_context=smtp.tls_context())
+        return MailBox(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
     if ms.imap_security == Security.STARTTLS:
-        return MailBoxStartTls(host, ms.imap_port, ssl_context=smtp.tls_context())
-    return MailBoxUnencrypted(host, ms.imap_port)
+        return MailBoxStartTls(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
+    return MailBoxUnencrypted(address, ms.imap_port, timeout=timeout)
 
 
 def bounces_fetch(*, organisation_id: int) -> FetchResult:

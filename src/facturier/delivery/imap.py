@@ -35,7 +35,6 @@ def examine(ms, password: str) -> int:
     box = None
     try:
         box = _mailbox(ms)
-        box.client.sock.settimeout(smtp.TIMEOUT_S)  # sign-in and select; _mailbox connects with no timeout
         step = "login"
         box.login(ms.imap_username, password, initial_folder=None)
         step = "folder"

@@ -71,7 +71,8 @@ def _preview(organisation, ms, kind, language, subject=None, body=None, document
                    body=body, contact_email=contact)
 
 
-def _render(request, status=200, *, server_form=None, template_form=None, report=None, shown=None):
+def _render(request, status=200, *, server_form=None, template_form=None, report=None, bounce_report=None,
+            shown=None):
     organisation = request.member.organisation
     ms = _mail_settings(organisation)
     if template_form is None:
@@ -83,7 +84,8 @@ def _render(request, status=200, *, server_form=None, template_form=None, report
         shown = _preview(organisation, ms, kind, language)
     return render(request, "web/settings/mail.html", {
         "organisation": organisation, "ms": ms, "server_form": server_form or _server_form(ms),
-        "template_form": template_form, "report": report, "shown": shown, "own_template": own,
+        "template_form": template_form, "report": report, "bounce_report": bounce_report, "shown": shown,
+        "own_template": own,
         "kind_label": TemplateKind(kind).label, "language_label": Language(language).label,
         "placeholders": [f"{{{p}}}" for p in PLACEHOLDERS],
         "consent_kind": kind == TemplateKind.CONSENT_LETTER,

@@ -244,15 +244,11 @@ def settings_archive(request):
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_mail_bounce_test(request):
-    """Sign in to the saved bounce mailbox and count its folder, read-only; say exactly which step failed.
-
-    The e-mail screen is drawn by views/mail.py, whose renderer takes no bounce report: the report rides
-    on the request, where the template reads it next to the Bounces fieldset."""
+    """Sign in to the saved bounce mailbox and count its folder, read-only; say exactly which step failed."""
     from facturier.web.views.mail import _render as mail_render
 
     report = imap_test_connection(by=request.member)
-    request.bounce_report = {"ok": report.ok, "code": report.code, "message": report.message}
-    return mail_render(request, 200 if report.ok else 422)
+    return mail_render(request, 200 if report.ok else 422, bounce_report=report)
 
 
 @member_required()
