@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UV_VERSION=0.13.9
-DEBIAN_PACKAGES=(poppler-utils gettext dovecot-imapd chromium)  # pdftoppm for tests; msgfmt for make messages; Dovecot: the IMAP server of the delivery tests; Chromium: the browser tests (Playwright)
+DEBIAN_PACKAGES=(poppler-utils gettext dovecot-imapd chromium zbar-tools)  # pdftoppm for tests; msgfmt for make messages; zbarimg reads the EPC QR codes back; Dovecot: the IMAP server of the delivery tests; Chromium: the browser tests (Playwright)
 
 if ! command -v uv >/dev/null 2>&1; then
   echo "setup: installing uv $UV_VERSION from PyPI" >&2

@@ -120,8 +120,10 @@ def test_the_printed_code_scans_back_to_the_payload(tmp_path):
     (tmp_path / "invoice.pdf").write_bytes(render_invoice(make_invoice(), RenderOptions()))
     subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / "invoice.pdf"), str(tmp_path / "page")],
                    check=True)
-    scanned = subprocess.run(["zbarimg", "--raw", "-q", str(tmp_path / "page-1.png")], check=True,
-                             capture_output=True, text=True).stdout
+    # -Sbinary: the code's own bytes, which EPC version 002 says are UTF-8; without it zbar guesses a
+    # charset and reads "è" as Shift-JIS.
+    scanned = subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", str(tmp_path / "page-1.png")], check=True,
+                             capture_output=True).stdout.decode("utf-8")
     assert scanned.startswith("BCD\n002\n1\nSCT\nBNPAFRPP\nAtelier Lumière SAS\nFR7630006000011234567890189\n"
                               "EUR1500.00")
 
