@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
+from asn1crypto import algos as asn1_algos
 from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -389,6 +390,16 @@ class _CachedKeySigner(signers.SimpleSigner):
             cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),
         )
         self._key = identity.private_key
+        self._mechanisms: dict[str | None, bytes] = {}
+
+    def get_signature_mechanism_for_digest(self, digest_algorithm: str | None) -> asn1_algos.SignedDigestAlgorithm:
+        # pyHanko asks four times per seal, each time re-reading the certificate: worked out once
+        # per digest, handed out freshly parsed like the certificate (see the class docstring).
+        der = self._mechanisms.get(digest_algorithm)
+        if der is None:
+            der = super().get_signature_mechanism_for_digest(digest_algorithm).dump()
+            self._mechanisms[digest_algorithm] = der
+        return asn1_algos.SignedDigestAlgorithm.load(der)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
