@@ -102,6 +102,24 @@ def _render(request, status=200, **forms):
     return render(request, "web/settings/index.html", _context(request, **forms), status=status)
 
 
+def _submit(request, form, *, form_key: str, anchor: str, save):
+    """The flow of every settings form: a valid form goes to its service (`save(cleaned_data)`, which
+    returns the success message); a refusal lands on the form, shown again with what was typed (422)."""
+    if form.is_valid():
+        try:
+            done = save(form.cleaned_data)
+        except ValidationError as e:
+            _errors_into(form, e)
+        except FacturierError as e:
+            form.add_error(None, e.message)
+        except EngineError as e:
+            form.add_error(None, e.message.in_language(request.LANGUAGE_CODE))
+        else:
+            messages.success(request, done)
+            return redirect(reverse("web:settings") + f"#{anchor}")
+    return _render(request, 422, **{form_key: form})
+
+
 @member_required(Right.MANAGE_SETTINGS)
 def settings_index(request):
     return _render(request)
@@ -110,88 +128,59 @@ def settings_index(request):
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_organisation(request):
-    form = OrganisationForm(request.POST, request.FILES)
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in OrganisationForm.FIELDS}
-        try:
-            services.organisation_update(by=request.member, logo=form.cleaned_data.get("logo"), **values)
-        except ValidationError as e:
-            _errors_into(form, e)
-        except FacturierError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect(reverse("web:settings") + "#organisation")
-    return _render(request, 422, org_form=form)
+    def save(data):
+        services.organisation_update(by=request.member, logo=data.get("logo"),
+                                     **{name: data[name] for name in OrganisationForm.FIELDS})
+        return _("Settings saved.")
+
+    return _submit(request, OrganisationForm(request.POST, request.FILES), form_key="org_form",
+                   anchor="organisation", save=save)
 
 
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_legal(request):
     form = LegalProfileForm(request.POST)
-    if form.is_valid():
+
+    def save(_data):
         values = form.values()
         effective_from: dt.date = values.pop("effective_from")
-        try:
-            legal_profile_add(organisation=request.member.organisation, effective_from=effective_from, **values)
-        except ValidationError as e:
-            _errors_into(form, e)
-        except FacturierError as e:
-            form.add_error(None, e.message)
-        else:
-            messages.success(request, _("Legal data saved, in force from %(date)s.") % {
-                "date": effective_from.strftime("%d/%m/%Y")})
-            return redirect(reverse("web:settings") + "#legal")
-    return _render(request, 422, legal_form=form)
+        legal_profile_add(organisation=request.member.organisation, effective_from=effective_from, **values)
+        return _("Legal data saved, in force from %(date)s.") % {"date": effective_from.strftime("%d/%m/%Y")}
+
+    return _submit(request, form, form_key="legal_form", anchor="legal", save=save)
 
 
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_series(request):
-    form = SeriesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.series_create(by=request.member, **form.cleaned_data)
-        except ValidationError as e:
-            _errors_into(form, e)
-        else:
-            messages.success(request, _("Numbering series created."))
-            return redirect(reverse("web:settings") + "#series")
-    return _render(request, 422, series_form=form)
+    def save(data):
+        services.series_create(by=request.member, **data)
+        return _("Numbering series created.")
+
+    return _submit(request, SeriesForm(request.POST), form_key="series_form", anchor="series", save=save)
 
 
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_certificate(request):
-    form = CertificateForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            certificate_upload(by=request.member, data=form.cleaned_data["file"].read(),
-                               password=form.cleaned_data["password"], label=form.cleaned_data["label"])
-        except FacturierError as e:
-            form.add_error(None, e.message)
-        except EngineError as e:
-            form.add_error(None, e.message.in_language(request.LANGUAGE_CODE))
-        else:
-            messages.success(request, _("Certificate installed; new seals use it."))
-            return redirect(reverse("web:settings") + "#certificate")
-    return _render(request, 422, cert_form=form)
+    def save(data):
+        certificate_upload(by=request.member, data=data["file"].read(), password=data["password"],
+                           label=data["label"])
+        return _("Certificate installed; new seals use it.")
+
+    return _submit(request, CertificateForm(request.POST, request.FILES), form_key="cert_form",
+                   anchor="certificate", save=save)
 
 
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
 def settings_member_add(request):
-    form = MemberForm(request.POST)
-    if form.is_valid():
-        try:
-            services.member_invite(by=request.member, **form.cleaned_data)
-        except ValidationError as e:
-            _errors_into(form, e)
-        else:
-            messages.success(request, _("%(email)s added. They set their password with “Forgot your password?”.")
-                             % {"email": form.cleaned_data["email"]})
-            return redirect(reverse("web:settings") + "#users")
-    return _render(request, 422, member_form=form)
+    def save(data):
+        services.member_invite(by=request.member, **data)
+        return _("%(email)s added. They set their password with “Forgot your password?”.") % {"email": data["email"]}
+
+    return _submit(request, MemberForm(request.POST), form_key="member_form", anchor="users", save=save)
 
 
 @require_POST
@@ -228,17 +217,12 @@ def settings_security(request):
 def settings_archive(request):
     if not extensions.archive_installed():
         raise Http404
-    form = ArchivePolicyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.archive_policy_save(by=request.member, **form.cleaned_data)
-        except ValidationError as e:
-            _errors_into(form, e)
-        else:
-            messages.success(request, _("Archive settings saved: documents are kept %(years)d years.") % {
-                "years": form.cleaned_data["retention_years"]})
-            return redirect(reverse("web:settings") + "#archive")
-    return _render(request, 422, archive_form=form)
+
+    def save(data):
+        services.archive_policy_save(by=request.member, **data)
+        return _("Archive settings saved: documents are kept %(years)d years.") % {"years": data["retention_years"]}
+
+    return _submit(request, ArchivePolicyForm(request.POST), form_key="archive_form", anchor="archive", save=save)
 
 
 @require_POST
