@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pikepdf
@@ -107,6 +108,31 @@ def test_an_attachment_made_by_typst_is_replaced_not_duplicated(render, tmp_path
     assert list(document.attachments) == ["factur-x.xml"] and len(document.Root.AF) == 1
     assert unpack_facturx(packed).xml == en16931_xml
     assert oracle(packed)["returncode"] == 0
+
+
+def test_the_same_xml_attached_by_typst_is_kept_and_only_the_xmp_is_added(render, tmp_path, en16931_xml, oracle):
+    (tmp_path / "factur-x.xml").write_bytes(en16931_xml)
+    source = (
+        '#pdf.attach("factur-x.xml", relationship: "alternative", mime-type: "text/xml", description: "Factur-X")\n'
+        "= Facture\n"
+    )
+    visual = render(source)
+
+    packed = pack_facturx(visual, en16931_xml, conformance_level="EN 16931")
+
+    update = packed[len(visual) :]
+    assert b"/EmbeddedFile" not in update and b"/Catalog" not in update  # the XMP stream alone
+    assert b"fx:ConformanceLevel" in update
+    assert unpack_facturx(packed).xml == en16931_xml
+    assert oracle(packed)["returncode"] == 0
+    # Another relationship, or an explicit date for the attachment, attaches afresh.
+    new_year = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    for changed in (
+        pack_facturx(visual, en16931_xml, conformance_level="EN 16931", relationship="Data"),
+        pack_facturx(visual, en16931_xml, conformance_level="EN 16931", modified=new_year),
+    ):
+        assert b"/EmbeddedFile" in changed[len(visual) :]
+        assert list(open_strictly(changed).attachments) == ["factur-x.xml"]
 
 
 def test_other_attachments_are_kept(attach, visual, en16931_xml):
