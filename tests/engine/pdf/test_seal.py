@@ -282,3 +282,80 @@ def test_one_sealer_seals_from_several_threads(sealer, seal_facturx, seal_identi
     for pdf in sealed:
         (status,) = validate_signatures(pdf, trust=[seal_identities["ec"].certificate])
         assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+# --- The hand-written update (B-B, B-T) on files other than our own renderer's ----------------
+
+
+def _rewritten(pdf: bytes, change=None, **save_options) -> bytes:
+    """`pdf` changed by pikepdf and saved again as a whole new file."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        if change is not None:
+            change(document)
+        out = io.BytesIO()
+        document.save(out, **save_options)
+    return out.getvalue()
+
+
+def test_a_file_with_cross_reference_streams_is_sealed_with_a_stream(
+    sealer, seal_facturx, seal_identities, validate_signatures
+):
+    compact = _rewritten(seal_facturx, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+    sealed = sealer("ec").seal(compact, reason="Facture", location="Paris")
+
+    assert sealed.startswith(compact)
+    assert b"/Type /XRef" in sealed[len(compact) :]
+    (status,) = validate_signatures(sealed, trust=[seal_identities["ec"].certificate])
+    assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.modification_level == ModificationLevel.NONE
+
+
+def test_existing_annotations_form_fields_and_extensions_are_kept(
+    sealer, seal_facturx, seal_identities, validate_signatures
+):
+    def decorate(document: pikepdf.Pdf) -> None:
+        link = document.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[10, 10, 60, 30], F=4, Border=[0, 0, 0],
+                A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/")),
+            )
+        )
+        document.pages[-1].obj.Annots = document.make_indirect(pikepdf.Array([link]))
+        document.Root.Extensions = document.make_indirect(
+            pikepdf.Dictionary(ADBE=pikepdf.Dictionary(BaseVersion=pikepdf.Name("/1.7"), ExtensionLevel=3))
+        )
+        document.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), DA=pikepdf.String("/Helv 0 Tf 0 g"))
+
+    decorated = _rewritten(seal_facturx, decorate)
+
+    sealed = sealer("rsa").seal(decorated, reason="Facture", location="Paris")
+
+    (status,) = validate_signatures(sealed, trust=[seal_identities["rsa"].certificate])
+    assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    with pikepdf.open(io.BytesIO(sealed)) as document:
+        subtypes = [str(a.Subtype) for a in document.pages[-1].Annots]
+        assert subtypes == ["/Link", "/Widget"]
+        assert set(document.Root.Extensions.keys()) == {"/ADBE", "/ESIC"}
+        assert str(document.Root.AcroForm.DA) == "/Helv 0 Tf 0 g"
+        assert [str(f.T) for f in document.Root.AcroForm.Fields] == ["Facturier"]
+        assert int(document.Root.AcroForm.SigFlags) == 3
+
+
+def test_a_file_declaring_pdf_20_is_not_sealed_as_pdfa(sealer, seal_facturx):
+    def declare_20(document: pikepdf.Pdf) -> None:
+        document.Root.Version = pikepdf.Name("/2.0")
+
+    with pytest.raises(SealError) as caught:
+        sealer("ec").seal(_rewritten(seal_facturx, declare_20), reason="Facture", location="Paris")
+
+    assert "1.7" in caught.value.message.fr
+
+
+def test_an_encrypted_file_is_refused_with_a_clear_message(sealer, seal_facturx):
+    encrypted = _rewritten(seal_facturx, encryption=pikepdf.Encryption(owner="o", user="", R=6))
+
+    with pytest.raises(PdfError) as caught:
+        sealer("ec").seal(encrypted, reason="Facture", location="Paris")
+
+    assert "chiffré" in caught.value.message.fr and "encrypted" in caught.value.message.en
