@@ -131,11 +131,11 @@ class Produced:
     signed: bool
 
 
-def _options(document: Document, *, draft: bool, attachments=()) -> RenderOptions:
+def _options(document: Document, *, draft: bool, attachments=(), seal_space: bool = False) -> RenderOptions:
     organisation = document.organisation
     logo = organisation.logo.read() if organisation.logo else None
     return RenderOptions(language=document.language, document_kind=KIND_LABELS[document.kind], draft=draft,
-                         logo=logo, attachments=attachments)
+                         logo=logo, attachments=attachments, seal_space=seal_space)
 
 
 def document_pdf(*, by: Membership, document_id: int) -> Produced:
@@ -158,12 +158,13 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     profile = PROFILES[organisation.facturx_profile]
     invoice = document_to_invoice(document)
     xml = write_cii(invoice, profile=profile)
-    visual = render_invoice(invoice, _options(
-        document, draft=False, attachments=(Attachment(filename="factur-x.xml", data=xml,
-                                                       relationship="Alternative" if profile.rank >= 2 else "Data",
-                                                       description="Factur-X"),)))
-    pdf = pack_facturx(visual, xml, conformance_level=profile.xmp_level)
     signed = organisation.sealing_enabled if signed is None else signed
+    visual = render_invoice(invoice, _options(
+        document, draft=False, seal_space=signed,
+        attachments=(Attachment(filename="factur-x.xml", data=xml,
+                                relationship="Alternative" if profile.rank >= 2 else "Data",
+                                description="Factur-X"),)))
+    pdf = pack_facturx(visual, xml, conformance_level=profile.xmp_level)
     if signed:
         pdf = _sealer(organisation, document.language).seal(
             pdf, reason=f"Facture {document.number}" if document.language == "fr" else f"Invoice {document.number}",

@@ -498,3 +498,39 @@ def test_a_process_forked_after_rendering_is_told_to_spawn_instead_of_hanging(tm
     assert "start workers with 'spawn'" in outcome
     assert render._TYPST._root.is_dir()  # the child's exit left the parent's folder alone
     assert "FA-2026-00042" in pdf_text(render_invoice(make_invoice(), RenderOptions()), tmp_path)
+
+
+# --- Room for the seal's stamp -----------------------------------------------------------------
+
+def _word_boxes(pdf: bytes, tmp_path: Path, page: int) -> list[tuple[float, float, float, float]]:
+    """The words poppler reads on a page, as (x1, y1, x2, y2) in PDF user space (origin bottom left)."""
+    path = tmp_path / "words.pdf"
+    path.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', html).group(1))
+    return [(float(x1), height - float(y2), float(x2), height - float(y1))
+            for x1, y1, x2, y2 in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', html)]
+
+
+def _stamp_hides_words(pdf: bytes, sealer, tmp_path: Path) -> bool:
+    import pikepdf
+
+    sealed = sealer.seal(pdf, reason="Facture", location="Paris")
+    with pikepdf.open(io.BytesIO(sealed)) as document:
+        pages = len(document.pages)
+        widget = next(a for a in document.pages[-1].Annots if a.get("/FT") == "/Sig")
+        sx1, sy1, sx2, sy2 = (float(v) for v in widget.Rect)
+    return any(x1 < sx2 and sx1 < x2 and y1 < sy2 and sy1 < y2 for x1, y1, x2, y2 in _word_boxes(pdf, tmp_path, pages))
+
+
+def test_a_document_rendered_to_be_sealed_leaves_the_stamp_nothing_to_hide(seal_identities, tmp_path):
+    from facturier.engine.pdf.seal import Sealer, StampPlacement
+
+    sealer = Sealer(seal_identities["ec"])
+    for count in range(1, 46, 2):  # the last page filled to every height
+        invoice = make_invoice(lines=[make_line(n) for n in range(1, count + 1)])
+        assert not _stamp_hides_words(render_invoice(invoice, RenderOptions(seal_space=True)), sealer, tmp_path), count
+    # The check does see a stamp laid over text: the one of an earlier version, over the footer.
+    over_footer = Sealer(seal_identities["ec"], placement=StampPlacement(box=(327, 28, 567, 70)))
+    assert _stamp_hides_words(render_invoice(invoice, RenderOptions(seal_space=True)), over_footer, tmp_path)

@@ -34,6 +34,7 @@ from facturier.engine.en16931.codes import DocumentTypeCode, PaymentMeansCode, V
 from facturier.engine.en16931.model import Identifier, Invoice, PostalAddress
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.epc_qr import EpcError, epc_payload, qr_png
+from facturier.engine.pdf.stamp_area import STAMP_SPACE
 
 __all__ = [
     "Attachment",
@@ -104,6 +105,9 @@ class RenderOptions:
     """Print the EPC QR code when the seller has an IBAN and the currency is EUR."""
     timestamp: dt.datetime | None = None
     """PDF creation date; by default the issue date at noon UTC, so a reprint is identical."""
+    seal_space: bool = False
+    """Keep the seal's stamp area blank at the bottom right of the last page (see `stamp_area`):
+    for a document that is rendered to be sealed."""
     pdf_tags: bool = False
     """Tagged PDF (structure for screen readers). Not required by PDF/A-3b, and it costs about
     a third of the render time of a one-page invoice, so it is asked for explicitly."""
@@ -727,6 +731,7 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
         "kind": kind,
         "number": number,
         "draft": options.draft,
+        "seal_space": {"width": STAMP_SPACE[0], "height": STAMP_SPACE[1]} if options.seal_space else None,
         "accent": options.accent if re.fullmatch(r"#[0-9a-fA-F]{6}", options.accent or "") else "#1f4e79",
         "doc_title": f"{title} {number}" if number else f"{title} ({labels['draft']})",
         "meta": meta,

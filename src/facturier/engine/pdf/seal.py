@@ -89,6 +89,7 @@ from facturier.engine.errors import EngineError, Message, PdfError
 from facturier.engine.pdf.cades import DIGEST, DetachedSignature, signed_attributes
 from facturier.engine.pdf.certificates import SigningIdentity, raw_sign
 from facturier.engine.pdf.incremental import Update, dictionary, kept_entries, pdf_date, pdf_string, reference
+from facturier.engine.pdf.stamp_area import STAMP_MARGIN, STAMP_SIZE
 
 Level = Literal["B-B", "B-T", "B-LT"]
 LEVELS: tuple[Level, ...] = ("B-B", "B-T", "B-LT")
@@ -100,10 +101,6 @@ STAMP_TEXTS = {
     "en": "Electronically signed by {holder}\non {date}",
 }
 """Default stamp wording; `{holder}` and `{date}` are filled in, a line break is kept."""
-STAMP_SIZE = (240.0, 42.0)
-"""Default stamp width and height, in points."""
-STAMP_MARGIN = 28.0
-"""Default distance of the stamp from the right and bottom edges of the page, in points."""
 STAMP_FONT_FAMILIES = ("DejaVu Sans", "Libertinus Serif")
 """The stamp's typeface, by preference; Typst ships Libertinus Serif, so one is always there."""
 
@@ -351,7 +348,7 @@ class _SealStampStyle(BaseStampStyle):
     border_color: tuple[float, float, float] | None = (0.16, 0.32, 0.55)
     text_color: tuple[float, float, float] = (0.08, 0.16, 0.3)
     fill_color: tuple[float, float, float] | None = (0.95, 0.97, 1.0)
-    padding: float = 5.0
+    padding: float = 3.5
     max_size: float = 9.0
     min_size: float = 5.0
 
@@ -841,7 +838,7 @@ class Sealer:
             return self.placement.box
         right, bottom = (media_box[2], media_box[1]) if media_box is not None else (595.28, 0.0)  # A4
         width, height = STAMP_SIZE
-        x2, y1 = right - STAMP_MARGIN, bottom + STAMP_MARGIN
+        x2, y1 = right - STAMP_MARGIN[0], bottom + STAMP_MARGIN[1]
         return (x2 - width, y1, x2, y1 + height)
 
     def _bytes_reserved(self) -> int:
