@@ -98,6 +98,24 @@ def test_another_organisations_member_sees_nothing_and_gets_404(client, org, oth
         assert client.get(url).status_code == 404, url
 
 
+def test_only_members_who_may_send_read_the_mailbox(client, org, sent):
+    """It holds what was sent in the organisation's name, consent letters with live answer links too."""
+    [key] = keys(org)
+    urls = (reverse("delivery:mailbox"), reverse("delivery:mailbox_message", args=[key]),
+            reverse("delivery:mailbox_attachment", args=[key, 0]), reverse("delivery:mailbox_raw", args=[key]))
+    viewer = org.member("viewer")
+    client.force_login(viewer.user)
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+    assert reverse("delivery:mailbox") not in client.get(reverse("web:dashboard")).content.decode()
+
+    clerk = org.member("clerk")  # a clerk sends documents: it reads what was sent
+    client.force_login(clerk.user)
+    assert reverse("delivery:mailbox") in client.get(reverse("web:dashboard")).content.decode()
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
 def test_the_mailbox_needs_a_signed_in_member(client, sent, org):
     [key] = keys(org)
     answer = client.get(reverse("delivery:mailbox_message", args=[key]))

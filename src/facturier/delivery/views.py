@@ -2,7 +2,8 @@
 
 The consent letter's links: no login, a signed token; GET asks, POST records (so a mail
 scanner that follows links never answers for the customer). The mailbox of the local mail
-catcher: the signed-in member's organisation only.
+catcher: the signed-in member's organisation only, and members who may send (what it holds
+was sent in the organisation's name, consent letters with live answer links among it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
+from facturier.accounts.models import Right
 from facturier.delivery.catcher import address as catcher_address
 from facturier.delivery.catcher import points_at_catcher
 from facturier.delivery.consent import BadConsentLink, answer_accept, answer_refuse, read_token
@@ -54,7 +56,7 @@ def consent_answer(request, token: str, answer: str):
 # --- the local mail catcher's mailbox (what the organisation "sent" without a real mail server) ---
 
 
-@member_required()
+@member_required(Right.SEND)
 @require_http_methods(["GET"])
 def mailbox(request):
     organisation = request.member.organisation
@@ -68,14 +70,14 @@ def mailbox(request):
         and (ms.host, ms.port) == running})
 
 
-@member_required()
+@member_required(Right.SEND)
 @require_http_methods(["GET"])
 def mailbox_message_view(request, key: str):
     message = get_or_404(mailbox_message, organisation=request.member.organisation, key=key)
     return render(request, "delivery/mailbox_message.html", {"nav": "mailbox", "message": message})
 
 
-@member_required()
+@member_required(Right.SEND)
 @require_http_methods(["GET"])
 def mailbox_attachment_view(request, key: str, index: int):
     filename, content_type, data = get_or_404(mailbox_attachment, organisation=request.member.organisation,
@@ -88,7 +90,7 @@ def mailbox_attachment_view(request, key: str, index: int):
     return response
 
 
-@member_required()
+@member_required(Right.SEND)
 @require_http_methods(["GET"])
 def mailbox_raw_view(request, key: str):
     data = get_or_404(mailbox_raw, organisation=request.member.organisation, key=key)
