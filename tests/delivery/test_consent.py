@@ -104,6 +104,23 @@ def test_printed_letters_are_one_page_per_customer(org, owner, customers):
                .values_list("consent_letter_sent_on", flat=True)) == {dt.date(2026, 4, 1)}
 
 
+def test_a_letter_abroad_names_the_country_on_the_window_envelope(org, owner, tmp_path):
+    import subprocess
+
+    from facturier.parties.services import customer_create
+
+    german = customer_create(by=owner, code="D001", name="Bäckerei Müller GmbH", effective_from=dt.date(2020, 1, 1),
+                             billing_address={"line1": "Unter den Linden 1", "postcode": "10117", "city": "Berlin",
+                                              "country": "DE"}, contacts=[])
+
+    result = campaign_send(by=owner, customer_ids=[german.pk], print_all=True, on=dt.date(2026, 4, 1))
+
+    (tmp_path / "letters.pdf").write_bytes(result.pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "letters.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "10117 Berlin\nALLEMAGNE" in text
+
+
 def test_the_answer_page_speaks_the_customers_language(org, customers, client):
     Customer.objects.filter(code="X001").update(language="en")
     page = client.get(f"/consent/{link_token(customers['X001'])}/accept/")

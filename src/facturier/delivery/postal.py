@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.delivery.history import delivery_mark
 from facturier.delivery.models import Delivery, DeliveryState, MailSettings, Notification
+from facturier.engine.en16931.countries import country_name
 from facturier.engine.pdf.render import format_date
 from facturier.parties.models import Customer
 from facturier.parties.selectors import billing_address_at
@@ -51,11 +52,12 @@ def _seller_lines(organisation) -> list[str]:
     return [line for line in lines if line]
 
 
-def _address_lines(customer: Customer, on: dt.date) -> list[str]:
+def _address_lines(customer: Customer, on: dt.date, language: str) -> list[str]:
+    """The window's address; abroad, the country's name in capitals closes it (NF Z 10-011)."""
     address = billing_address_at(customer=customer, on=on)
     lines = [address.name or customer.name, address.line1, address.line2, f"{address.postcode} {address.city}"]
-    if address.country != "FR":
-        lines.append(address.country)
+    if address.country and address.country != "FR":
+        lines.append(country_name(address.country, language).upper())
     return [line for line in lines if line]
 
 
@@ -71,7 +73,7 @@ def consent_letters_pdf(customers: list[Customer], ms: MailSettings | None, *, o
         city = (customer.organisation.legal_profiles.order_by("-effective_from").values_list("city", flat=True)
                 .first() or "")
         pages.append({
-            "sender": _seller_lines(customer.organisation), "address": _address_lines(customer, on),
+            "sender": _seller_lines(customer.organisation), "address": _address_lines(customer, on, language),
             "place_date": f"{city}, {'le ' if language == 'fr' else ''}{format_date(on, language)}".lstrip(", "),
             "subject": subject, "body": [p for p in body.split("\n\n") if p.strip()], "footer": "",
         })
@@ -132,7 +134,7 @@ def postal_batch_pdf(*, organisation, day: dt.date, envelope: str = "DL", mark_s
         with translation.override(language):
             covers.append({
                 "sender": _seller_lines(organisation),
-                "address": _address_lines(document.customer, day),
+                "address": _address_lines(document.customer, day, language),
                 "place_date": format_date(day, language),
                 "subject": str(_("%(document)s") % {"document": str(document)}),
                 "body": [str(_("Please find enclosed %(document)s of %(date)s. We could not deliver it by e-mail.")

@@ -14,6 +14,7 @@ import struct
 import subprocess
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -269,6 +270,18 @@ def test_delivery_address_is_shown_when_it_differs_from_billing(tmp_path):
     assert "LIVRÉ À" in text and "69100 Villeurbanne" in text
     text = normalised(pdf_text(render_invoice(make_invoice(delivery=False), RenderOptions()), tmp_path))
     assert "LIVRÉ À" not in text
+
+
+def test_an_address_abroad_ends_with_the_country_named_in_capitals_in_the_documents_language(tmp_path):
+    berlin = PostalAddress(country="DE", line1="Unter den Linden 1", city="Berlin", post_code="10117")
+    invoice = make_invoice(buyer=replace(BUYER, address=berlin), delivery=False)
+
+    french = pdf_text(render_invoice(invoice, RenderOptions()), tmp_path, layout=False)
+    english = pdf_text(render_invoice(invoice, RenderOptions(language="en")), tmp_path, layout=False)
+
+    assert "10117 Berlin\nALLEMAGNE" in french and "GERMANY" not in french
+    assert "10117 Berlin\nGERMANY" in english
+    assert "FRANCE" not in french  # the seller at home prints no country
 
 
 def test_prepaid_amount_is_deducted_from_the_amount_due(tmp_path):

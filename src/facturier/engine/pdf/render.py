@@ -31,6 +31,7 @@ from typing import Literal
 import typst
 
 from facturier.engine.en16931.codes import DocumentTypeCode, PaymentMeansCode, VatCategory, unit_label
+from facturier.engine.en16931.countries import country_name
 from facturier.engine.en16931.model import Identifier, Invoice, PostalAddress
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.epc_qr import EpcError, epc_payload, qr_png
@@ -384,7 +385,8 @@ def format_iban(value: str) -> str:
 
 # --- The view handed to Typst ---------------------------------------------------------------
 
-def _address_lines(address: PostalAddress | None) -> list[str]:
+def _address_lines(address: PostalAddress | None, lang: str) -> list[str]:
+    """An address as printed: the country named, in capitals, on its last line when it is not France."""
     if address is None:
         return []
     lines = [x for x in (address.line1, address.line2, address.line3) if x]
@@ -394,7 +396,7 @@ def _address_lines(address: PostalAddress | None) -> list[str]:
     if city:
         lines.append(city)
     if address.country and address.country != "FR":
-        lines.append(address.country)
+        lines.append(country_name(address.country, lang).upper())
     return lines
 
 
@@ -694,8 +696,8 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
     seller, buyer = invoice.seller, invoice.buyer
     delivery = None
     if invoice.delivery and (invoice.delivery.address or invoice.delivery.party_name):
-        d_lines = _address_lines(invoice.delivery.address)
-        if d_lines != _address_lines(buyer.address) or (
+        d_lines = _address_lines(invoice.delivery.address, lang)
+        if d_lines != _address_lines(buyer.address, lang) or (
                 invoice.delivery.party_name and invoice.delivery.party_name != buyer.name):
             delivery = {"name": invoice.delivery.party_name or buyer.name, "lines": d_lines}
     lines, any_discount = _lines(invoice, lang, money)
@@ -739,7 +741,7 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
         "seller": {
             "name": seller.name,
             "trading_name": seller.trading_name,
-            "lines": _address_lines(seller.address),
+            "lines": _address_lines(seller.address, lang),
             "contact": _contact_lines(seller, labels),
             "ids": _party_ids(seller, labels),
             "legal_form": seller.legal_form,
@@ -747,7 +749,7 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
         "buyer": {
             "name": buyer.name,
             "trading_name": buyer.trading_name,
-            "lines": _address_lines(buyer.address),
+            "lines": _address_lines(buyer.address, lang),
             "contact": _contact_lines(buyer, labels),
             "ids": _party_ids(buyer, labels),
         },
