@@ -275,3 +275,31 @@ def test_a_line_starting_with_a_dot_arrives_intact_and_the_message_is_crlf_only(
     assert received.message.get_body(preferencelist=("plain",)).get_content().splitlines() == [
         ".", ".Signé : la comptabilité", "Fin."]
     assert b"\n" not in received.data.replace(b"\r\n", b"")
+
+
+def test_a_blocked_duplicate_is_explained_on_its_page_and_sent_once_a_member_confirms(
+        client, org, owner, mail, smtp_server, issued):
+    from django.urls import reverse
+
+    from facturier.audit.models import Event
+
+    send_documents(by=owner, document_ids=[issued.pk])
+    flush(org)
+    mail_settings_save(by=owner, duplicate_policy="block")
+    client.force_login(owner.user)
+    page = reverse("web:document", args=[issued.pk])
+
+    shown = client.get(page).content.decode()
+    assert f"{issued.number} a déjà été envoyé à ce client" in shown and 'name="allow_duplicates"' in shown
+    client.post(reverse("web:document_send", args=[issued.pk]))  # the plain button: refused again
+    assert OutboxMessage.objects.filter(document=issued).count() == 1
+
+    client.post(reverse("web:document_send", args=[issued.pk]), {"allow_duplicates": "1"})
+
+    assert OutboxMessage.objects.filter(document=issued).count() == 2
+    assert flush(org).sent == 1
+    confirmed = Event.objects.get(action="delivery.duplicate_confirmed")
+    assert confirmed.after["reasons"] and confirmed.actor_id == owner.user_id
+    viewer = org.member("viewer")  # no "send" right: no reasons, no button
+    client.force_login(viewer.user)
+    assert 'name="allow_duplicates"' not in client.get(page).content.decode()

@@ -216,6 +216,17 @@ def _duplicates(document: Document) -> list[str]:
     return reasons
 
 
+def duplicate_block(document: Document) -> list[str]:
+    """Why sending `document` would be refused as a likely duplicate; [] when it would not be.
+
+    Only an organisation whose policy blocks duplicates refuses them; the screen then shows
+    the reasons and lets a member who may send confirm (`allow_duplicates`)."""
+    ms = MailSettings.objects.filter(organisation_id=document.organisation_id).first()
+    if ms is None or ms.duplicate_policy != DuplicatePolicy.BLOCK or document.state == State.DRAFT:
+        return []
+    return _duplicates(document)
+
+
 def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates: bool = False,
                    reminder: bool = False, issue_drafts: bool = False) -> SendResult:
     """Queue issued documents for sending by e-mail; each refusal comes back with its reason.
@@ -251,9 +262,12 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
                 continue
             duplicates = _duplicates(document)
             if duplicates and not reminder:
-                if ms.duplicate_policy == DuplicatePolicy.BLOCK and not allow_duplicates:
-                    result.refused.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
-                    continue
+                if ms.duplicate_policy == DuplicatePolicy.BLOCK:
+                    if not allow_duplicates:
+                        result.refused.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
+                        continue
+                    audit_record(actor=by, subject=document, action="delivery.duplicate_confirmed",
+                                 after={"reasons": duplicates})
                 result.warnings.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
             recipients = invoice_addresses(document.customer)
             message_id, token = new_message_id(domain)

@@ -89,10 +89,19 @@ def history_panels(organisation, document) -> list[dict]:
     return panels
 
 
-def send(by, document_ids: list[int]):
+def send(by, document_ids: list[int], *, allow_duplicates: bool = False):
     """Queue documents for sending by e-mail (delivery app); returns its result, or None when absent."""
     if not delivery_installed():
         return None
     from facturier.delivery.services import send_documents
 
-    return send_documents(by=by, document_ids=document_ids)
+    return send_documents(by=by, document_ids=document_ids, allow_duplicates=allow_duplicates)
+
+
+def duplicate_block(document) -> list[str]:
+    """Why sending the document would be refused as a duplicate ([] when it would not, or without delivery)."""
+    if not delivery_installed():
+        return []
+    from facturier.delivery.services import duplicate_block as reasons
+
+    return reasons(document)

@@ -130,11 +130,13 @@ def document_detail(request, pk):
     _form, f, sort, query = _filters(request)
     prev_id, next_id = selectors.neighbours(organisation=request.member.organisation, f=f, sort=sort,
                                             document=document)
+    actions = _actions(request.member, document)
     return render(request, "web/documents/detail.html", {
         "doc": document, "lines": document.lines.order_by("position"), "amount": selectors.signed_amount(document),
-        "actions": _actions(request.member, document), "query": query, "prev_id": prev_id, "next_id": next_id,
+        "actions": actions, "query": query, "prev_id": prev_id, "next_id": next_id,
         "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
         "delivery_installed": delivery_installed(),
+        "duplicate_reasons": extensions.duplicate_block(document) if actions.get("send") else [],
     })
 
 
@@ -395,10 +397,10 @@ def _print(request, ids, back):
     return response
 
 
-def _send(request, ids):
+def _send(request, ids, *, allow_duplicates: bool = False):
     """Hand documents to the delivery app and say what happened to each."""
     try:
-        result = extensions.send(request.member, ids)
+        result = extensions.send(request.member, ids, allow_duplicates=allow_duplicates)
     except FacturierError as e:
         messages.error(request, e.message)
         return
@@ -415,7 +417,8 @@ def _send(request, ids):
 @member_required(Right.SEND)
 def document_send(request, pk):
     document = _document(request, pk)
-    _send(request, [document.pk])
+    # "Send anyway" on the document page: the member saw why it looks like a duplicate and confirms.
+    _send(request, [document.pk], allow_duplicates=request.POST.get("allow_duplicates") == "1")
     return redirect(_back(document))
 
 
