@@ -425,6 +425,14 @@ def archive_document(document_id: int) -> list[ArchiveEntry]:
     common = {"document": document, "customer_id": document.customer_id, "owner_user_id": document.issued_by_id,
               "number": document.number, "date": document.issue_date}
     base = f"document:{document.pk}"
+    if not done:
+        # The usual case, just issued: both files in one journal transaction (one lock, one fsync).
+        produced = facturx_of(document)
+        return archive_artefacts(organisation, [
+            Artefact(kind=ArtefactKind.FACTURX_PDF, filename=produced.filename, data=produced.data,
+                     reference=f"{base}/facturx-pdf", **common),
+            Artefact(kind=ArtefactKind.XML, filename=f"{document.number}.xml",
+                     data=unpack_facturx(produced.data).xml, reference=f"{base}/cii-xml", **common)])
     pdf_entry = done.get(ArtefactKind.FACTURX_PDF)
     if pdf_entry is None:
         produced = facturx_of(document)
