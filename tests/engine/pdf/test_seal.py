@@ -359,3 +359,8 @@ def test_an_encrypted_file_is_refused_with_a_clear_message(sealer, seal_facturx)
         sealer("ec").seal(encrypted, reason="Facture", location="Paris")
 
     assert "chiffré" in caught.value.message.fr and "encrypted" in caught.value.message.en
+
+
+def test_a_stamp_placed_on_a_page_the_file_lacks_is_a_programming_error(sealer, seal_facturx):
+    with pytest.raises(ValueError, match="page 5"):
+        sealer("ec", placement=StampPlacement(page=5)).seal(seal_facturx, reason="Facture", location="Paris")

@@ -699,6 +699,9 @@ class Sealer:
         """Put the field, its appearance and the signature dictionary in `update`; returns the
         signature dictionary's object number."""
         root = document.Root
+        count = len(document.pages)
+        if not -count <= self.placement.page < count:
+            raise ValueError(f"the stamp's page {self.placement.page} is not in this {count}-page PDF")
         page = document.pages[self.placement.page].obj
         form = root.get("/AcroForm")
         form = form if isinstance(form, pikepdf.Dictionary) else None
