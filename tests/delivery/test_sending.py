@@ -291,11 +291,14 @@ def test_a_blocked_duplicate_is_explained_on_its_page_and_sent_once_a_member_con
 
     shown = client.get(page).content.decode()
     assert f"{issued.number} a déjà été envoyé à ce client" in shown and 'name="allow_duplicates"' in shown
-    client.post(reverse("web:document_send", args=[issued.pk]))  # the plain button: refused again
+    assert ">heure</td>" in shown  # and, on the way, units read as words
+    refused = client.post(reverse("web:document_send", args=[issued.pk]), follow=True)  # the plain button
     assert OutboxMessage.objects.filter(document=issued).count() == 1
+    assert f"Facture {issued.number} : {issued.number} a déjà été envoyé" in refused.content.decode()
 
-    client.post(reverse("web:document_send", args=[issued.pk]), {"allow_duplicates": "1"})
+    sent = client.post(reverse("web:document_send", args=[issued.pk]), {"allow_duplicates": "1"}, follow=True)
 
+    assert "1 document en file d&#x27;envoi par e-mail." in sent.content.decode()
     assert OutboxMessage.objects.filter(document=issued).count() == 2
     assert flush(org).sent == 1
     confirmed = Event.objects.get(action="delivery.duplicate_confirmed")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+
+from facturier.engine.en16931.codes import unit_label
 
 register = template.Library()
 
@@ -15,3 +18,9 @@ def url_if_exists(name: str, *args) -> str:
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def unit_name(code: str) -> str:
+    """A unit code (UN/ECE Rec. 20) as a reader says it, in the screen's language: "heure" for HUR."""
+    return unit_label(code, translation.get_language() or "fr")

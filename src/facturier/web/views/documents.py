@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import Right
@@ -23,7 +24,7 @@ from facturier.engine.en16931.rules import check_rules
 from facturier.errors import FacturierError
 from facturier.invoicing.mapping import document_to_invoice
 from facturier.invoicing.models import Kind, State
-from facturier.invoicing.selectors import document_get, history_of, payments_of
+from facturier.invoicing.selectors import document_get, document_list, history_of, payments_of
 from facturier.invoicing.services import credit_note_create, document_issue, draft_delete
 from facturier.invoicing.settlement import payment_cancel, payment_record, write_off
 from facturier.web import extensions, selectors, services
@@ -408,9 +409,14 @@ def _send(request, ids, *, allow_duplicates: bool = False):
         messages.error(request, _("Sending is not available yet."))
         return
     if result.queued:
-        messages.success(request, _("%(n)d documents queued for sending by e-mail.") % {"n": len(result.queued)})
-    for refusal in [*result.refused, *result.warnings]:
-        messages.warning(request, f"#{refusal.document_id}: {refusal.reason}")
+        messages.success(request, ngettext("%(n)d document queued for sending by e-mail.",
+                                           "%(n)d documents queued for sending by e-mail.",
+                                           len(result.queued)) % {"n": len(result.queued)})
+    concerned = [*result.refused, *result.warnings]
+    names = {d.pk: str(d) for d in document_list(organisation=request.member.organisation).filter(
+        pk__in=[r.document_id for r in concerned])} if concerned else {}
+    for refusal in concerned:
+        messages.warning(request, f"{names.get(refusal.document_id, refusal.document_id)} : {refusal.reason}")
 
 
 @require_POST
