@@ -28,6 +28,7 @@ from facturier.invoicing.selectors import document_get, document_list, history_o
 from facturier.invoicing.services import credit_note_create, document_issue, draft_delete
 from facturier.invoicing.settlement import payment_cancel, payment_record, write_off
 from facturier.web import extensions, selectors, services
+from facturier.web.audit_labels import shown
 from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentForm, WriteOffForm
 from facturier.web.views.base import get_or_404, is_htmx, member_required
 
@@ -311,7 +312,7 @@ def document_history(request, pk):
     organisation = request.member.organisation
     links = history_of(organisation=organisation, document=document)
     return render(request, "web/documents/history.html", {
-        "doc": document, "events": events_of(organisation=organisation, subject=document),
+        "doc": document, "events": [shown(e) for e in events_of(organisation=organisation, subject=document)],
         "origins": links["origins"], "derived": links["derived"],
         "panels": extensions.history_panels(organisation, document)})
 
