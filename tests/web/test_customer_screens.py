@@ -64,6 +64,17 @@ def test_a_new_address_keeps_the_history(signed_in, org):
     assert bad.status_code == 422 and "This field is required." in bad.content.decode()
 
 
+def test_an_address_abroad_is_listed_with_its_country_named(signed_in, org):
+    url = reverse("web:customer_address_add", args=[org.customer.pk])
+    signed_in.post(url, {"kind": "delivery", "effective_from": "2026-06-01", "line1": "Rue de la Loi 16",
+                         "postcode": "1000", "city": "Bruxelles", "country": "BE"})
+
+    page = signed_in.get(reverse("web:customer", args=[org.customer.pk])).content.decode()
+
+    assert "Rue de la Loi 16, 1000 Bruxelles, Belgium" in page
+    assert "(FR)" not in page  # at home, no country at all
+
+
 def test_consent_refusal_and_acceptance(signed_in, org):
     url = reverse("web:customer_consent", args=[org.customer.pk])
     signed_in.post(url, {"accept": "0"})

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from facturier import identifiers
 from facturier.accounts.models import DueDateRule, Language, Organisation
+from facturier.engine.en16931.countries import country_name
 
 code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$",
                                 _("Letters, digits, dot, dash and underscore only (30 at most)."))
@@ -134,7 +136,11 @@ class Address(models.Model):
                                                name="address_one_per_kind_and_date")]
 
     def __str__(self) -> str:
-        return f"{self.line1}, {self.postcode} {self.city} ({self.country})"
+        """One line, as the screens list addresses: the country named when it is not France."""
+        place = f"{self.line1}, {self.postcode} {self.city}"
+        if self.country and self.country != "FR":
+            place += f", {country_name(self.country, translation.get_language() or 'fr')}"
+        return place
 
     def snapshot(self) -> dict:
         return {"name": self.name, "line1": self.line1, "line2": self.line2, "postcode": self.postcode,
