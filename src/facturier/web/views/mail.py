@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 from facturier.accounts.models import Language, Right
 from facturier.delivery.consent import CampaignFilter, campaign_customers, campaign_send
 from facturier.delivery.models import MailSettings, MailTemplate, TemplateKind
-from facturier.delivery.services import invoice_addresses, mail_settings_save, mail_template_save, test_connection
+from facturier.delivery.services import (
+    imap_test_connection,
+    invoice_addresses,
+    mail_settings_save,
+    mail_template_save,
+    test_connection,
+)
 from facturier.delivery.wording import PLACEHOLDERS, preview, template_for
 from facturier.errors import FacturierError
 from facturier.invoicing.models import Document, State
@@ -131,6 +137,14 @@ def _connection_test(request):
 def mail_test(request):
     """Connect to the saved server, secure the line and sign in; say exactly which step failed."""
     return _connection_test(request)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def mail_bounce_test(request):
+    """Sign in to the saved bounce mailbox and count its folder, read-only; say exactly which step failed."""
+    report = imap_test_connection(by=request.member)
+    return _render(request, 200 if report.ok else 422, bounce_report=report)
 
 
 @require_POST

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import LegalProfile, Membership, Right
 from facturier.accounts.services import legal_profile_add
-from facturier.delivery.services import imap_test_connection
 from facturier.documents.models import Certificate
 from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
@@ -223,16 +222,6 @@ def settings_archive(request):
         return _("Archive settings saved: documents are kept %(years)d years.") % {"years": data["retention_years"]}
 
     return _submit(request, ArchivePolicyForm(request.POST), form_key="archive_form", anchor="archive", save=save)
-
-
-@require_POST
-@member_required(Right.MANAGE_SETTINGS)
-def settings_mail_bounce_test(request):
-    """Sign in to the saved bounce mailbox and count its folder, read-only; say exactly which step failed."""
-    from facturier.web.views.mail import _render as mail_render
-
-    report = imap_test_connection(by=request.member)
-    return mail_render(request, 200 if report.ok else 422, bounce_report=report)
 
 
 @member_required()
