@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.audit.services import audit_record
 from facturier.delivery import smtp
 from facturier.delivery.history import delivery_mark
+from facturier.delivery.imap import open_mailbox
 from facturier.delivery.models import (
     Delivery,
     DeliveryState,
@@ -26,7 +27,6 @@ from facturier.delivery.models import (
     Notification,
     OutboxMessage,
     ProcessedBounce,
-    Security,
 )
 from facturier.delivery.services import imap_password_of, settings_of
 
@@ -225,21 +225,6 @@ def bounce_record(*, message: OutboxMessage, report: Report) -> None:
                     "date": deadline.isoformat()})[:500])
 
 
-def _mailbox(ms):
-    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-
-    host = ms.imap_host
-    address = smtp.resolve(host, ms.imap_port)  # the same SSRF rule as for SMTP
-    timeout = smtp.TIMEOUT_S  # a server that drops packets must not hang the worker or a web request
-    # With TLS the name is needed for the certificate check, which also defeats a DNS answer changed
-    # to a private address after the check above; in clear, connect to the checked address itself.
-    if ms.imap_security == Security.TLS:
-        return MailBox(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
-    if ms.imap_security == Security.STARTTLS:
-        return MailBoxStartTls(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
-    return MailBoxUnencrypted(address, ms.imap_port, timeout=timeout)
-
-
 def bounces_fetch(*, organisation_id: int) -> FetchResult:
     """Read the unseen messages of the bounce mailbox and act on each; they are then marked seen."""
     from facturier.accounts.models import Organisation
@@ -250,7 +235,7 @@ def bounces_fetch(*, organisation_id: int) -> FetchResult:
     if not ms.imap_host:
         return result
     try:
-        mailbox = _mailbox(ms)
+        mailbox = open_mailbox(ms)
         with mailbox.login(ms.imap_username, imap_password_of(ms), initial_folder=ms.imap_folder) as box:
             from imap_tools import AND, MailMessageFlags
 

@@ -1,8 +1,7 @@
-"""Looking into an organisation's bounce mailbox over IMAP without changing it, and saying precisely
-what failed (DNS, refused, timeout, TLS, sign-in, folder) in the user's language.
-
-The mailbox is opened by the bounce reader's own code (`bounces._mailbox`), so a test that passes
-means the reader gets in too, and the same SSRF rule (`smtp.resolve`) applies to the host.
+"""An organisation's bounce mailbox over IMAP: opening it (for the bounce reader and for the test
+button alike, so a test that passes means the reader gets in too), and looking into it without
+changing it, saying precisely what failed (DNS, refused, timeout, TLS, sign-in, folder) in the
+user's language. The host is checked by the same SSRF rule as the SMTP server (`smtp.resolve`).
 """
 
 from __future__ import annotations
@@ -14,6 +13,23 @@ import ssl
 from django.utils.translation import gettext_lazy as _
 
 from facturier.delivery import smtp
+from facturier.delivery.models import Security
+
+
+def open_mailbox(ms):
+    """An imap_tools mailbox for the organisation's settings, not yet signed in."""
+    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+
+    host = ms.imap_host
+    address = smtp.resolve(host, ms.imap_port)  # the same SSRF rule as for SMTP
+    timeout = smtp.TIMEOUT_S  # a server that drops packets must not hang the worker or a web request
+    # With TLS the name is needed for the certificate check, which also defeats a DNS answer changed
+    # to a private address after the check above; in clear, connect to the checked address itself.
+    if ms.imap_security == Security.TLS:
+        return MailBox(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
+    if ms.imap_security == Security.STARTTLS:
+        return MailBoxStartTls(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
+    return MailBoxUnencrypted(address, ms.imap_port, timeout=timeout)
 
 
 class FolderMissing(smtp.MailError):
@@ -28,13 +44,11 @@ def examine(ms, password: str) -> int:
     """
     from imap_tools import MailboxFolderSelectError, MailboxLoginError, MailboxStarttlsError
 
-    from facturier.delivery.bounces import _mailbox
-
     where = {"host": ms.imap_host, "port": ms.imap_port}
     step = "connect"
     box = None
     try:
-        box = _mailbox(ms)
+        box = open_mailbox(ms)
         step = "login"
         box.login(ms.imap_username, password, initial_folder=None)
         step = "folder"
@@ -49,8 +63,7 @@ def examine(ms, password: str) -> int:
                               "name: it is case-sensitive, and subfolders are often written “INBOX.Name”."),
                             folder=ms.imap_folder, reply=_reply(e), **where) from e
     except (MailboxStarttlsError, ValueError) as e:
-        raise smtp.TlsFailure(_("The server %(host)s:%(port)s does not offer STARTTLS. Choose implicit TLS "
-                                "(usually port 993) or check the port."), **where) from e
+        raise _no_starttls(where) from e
     except ConnectionRefusedError as e:
         raise smtp.ConnectionRefused(_("The server %(host)s refused the connection on port %(port)s: "
                                        "is the port right and the server running?"), **where) from e
@@ -66,8 +79,7 @@ def examine(ms, password: str) -> int:
                               reason=e.reason or str(e), **where) from e
     except imaplib.IMAP4.error as e:  # imaplib's starttls() says "TLS not supported" through abort
         if step == "connect" and "TLS" in str(e).upper():
-            raise smtp.TlsFailure(_("The server %(host)s:%(port)s does not offer STARTTLS. Choose implicit TLS "
-                                    "(usually port 993) or check the port."), **where) from e
+            raise _no_starttls(where) from e
         if isinstance(e, imaplib.IMAP4.abort):
             raise smtp.ConnectionRefused(_("The server %(host)s:%(port)s closed the connection; check the port "
                                            "and the security setting."), **where) from e
@@ -81,6 +93,11 @@ def examine(ms, password: str) -> int:
         if box is not None:
             with contextlib.suppress(Exception):  # the answer is known; a failed goodbye changes nothing
                 box.logout()
+
+
+def _no_starttls(where: dict) -> smtp.TlsFailure:
+    return smtp.TlsFailure(_("The server %(host)s:%(port)s does not offer STARTTLS. Choose implicit TLS "
+                             "(usually port 993) or check the port."), **where)
 
 
 def _auth_failure(where: dict, error: Exception) -> smtp.AuthFailure:
