@@ -131,6 +131,17 @@ def pack_facturx(
     return bytes(update.append_to(pdf))
 
 
+def _embedded_files(names: pikepdf.Object | None) -> list[tuple[str, pikepdf.Object]]:
+    """The (name, file specification) pairs of a /Names dictionary's /EmbeddedFiles tree."""
+    tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
+    return list(pikepdf.NameTree(tree).items()) if isinstance(tree, pikepdf.Dictionary) else []
+
+
+def _is_invoice(name: str, filespec: pikepdf.Object, replaced: set[str]) -> bool:
+    """Whether an attachment is an invoice XML that packing replaces (by its key or its file names)."""
+    return name.lower() in replaced or bool(_names_of(filespec) & replaced)
+
+
 def _attached_as_is(catalog: pikepdf.Object, xml: bytes, filename: str, relationship: str, replaced: set[str]) -> bool:
     """Whether the renderer already attached exactly this XML as Factur-X wants it.
 
@@ -141,10 +152,7 @@ def _attached_as_is(catalog: pikepdf.Object, xml: bytes, filename: str, relation
     byte for byte `xml`.
     """
     invoices = [f for f in (catalog.get("/AF") or []) if _names_of(f) & replaced]
-    names = catalog.get("/Names")
-    tree = names.get("/EmbeddedFiles") if isinstance(names, pikepdf.Dictionary) else None
-    listed = [v for k, v in pikepdf.NameTree(tree).items() if k.lower() in replaced or _names_of(v) & replaced] if (
-        isinstance(tree, pikepdf.Dictionary)) else []
+    listed = [v for k, v in _embedded_files(catalog.get("/Names")) if _is_invoice(k, v, replaced)]
     if len(invoices) != 1 or len(listed) != 1 or not invoices[0].is_indirect or listed[0].objgen != invoices[0].objgen:
         return False
     filespec = invoices[0]
@@ -203,11 +211,10 @@ def _put_embedded_files(
     dictionary was indirect (its new version is in the update), else the dictionary itself.
     """
     entries: list[tuple[bytes, bytes, bytes]] = []  # (sort key, key, value)
-    if isinstance(names, pikepdf.Dictionary) and isinstance(names.get("/EmbeddedFiles"), pikepdf.Dictionary):
-        for key, value in pikepdf.NameTree(names.EmbeddedFiles).items():
-            if key.lower() not in replaced and not (_names_of(value) & replaced):
-                name = pikepdf.String(key)
-                entries.append((bytes(name), name.unparse(), value.unparse()))
+    for key, value in _embedded_files(names):
+        if not _is_invoice(key, value, replaced):
+            name = pikepdf.String(key)
+            entries.append((bytes(name), name.unparse(), value.unparse()))
     name = pikepdf.String(filename)
     entries.append((bytes(name), name.unparse(), filespec))
     entries.sort()  # name trees are ordered by the bytes of their keys
