@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.delivery.history import delivery_mark
 from facturier.delivery.models import Delivery, DeliveryState, MailSettings, Notification
-from facturier.engine.en16931.countries import country_name
+from facturier.engine.en16931.countries import address_country_line
 from facturier.engine.pdf.render import format_date
 from facturier.parties.models import Customer
 from facturier.parties.selectors import billing_address_at
@@ -55,9 +55,8 @@ def _seller_lines(organisation) -> list[str]:
 def _address_lines(customer: Customer, on: dt.date, language: str) -> list[str]:
     """The window's address; abroad, the country's name in capitals closes it (NF Z 10-011)."""
     address = billing_address_at(customer=customer, on=on)
-    lines = [address.name or customer.name, address.line1, address.line2, f"{address.postcode} {address.city}"]
-    if address.country and address.country != "FR":
-        lines.append(country_name(address.country, language).upper())
+    lines = [address.name or customer.name, address.line1, address.line2, f"{address.postcode} {address.city}",
+             address_country_line(address.country, language)]
     return [line for line in lines if line]
 
 

@@ -269,3 +269,10 @@ def country_name(code: str, language: str) -> str:
     if names is None:
         return code
     return names[0] if (language or "fr").lower().startswith("fr") else names[1]
+
+
+def address_country_line(code: str | None, language: str) -> str | None:
+    """The last line of a postal address sent from France: the country in capitals, none at home."""
+    if not code or code.upper() == "FR":
+        return None
+    return country_name(code, language).upper()

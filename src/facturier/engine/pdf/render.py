@@ -31,7 +31,7 @@ from typing import Literal
 import typst
 
 from facturier.engine.en16931.codes import DocumentTypeCode, PaymentMeansCode, VatCategory, unit_label
-from facturier.engine.en16931.countries import country_name
+from facturier.engine.en16931.countries import address_country_line
 from facturier.engine.en16931.model import Identifier, Invoice, PostalAddress
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.epc_qr import EpcError, epc_payload, qr_png
@@ -395,8 +395,9 @@ def _address_lines(address: PostalAddress | None, lang: str) -> list[str]:
         city = f"{city}, {address.subdivision}" if city else address.subdivision
     if city:
         lines.append(city)
-    if address.country and address.country != "FR":
-        lines.append(country_name(address.country, lang).upper())
+    country = address_country_line(address.country, lang)
+    if country:
+        lines.append(country)
     return lines
 
 
