@@ -435,6 +435,10 @@ ATTACH_XML_CHOICES = [("", _("No: the Factur-X PDF only (its XML is inside)")),
                       ("cii", _("Yes, the CII XML (UN/CEFACT)")), ("ubl", _("Yes, the UBL XML (OASIS)"))]
 
 
+_MAIL_SECRETS = ("password", "imap_password")
+"""The mail settings' passwords, each with its "forget_" box: never shown back, changed apart."""
+
+
 def _server_name(value: str) -> str:
     host = value.strip()
     if any(c.isspace() for c in host) or "/" in host or ":" in host:
@@ -504,23 +508,18 @@ class MailSettingsForm(forms.Form):
                                    "imap_password", "forget_imap_password", "imap_folder")),
         ("options", _("Options"), ("correction_delay_days", "duplicate_policy", "attach_xml", "read_receipts")),
     )
-    FIELDS = ("host", "port", "security", "username", "sender_name", "sender_address", "reply_to",
-              "bounce_address", "imap_host", "imap_port", "imap_security", "imap_username", "imap_folder",
-              "correction_delay_days", "duplicate_policy", "attach_xml", "read_receipts")
+    FIELDS = tuple(name for _anchor, _legend, names in FIELDSETS for name in names
+                   if name not in _MAIL_SECRETS and not name.startswith("forget_"))
+    """The settings' own values; the passwords go through `password_change` and `imap_password_change`."""
 
     def __init__(self, *args, has_password: bool = False, has_imap_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["password"].help_text = (
-            _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if has_password
-            else _("No password stored yet."))
-        self.fields["imap_password"].help_text = (
-            _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if has_imap_password
-            else _("No password stored yet."))
-        # Nothing stored, nothing to remove: the boxes are not offered.
-        if not has_password:
-            del self.fields["forget_password"]
-        if not has_imap_password:
-            del self.fields["forget_imap_password"]
+        for name, stored in zip(_MAIL_SECRETS, (has_password, has_imap_password), strict=True):
+            self.fields[name].help_text = (
+                _("A password is stored (encrypted). Leave empty to keep it, or type a new one.") if stored
+                else _("No password stored yet."))
+            if not stored:  # nothing stored, nothing to remove: the box is not offered
+                del self.fields[f"forget_{name}"]
 
     def fieldsets(self):
         """(anchor, legend, bound fields) of each group, in the order of the screen."""
@@ -546,17 +545,17 @@ class MailSettingsForm(forms.Form):
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
-    def password_change(self) -> str | None:
+    def _secret_change(self, name: str) -> str | None:
         """None keeps the stored password, "" removes it, anything else replaces it."""
-        if self.cleaned_data.get("forget_password"):
+        if self.cleaned_data.get(f"forget_{name}"):
             return ""
-        return self.cleaned_data.get("password") or None
+        return self.cleaned_data.get(name) or None
+
+    def password_change(self) -> str | None:
+        return self._secret_change("password")
 
     def imap_password_change(self) -> str | None:
-        """The same for the bounce mailbox's password."""
-        if self.cleaned_data.get("forget_imap_password"):
-            return ""
-        return self.cleaned_data.get("imap_password") or None
+        return self._secret_change("imap_password")
 
 
 class MailTemplateForm(forms.Form):
