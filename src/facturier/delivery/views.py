@@ -21,13 +21,10 @@ from facturier.delivery.catcher import points_at_catcher
 from facturier.delivery.consent import BadConsentLink, answer_accept, answer_refuse, read_token
 from facturier.delivery.mailbox import mailbox_attachment, mailbox_count, mailbox_list, mailbox_message, mailbox_raw
 from facturier.delivery.models import MailSettings
+from facturier.web import security
 from facturier.web.views.base import get_or_404, member_required
 
 MAILBOX_PAGE = 200
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,11 +38,12 @@ def consent_answer(request, token: str, answer: str):
     request.LANGUAGE_CODE = translation.get_language()
     context = {"customer": customer, "organisation": customer.organisation, "answer": answer, "done": False}
     if request.method == "POST":
+        address = security.remote_address(request)
         try:
             if answer == "accept":
-                answer_accept(token=token, email=request.POST.get("email", ""), remote_address=_ip(request))
+                answer_accept(token=token, email=request.POST.get("email", ""), remote_address=address)
             else:
-                answer_refuse(token=token, remote_address=_ip(request))
+                answer_refuse(token=token, remote_address=address)
         except ValidationError as e:
             context["error"] = " ".join(e.messages)
             return render(request, "delivery/consent_answer.html", context, status=422)

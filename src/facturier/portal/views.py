@@ -88,10 +88,6 @@ def portal_login_required(view):
     return never_cache(wrapper)
 
 
-def _ip(request) -> str:
-    return security.client_ip(request)
-
-
 # --- sign-in ------------------------------------------------------------------------------------
 
 
@@ -108,7 +104,7 @@ def login(request, slug: str):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         throttle_key = f"portal:{organisation.slug}:{email}"
-        wait = security.locked_for(throttle_key, _ip(request))
+        wait = security.locked_for(throttle_key, security.client_ip(request))
         if wait:
             form.add_error(None, _("Too many failed attempts. Try again in %(minutes)d minutes, or ask for a new "
                                    "password below.") % {"minutes": max(1, (wait + 59) // 60)})
@@ -117,13 +113,13 @@ def login(request, slug: str):
             account = services.authenticate(organisation=organisation, email=email,
                                              password=form.cleaned_data["password"])
             if account is None:
-                left = security.record_failure(throttle_key, _ip(request))
+                left = security.record_failure(throttle_key, security.client_ip(request))
                 form.add_error(None, _("This e-mail address and password do not match. %(left)d attempts left "
                                        "before a 15-minute pause.") % {"left": left}
                                if left else _("Too many failed attempts. Try again in 15 minutes."))
                 status = 401 if left else 429
             else:
-                security.clear_failures(throttle_key, _ip(request))
+                security.clear_failures(throttle_key, security.client_ip(request))
                 session.sign_in(request, account, verified=not account.totp_confirmed)
                 next_url = _safe_next(request, organisation)
                 if account.totp_confirmed:
@@ -218,8 +214,8 @@ def password_request(request, slug: str):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         throttle_key = f"portal-link:{organisation.slug}:{email}"
-        if not security.locked_for(throttle_key, _ip(request)):
-            security.record_failure(throttle_key, _ip(request))  # at most five links per 15 minutes
+        if not security.locked_for(throttle_key, security.client_ip(request)):
+            security.record_failure(throttle_key, security.client_ip(request))  # at most five links per 15 minutes
             # The answer must not depend on whether the address has an account, nor on the mail server.
             with contextlib.suppress(services.LinkNotSent):
                 services.password_link_request(organisation=organisation, email=email)
@@ -356,7 +352,7 @@ def consent(request, organisation, account):
     accept = request.POST.get("answer") == "accept"
     try:
         services.consent_answer(account=account, accept=accept,
-                                 remote_address=request.META.get("REMOTE_ADDR") or None)
+                                 remote_address=security.remote_address(request))
     except FacturierError as e:
         messages.error(request, e.message)
     else:

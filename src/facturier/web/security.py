@@ -21,6 +21,11 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "-"
 
 
+def remote_address(request) -> str | None:
+    """The client's address as evidence records it (a consent answer): None when unknown."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _key(email: str, ip: str) -> str:
     digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()[:32]
     return f"web.login.{digest}"
