@@ -89,9 +89,11 @@ class _Head:
     recorded_at: dt.datetime | None
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # Raw rows: SQLite gives naive UTC datetimes, PostgreSQL aware ones.
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
+def utc_of_row(moment: dt.datetime | None) -> dt.datetime | None:
+    """A datetime read with plain SQL, aware and in UTC: SQLite gives naive UTC values, PostgreSQL aware ones."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _locked_head(organisation, *, references: tuple[tuple[str, int | None], ...] = ()) -> _Head:
@@ -116,7 +118,7 @@ def _locked_head(organisation, *, references: tuple[tuple[str, int | None], ...]
         with connection.cursor() as cursor:
             cursor.execute(sql, [organisation_id])
             row = cursor.fetchone()
-    return _Head(organisation_id, row[0], row[1], _aware(row[2]))
+    return _Head(organisation_id, row[0], row[1], utc_of_row(row[2]))
 
 
 def _advance(head: _Head, entry: JournalEntry) -> None:
@@ -178,9 +180,7 @@ def audit_metadata_of(pk: int, at: dt.datetime, action: str, actor_id: int | Non
     """`audit_metadata` from an event's column values, as verification reads them (`at` timezone-aware, or
     naive in UTC as SQLite returns it)."""
     changes = _CHANGES.encode({"before": before, "after": after})
-    at_utc = (at.isoformat(timespec="microseconds") + "+00:00" if at.tzinfo is None
-              else at.astimezone(dt.UTC).isoformat(timespec="microseconds"))
-    return {"event": pk, "at": at_utc,
+    return {"event": pk, "at": utc_of_row(at).isoformat(timespec="microseconds"),
             "action": action, "actor": actor_id, "actor_label": actor_label,
             "subject_type": subject_type, "subject_id": subject_id,
             "changes": hashlib.sha256(changes.encode()).hexdigest()}

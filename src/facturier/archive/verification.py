@@ -10,7 +10,6 @@ memory stays flat whatever the size of the archive.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from django.db import connection
 
 from facturier.archive.keys import data_key, operator_key, token_time
 from facturier.archive.models import ArchiveEntry, Checkpoint, EntryKind, JournalHead, JournalRecord, journal_id
-from facturier.archive.services import audit_metadata_of
+from facturier.archive.services import audit_metadata_of, utc_of_row
 from facturier.archive.storage import get_blob
 from facturier.engine.archive import (
     Anchor,
@@ -67,11 +66,6 @@ def _key_loader(organisation_id: int):
     return load
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # Plain SQL rows: SQLite gives naive UTC datetimes, PostgreSQL aware ones.
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
 def _json(value):
     # Plain SQL rows: JSON columns come as text (Django decodes them in the ORM only).
     return json.loads(value) if isinstance(value, (str, bytes)) else value
@@ -115,7 +109,8 @@ def _records(organisation, extra: list[Problem], counts: dict) -> Iterator[Store
         artefact_seqs = set()
         for seq, kind, subject, digest, prev_hash, entry_hash, recorded_at, ref, metadata in rows:
             entry = JournalEntry(seq=seq, kind=kind, organisation=key, subject=subject, payload_digest=digest,
-                                 prev_hash=prev_hash, entry_hash=entry_hash, recorded_at=_aware(recorded_at), ref=ref)
+                                 prev_hash=prev_hash, entry_hash=entry_hash, recorded_at=utc_of_row(recorded_at),
+                                 ref=ref)
             if kind == EntryKind.ARTEFACT:
                 artefact_seqs.add(seq)
                 counts["artefacts"] += 1
