@@ -32,3 +32,27 @@ def oracle_path() -> Path:
     if not ORACLE.is_file():
         pytest.skip(f"einvoice-oracle not found at {ORACLE}")
     return ORACLE
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Give names answers of the test's choosing: `fake_dns({name: [first, second…]})` answers the
+    n-th lookup of a name with the n-th address (the last one repeated), passes every other host to the
+    real resolver, and returns the count of lookups per name."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def install(answers: dict[str, list[str]]) -> dict[str, int]:
+        calls: dict[str, int] = {}
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host in answers:
+                calls[host] = calls.get(host, 0) + 1
+                return real(answers[host][min(calls[host], len(answers[host])) - 1], port, *args, **kwargs)
+            return real(host, port, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        return calls
+
+    return install
