@@ -13,8 +13,8 @@ import ssl
 from django.utils.translation import gettext_lazy as _
 
 from facturier.delivery import smtp
-from facturier.engine import net
 from facturier.delivery.models import Security
+from facturier.engine import net
 
 
 def open_mailbox(ms):
