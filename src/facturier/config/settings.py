@@ -180,6 +180,9 @@ DEFAULT_FROM_EMAIL = env.string("FACTURIER_EMAIL_FROM", "Facturier <noreply@loca
 # Organisations' own mail servers are user input: private and loopback addresses are refused
 # (SSRF) unless the operator allows them, e.g. for a mail server on the same private network.
 FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
+# A password is never sent over an unencrypted connection (security "none") unless the operator
+# allows it, e.g. for a relay on the same host; the local mail catcher of `facturier run` is exempt.
+FACTURIER_MAIL_ALLOW_PLAIN_AUTH = env.boolean("FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False)
 FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")

@@ -28,6 +28,7 @@ def open_mailbox(ms):
     from imap_tools.utils import check_command_status
 
     resolved = smtp.resolve_checked(ms.imap_host, ms.imap_port)
+    smtp.refuse_plain_auth(resolved, ms.imap_security, ms.imap_username)
     timeout = smtp.TIMEOUT_S  # a server that drops packets must not hang the worker or a web request
     security = ms.imap_security
 

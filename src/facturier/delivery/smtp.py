@@ -58,6 +58,10 @@ class AuthFailure(MailError):
     code = "auth"
 
 
+class PlainAuthRefused(MailError):
+    code = "plain_auth"
+
+
 class ServerError(MailError):
     code = "server"
 
@@ -85,6 +89,18 @@ def resolve_checked(host: str, port: int) -> net.Resolved:
         raise HostRefused(_("The server %(host)s resolves to a private or local address (%(address)s), "
                             "which this platform does not connect to. Use the server's public name, or ask "
                             "the operator to allow private hosts."), host=e.host, address=e.address)
+
+
+def refuse_plain_auth(resolved: net.Resolved, security: str, username: str) -> None:
+    """A password is never sent in clear unless the operator allows it or the server is the local catcher."""
+    if not username or security != "none" or getattr(settings, "FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False):
+        return
+    if _catcher(list(resolved.addresses), resolved.port):
+        return
+    raise PlainAuthRefused(_("The connection to %(host)s:%(port)s is not encrypted: Facturier does not send the "
+                             "password over it. Choose TLS or STARTTLS (ask the operator to allow unencrypted "
+                             "sign-in only for a server on the same machine)."), host=resolved.host,
+                           port=resolved.port)
 
 
 def _catcher(addresses: list[str], port: int) -> bool:
@@ -134,6 +150,7 @@ class Endpoint:
 def connect(endpoint: Endpoint) -> smtplib.SMTP:
     """An authenticated SMTP connection, or a MailError saying precisely what failed."""
     resolved = resolve_checked(endpoint.host, endpoint.port)
+    refuse_plain_auth(resolved, endpoint.security, endpoint.username)
     where = {"host": endpoint.host, "port": endpoint.port}
     try:
         if endpoint.security == "tls":
