@@ -190,8 +190,12 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"}},
+    # Bearer tokens in paths (consent links, password resets…) never reach a log: see config/logredact.py.
+    "filters": {"redact_tokens": {"()": "facturier.config.logredact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"},
+                **{name: {"filters": ["redact_tokens"]} for name in
+                   ("django.request", "django.server", "uvicorn.error", "uvicorn.access")}},
     "root": {"handlers": ["console"], "level": env.choice(
         "FACTURIER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }
