@@ -37,7 +37,7 @@ from facturier.engine.en16931.model import (
     VatBreakdown,
 )
 from facturier.engine.facturx import pack_facturx
-from facturier.engine.facturx.xmp import FX_NS, PDFA_EXTENSION_NS, PDFAID_NS
+from facturier.engine.facturx.xmp import FX_NS, PDFA_EXTENSION_NS, PDFAID_NS, ZUGFERD2_XRECHNUNG_NS
 from facturier.engine.pdf.render import Attachment, RenderOptions, render_invoice
 
 
@@ -245,13 +245,26 @@ def no_extension_schema(d: pikepdf.Pdf) -> bytes:
     return _saved(d)
 
 
-def zugferd_name_with_facturx_xmp(d: pikepdf.Pdf) -> bytes:
+def _rename_invoice(d: pikepdf.Pdf, name: str) -> None:
     filespec = _invoice_filespec(d)
-    filespec.F = filespec.UF = pikepdf.String("zugferd-invoice.xml")
-    tree = d.Root.Names.EmbeddedFiles
-    tree.Names = pikepdf.Array([pikepdf.String("zugferd-invoice.xml"), filespec])
-    _edit_xmp(d, _set_fx("DocumentFileName", "zugferd-invoice.xml"))
+    filespec.F = filespec.UF = pikepdf.String(name)
+    d.Root.Names.EmbeddedFiles.Names = pikepdf.Array([pikepdf.String(name), filespec])
+    _edit_xmp(d, _set_fx("DocumentFileName", name))
+
+
+def zugferd_name_with_facturx_xmp(d: pikepdf.Pdf) -> bytes:
+    _rename_invoice(d, "zugferd-invoice.xml")
     return _saved(d)
+
+
+def zugferd_xrechnung(invoice: Invoice) -> bytes:
+    """An XRechnung as ZUGFeRD 2.x carries it: xrechnung.xml, declared in the ZUGFeRD XMP namespace."""
+    xml = write_cii(invoice, specification_id="urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0")
+    visual = render_invoice(invoice, RenderOptions(attachments=(Attachment("factur-x.xml", xml),)))
+    with pikepdf.open(io.BytesIO(pack_facturx(visual, xml, conformance_level="XRECHNUNG"))) as d:
+        _rename_invoice(d, "xrechnung.xml")
+        d.Root.Metadata.write(d.Root.Metadata.read_bytes().replace(FX_NS.encode(), ZUGFERD2_XRECHNUNG_NS.encode()))
+        return _saved(d)
 
 
 def wrong_mime_type(d: pikepdf.Pdf) -> bytes:

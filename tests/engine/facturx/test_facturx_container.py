@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from container_shapes import SHAPES, Shape, one_page_invoice, project_facturx
+from container_shapes import SHAPES, Shape, one_page_invoice, project_facturx, zugferd_xrechnung
 from django.core.management import call_command
 from django.utils import translation
 
@@ -68,6 +68,19 @@ def test_a_sealed_factur_x_passes_the_container_check():
     sealed = Sealer(identity, level="B-B").seal(valid(), reason="Facture FA-2026-00042", location="Lyon")
 
     assert check_container(sealed).findings == ()
+
+
+def test_an_xrechnung_in_a_zugferd_container_passes():
+    assert check_container(zugferd_xrechnung(one_page_invoice())).findings == ()
+
+
+def test_an_old_comfort_level_does_not_pass_for_an_en16931_invoice():
+    with pikepdf.open(io.BytesIO(valid())) as document:
+        document.Root.Metadata.write(document.Root.Metadata.read_bytes().replace(b">EN 16931<", b">COMFORT<"))
+        out = io.BytesIO()
+        document.save(out)
+
+    assert container_rules(out.getvalue()) == {"FX-PDF-24"}
 
 
 def test_validate_says_a_sound_factur_x_is_valid_and_names_the_container_check(tmp_path):
@@ -133,11 +146,14 @@ def test_bytes_that_are_not_a_readable_pdf_are_an_error_not_a_verdict():
 # --- The referee, when it is there ----------------------------------------------------------
 
 
-def test_the_referee_accepts_what_the_project_emits(referee, tmp_path):
+def test_the_referee_accepts_what_passes_the_container_check(referee, tmp_path):
     paths = []
     for profile in (Profile.MINIMUM, Profile.BASIC, Profile.EN16931):
         paths.append(tmp_path / f"{profile.name}.pdf")
         paths[-1].write_bytes(valid(profile))
+
+    paths.append(tmp_path / "xrechnung.pdf")
+    paths[-1].write_bytes(zugferd_xrechnung(one_page_invoice()))
 
     verdicts = referee(paths)
 

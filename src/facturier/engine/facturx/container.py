@@ -56,7 +56,8 @@ CHECK = "facturx-container"
 
 _HEADER = re.compile(rb"%PDF-(\d+)\.(\d+)")
 _INVOICE_NAMES = {name.lower(): name for name in INVOICE_FILENAMES}
-_LEVEL_ALIASES = {"COMFORT": "EN 16931"}  # ZUGFeRD 1 / 2.0 name of the EN 16931 level
+_OLD_LEVELS = ("COMFORT",)
+"""ZUGFeRD 1's name for its middle level: known, but it agrees with no Factur-X guideline id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +395,8 @@ def _disagreements(chosen: _Attached, attached: list[_Attached], content) -> lis
 def _level(value: str | None) -> str | None:
     if value is None:
         return None
-    value = _LEVEL_ALIASES.get(value.strip().upper(), value)
+    if value.strip().upper() in _OLD_LEVELS:
+        return value.strip().upper()
     try:
         return normalise_level(value)
     except ValueError:
