@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from facturier.engine.cii import Profile, read_cii
-from facturier.engine.errors import PdfError
+from facturier.engine.errors import EngineError, InputTooLarge, PdfError
 from facturier.engine.facturx import pack_facturx
 from facturier.engine.facturx.container import CHECK, check_container
 from facturier.engine.facturx.pack import level_of_guideline
@@ -141,6 +142,26 @@ def test_identical_copies_of_the_invoice_under_two_names_are_not_a_disagreement(
 def test_bytes_that_are_not_a_readable_pdf_are_an_error_not_a_verdict():
     with pytest.raises(PdfError):
         check_container(valid()[: len(valid()) // 2])
+
+
+def test_a_corrupted_factur_x_gets_findings_or_a_clear_error_never_a_crash():
+    rng = random.Random(20261206)
+    outcomes = set()
+    for _ in range(400):
+        data = bytearray(valid())
+        for _ in range(rng.randint(1, 12)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            outcomes.add("passed" if check_container(bytes(data)).passed else "findings")
+        except EngineError as e:
+            assert e.message.fr and e.message.en
+            outcomes.add("error")
+    assert outcomes == {"passed", "findings", "error"}
+
+
+def test_a_pdf_above_the_limit_is_refused_before_it_is_read():
+    with pytest.raises(InputTooLarge):
+        check_container(valid(), max_bytes=len(valid()) - 1)
 
 
 # --- The referee, when it is there ----------------------------------------------------------

@@ -47,6 +47,7 @@ from facturier.engine.facturx.unpack import (
     _filespec_name,
     _looks_like_xml,
     _read_stream,
+    _too_large,
     open_pdf,
 )
 from facturier.engine.validation.report import Finding, Report, Severity
@@ -70,6 +71,13 @@ class _Attached:
     """"/AF" or "/EmbeddedFiles"."""
 
 
+def _name(value: object) -> str | None:
+    """A PDF name as written, without its slash (#2F escapes kept); None when `value` is not a name."""
+    if not isinstance(value, pikepdf.Name):
+        return None
+    return value.unparse().decode("utf-8", "replace")[1:]  # str() raises on a name that is not UTF-8
+
+
 def _finding(rule: str, fr: str, en: str) -> Finding:
     return Finding(rule=rule, severity=Severity.FATAL, message=Message(fr=fr, en=en), source=CHECK)
 
@@ -78,8 +86,11 @@ def check_container(pdf: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report
     """The container findings of a Factur-X / ZUGFeRD PDF (an empty report when it is sound).
 
     Raises PdfError only for bytes that cannot be read as a PDF at all (not a PDF, truncated,
-    damaged); an encrypted PDF is a finding, FX-PDF-02, not an error.
+    damaged), InputTooLarge beyond `max_bytes` (the PDF, or the XML once inflated); an
+    encrypted PDF is a finding, FX-PDF-02, not an error.
     """
+    if len(pdf) > max_bytes:
+        raise _too_large("Le PDF", "The PDF", len(pdf), max_bytes)
     findings: list[Finding] = []
     findings += _version(pdf)
     try:
@@ -92,12 +103,21 @@ def check_container(pdf: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report
     with document:
         if document.is_encrypted:
             findings.append(_encrypted())
-        findings += _catalog_version(document)
-        facts, xmp_findings = _xmp(document)
-        findings += xmp_findings
-        findings += _output_intent(document)
-        findings += _fonts(document)
-        findings += _attachment(document, facts, max_bytes)
+        try:
+            findings += _catalog_version(document)
+            facts, xmp_findings = _xmp(document)
+            findings += xmp_findings
+            findings += _output_intent(document)
+            findings += _fonts(document)
+            findings += _attachment(document, facts, max_bytes)
+        except pikepdf.PdfError as e:  # objects are read lazily: damage shows only now
+            raise PdfError(
+                Message(
+                    fr="Le PDF est endommagé et ne peut pas être lu. Demandez un nouvel envoi du fichier.",
+                    en="The PDF is damaged and cannot be read. Ask for the file to be sent again.",
+                ),
+                detail=str(e)[:300],
+            ) from e
     return Report.of(findings, CHECK)
 
 
@@ -113,10 +133,9 @@ def _version(pdf: bytes) -> list[Finding]:
 
 
 def _catalog_version(document: pikepdf.Pdf) -> list[Finding]:
-    declared = document.Root.get("/Version")
-    if not isinstance(declared, pikepdf.Name):
+    value = _name(document.Root.get("/Version"))
+    if value is None:
         return []
-    value = str(declared)[1:]
     major, _, minor = value.partition(".")
     if major == "1" and minor.isdigit() and int(minor) <= 7:
         return []
@@ -213,11 +232,12 @@ def _fonts(document: pikepdf.Pdf) -> list[Finding]:
             descriptor = font.get("/FontDescriptor")
             descendants = font.get("/DescendantFonts")
             if descriptor is None and isinstance(descendants, pikepdf.Array) and len(descendants):
-                descriptor = descendants[0].get("/FontDescriptor")
+                first = descendants[0]
+                descriptor = first.get("/FontDescriptor") if isinstance(first, pikepdf.Dictionary) else None
             if not isinstance(descriptor, pikepdf.Dictionary) or not any(
                 k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
             ):
-                missing.add(str(font.get("/BaseFont", "?")).lstrip("/"))
+                missing.add(_name(font.get("/BaseFont")) or "?")
     if not missing:
         return []
     names = ", ".join(sorted(missing))
@@ -316,7 +336,7 @@ def _filespec(chosen: _Attached, xml: bytes | None) -> list[Finding]:
         ))
     subtype = stream.get("/Subtype") if stream is not None else None
     if stream is not None and subtype != pikepdf.Name("/text/xml"):
-        shown = str(subtype)[1:].replace("#2F", "/") if isinstance(subtype, pikepdf.Name) else "absent"
+        shown = (_name(subtype) or "absent").replace("#2F", "/").replace("#2f", "/")
         findings.append(_finding(
             "FX-PDF-12",
             fr=f"Le type MIME de la pièce jointe {name} est {shown} : Factur-X exige text/xml "
@@ -325,7 +345,7 @@ def _filespec(chosen: _Attached, xml: bytes | None) -> list[Finding]:
             "Factur-X requires text/xml (/Subtype /text#2Fxml).",
         ))
     relationship = filespec.get("/AFRelationship")
-    value = str(relationship)[1:] if isinstance(relationship, pikepdf.Name) else None
+    value = _name(relationship)
     if value not in RELATIONSHIPS:
         findings.append(_finding(
             "FX-PDF-13",
@@ -352,7 +372,8 @@ def _placement(document: pikepdf.Pdf, chosen: _Attached, attached: list[_Attache
             "cannot find it.",
         ))
     af = document.Root.get("/AF")
-    af_objects = {f.objgen for f in af if f.is_indirect} if isinstance(af, pikepdf.Array) else set()
+    af_items = af if isinstance(af, pikepdf.Array) else ()
+    af_objects = {f.objgen for f in af_items if isinstance(f, pikepdf.Object) and f.is_indirect}
     listed = in_tree[0].filespec if in_tree else chosen.filespec
     if not in_af or (listed.is_indirect and listed.objgen not in af_objects):
         findings.append(_finding(
