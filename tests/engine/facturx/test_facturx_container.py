@@ -122,7 +122,7 @@ def test_validate_refuses_each_broken_shape_in_text_and_in_json(shape, tmp_path)
     [verdict] = json.loads(output)
     assert verdict["valid"] is False and CHECK in verdict["checks"]
     [finding] = [f for f in verdict["findings"] if f["rule"] == shape.rule][:1]
-    assert finding["severity"] == "fatal" and finding["source"] == CHECK
+    assert finding["severity"] == "fatal" and finding["source"] == CHECK and finding["path"]
     assert all(word in finding["message"] for word in shape.words_en), finding["message"]
 
 

@@ -78,8 +78,33 @@ def _name(value: object) -> str | None:
     return value.unparse().decode("utf-8", "replace")[1:]  # str() raises on a name that is not UTF-8
 
 
-def _finding(rule: str, fr: str, en: str) -> Finding:
-    return Finding(rule=rule, severity=Severity.FATAL, message=Message(fr=fr, en=en), source=CHECK)
+_WHERE = {
+    "FX-PDF-01": "PDF header",
+    "FX-PDF-02": "trailer /Encrypt",
+    "FX-PDF-03": "XMP pdfaid:part",
+    "FX-PDF-04": "XMP pdfaid:conformance",
+    "FX-PDF-05": "catalog /OutputIntents",
+    "FX-PDF-06": "page /Resources /Font",
+    "FX-PDF-10": "catalog /Names /EmbeddedFiles, /AF",
+    "FX-PDF-11": "attachment /F /UF",
+    "FX-PDF-12": "attachment /EF /Subtype",
+    "FX-PDF-13": "attachment /AFRelationship",
+    "FX-PDF-14": "catalog /AF",
+    "FX-PDF-15": "catalog /Names /EmbeddedFiles",
+    "FX-PDF-16": "catalog /Names /EmbeddedFiles, /AF",
+    "FX-PDF-20": "XMP DocumentType",
+    "FX-PDF-21": "XMP DocumentFileName",
+    "FX-PDF-22": "XMP Version",
+    "FX-PDF-23": "XMP ConformanceLevel",
+    "FX-PDF-24": "XMP ConformanceLevel",
+    "FX-PDF-25": "XMP pdfaExtension:schemas",
+}
+"""Where in the PDF each rule looks (the finding's `path`: a container has no semantic-model path)."""
+
+
+def _finding(rule: str, fr: str, en: str, where: str | None = None) -> Finding:
+    return Finding(rule=rule, severity=Severity.FATAL, message=Message(fr=fr, en=en), path=where or _WHERE[rule],
+                   source=CHECK)
 
 
 def check_container(pdf: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
@@ -97,9 +122,9 @@ def check_container(pdf: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report
         document = pikepdf.Pdf.open(io.BytesIO(pdf), attempt_recovery=False)
     except pikepdf.PasswordError:
         return Report.of([*findings, _encrypted()], CHECK)
-    except pikepdf.PdfError:
-        open_pdf(pdf)  # raises the reader's own message for a damaged or truncated file
-        raise
+    except pikepdf.PdfError as e:
+        open_pdf(pdf)  # raises the reader's own message (not a PDF, truncated, damaged)
+        raise _damaged(e) from e
     with document:
         if document.is_encrypted:
             findings.append(_encrypted())
@@ -111,14 +136,18 @@ def check_container(pdf: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Report
             findings += _fonts(document)
             findings += _attachment(document, facts, max_bytes)
         except pikepdf.PdfError as e:  # objects are read lazily: damage shows only now
-            raise PdfError(
-                Message(
-                    fr="Le PDF est endommagé et ne peut pas être lu. Demandez un nouvel envoi du fichier.",
-                    en="The PDF is damaged and cannot be read. Ask for the file to be sent again.",
-                ),
-                detail=str(e)[:300],
-            ) from e
+            raise _damaged(e) from e
     return Report.of(findings, CHECK)
+
+
+def _damaged(e: Exception) -> PdfError:
+    return PdfError(
+        Message(
+            fr="Le PDF est endommagé et ne peut pas être lu. Demandez un nouvel envoi du fichier.",
+            en="The PDF is damaged and cannot be read. Ask for the file to be sent again.",
+        ),
+        detail=str(e)[:300],
+    )
 
 
 # --- PDF/A-3 ---------------------------------------------------------------------------------
@@ -129,7 +158,7 @@ def _version(pdf: bytes) -> list[Finding]:
     if found is None:
         return []  # not a PDF at all: open_pdf says so
     version = (int(found.group(1)), int(found.group(2)))
-    return [] if version[0] == 1 and version[1] <= 7 else [_bad_version(f"{version[0]}.{version[1]}", "header")]
+    return [] if version[0] == 1 and version[1] <= 7 else [_bad_version(f"{version[0]}.{version[1]}", "PDF header")]
 
 
 def _catalog_version(document: pikepdf.Pdf) -> list[Finding]:
@@ -142,10 +171,14 @@ def _catalog_version(document: pikepdf.Pdf) -> list[Finding]:
     return [_bad_version(value, "catalog /Version")]
 
 
+_WHERE_FR = {"PDF header": "en-tête du fichier", "catalog /Version": "/Version du catalogue"}
+
+
 def _bad_version(version: str, where: str) -> Finding:
     return _finding(
         "FX-PDF-01",
-        fr=f"Le PDF est marqué version {version} ({where}) : PDF/A-3, et donc Factur-X, repose sur PDF 1.7 "
+        where=where,
+        fr=f"Le PDF est marqué version {version} ({_WHERE_FR[where]}) : PDF/A-3, et donc Factur-X, repose sur PDF 1.7 "
         "(PDF 2.0 n'est pas admis). Produisez le fichier en PDF 1.7 au plus.",
         en=f"The PDF is marked version {version} ({where}): PDF/A-3, hence Factur-X, is based on PDF 1.7 "
         "(PDF 2.0 is not allowed). Produce the file as PDF 1.7 at most.",
@@ -303,6 +336,7 @@ def _attachment(document: pikepdf.Pdf, facts: xmp_.XmpFacts | None, max_bytes: i
     contents: dict[tuple[int, int] | int, bytes | None] = {}
 
     def content(a: _Attached) -> bytes | None:
+        # (a direct object's id is stable: `attached` keeps every wrapper alive until we return)
         key = a.filespec.objgen if a.filespec.is_indirect else id(a.filespec)
         if key not in contents:
             stream = _stream_of(a.filespec)
@@ -431,6 +465,7 @@ def _xmp_declaration(facts: xmp_.XmpFacts | None, name: str | None, xml: bytes |
     if name is not None and name.lower() != "factur-x.xml" and facts.invoice_namespace != xmp_.ZUGFERD2_XRECHNUNG_NS:
         findings.append(_finding(
             "FX-PDF-11",
+            where="XMP DocumentFileName namespace",
             fr=f"La pièce jointe s'appelle {name} : Factur-X la nomme factur-x.xml ; les noms zugferd-invoice.xml "
             f"et xrechnung.xml ne valent qu'avec l'espace de noms XMP ZUGFeRD {xmp_.ZUGFERD2_XRECHNUNG_NS}.",
             en=f"The attachment is named {name}: Factur-X names it factur-x.xml; the names zugferd-invoice.xml "
