@@ -274,6 +274,16 @@ def wrong_mime_type(d: pikepdf.Pdf) -> bytes:
     return _saved(d)
 
 
+def font_not_embedded(d: pikepdf.Pdf) -> bytes:
+    """The first font of the page loses its font file (as when a producer "saves space")."""
+    _, font = next(iter(d.pages[0].Resources.Font.items()))
+    descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+    for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+        if key in descriptor:
+            del descriptor[key]
+    return _saved(d)
+
+
 def encrypted(d: pikepdf.Pdf) -> bytes:
     """Anyone may open it (empty user password), only the owner may change it."""
     return _saved(d, encryption=pikepdf.Encryption(owner="owner-secret", user="", R=4, aes=True))
@@ -345,6 +355,7 @@ SHAPES = (
           ("zugferd-invoice.xml", "factur-x.xml"), "FX-FILENAME"),
     Shape(wrong_mime_type, "FX-PDF-12", ("MIME", "application/octet-stream", "text/xml"),
           ("MIME", "application/octet-stream", "text/xml"), None),
+    Shape(font_not_embedded, "FX-PDF-06", ("Fonts not embedded",), ("Polices non intégrées",), "PDFA-FONTS"),
     Shape(encrypted, "FX-PDF-02", ("encrypted",), ("chiffré",), "PDFA-ENCRYPT"),
     Shape(password_protected, "FX-PDF-02", ("encrypted",), ("chiffré",), "PDF-OPEN"),
     Shape(pdf_20_header, "FX-PDF-01", ("2.0", "PDF 1.7"), ("2.0", "PDF 1.7"), "PDFA-VERSION"),
