@@ -39,6 +39,24 @@ def xml_of(data: bytes) -> tuple[bytes, str | None]:
     return data, None
 
 
+def judge(data: bytes, *, french: bool):
+    """The verdict on one file: its XML by the official rules and, for a PDF, its Factur-X container."""
+    from facturier.engine.validation import validate
+
+    if data.lstrip()[:5] != PDF_MAGIC:
+        return validate(data, french=french)
+    from facturier.engine.facturx.container import check_container
+
+    container = check_container(data)
+    try:
+        xml, _name = xml_of(data)
+    except EngineError:
+        if container.passed:
+            raise
+        return container  # its findings say why the XML cannot be read (encrypted, no invoice attached…)
+    return container.merge(validate(xml, french=french))
+
+
 def read_model(xml: bytes):
     from facturier.engine.cii.read import read_cii
     from facturier.engine.ubl.read import read_ubl
@@ -82,14 +100,11 @@ class Command(BaseCommand):
     def do_validate(self, *, files: list[str], fr: bool, json: bool, **_):
         import json as jsonlib
 
-        from facturier.engine.validation import validate
-
         failed = 0
         results = []
         for path in files:
             try:
-                xml, _name = xml_of(_read(path))
-                report = validate(xml, french=fr)
+                report = judge(_read(path), french=fr)
             except EngineError as e:
                 failed += 1
                 results.append({"file": path, "valid": False, "error": e.message.in_language(_language())})
