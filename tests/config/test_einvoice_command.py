@@ -6,11 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance").resolve()
-CII = SHARED / "en16931-1.3.16" / "examples" / "cii" / "CII_example1.xml"
-PDF = SHARED / "facturx-lib-fixtures" / "pdf" / "invoice_EN16931.pdf"
+CONFORMANCE = Path(__file__).resolve().parents[2] / "conformance"
+CII = CONFORMANCE / "en16931-1.3.16" / "examples" / "cii" / "CII_example1.xml"
+PDF = CONFORMANCE / "facturx-lib-fixtures" / "pdf" / "invoice_EN16931.pdf"
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"official material not found at {SHARED}")
 
 
 def run(*args) -> int:

@@ -1,8 +1,8 @@
 """Helpers of the UBL tests: the official examples, read in place, the pinned verdicts,
 and a generated French invoice.
 
-The official material lives in ../shared/conformance next to the repository and is never
-copied into it; without it the conformance tests skip with the reason.
+The official material is the repository's copy in conformance/; the referee, an extra
+independent judge, lives in ../shared and its tests skip without it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
-ORACLE = SHARED / "tools" / "einvoice-oracle" / "einvoice-oracle"
+CONFORMANCE = Path(__file__).resolve().parents[3] / "conformance"
+ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "tools" / "einvoice-oracle" / "einvoice-oracle"
 HAS_CII = importlib.util.find_spec("facturier.engine.cii") is not None
 
 
@@ -29,7 +28,7 @@ def _files(*patterns: str) -> list[Path]:
 
 
 def official_ubl_examples() -> list[Path]:
-    """Every official UBL invoice or credit note under ../shared/conformance."""
+    """Every official UBL invoice or credit note of the repository's conformance/ folder."""
     return _files(
         "en16931-1.3.16/examples/ubl/*",
         "en16931-1.3.16/examples/ubl-testfiles/*.xml",

@@ -1,6 +1,6 @@
 """Official material for the validation tests: where it lives, which examples, which broken variants.
 
-Read in place from ../shared, never copied into the repository. A plain module (not a
+The repository's copy in conformance/ (the referee lives in ../shared). A plain module (not a
 conftest) so that test modules can import it by a unique name.
 """
 
@@ -14,9 +14,8 @@ from lxml import etree
 
 from facturier.engine.xml import NS_CII, NS_UBL
 
-SHARED_DIR = (Path(__file__).resolve().parents[3] / ".." / "shared").resolve()
-CONFORMANCE_DIR = SHARED_DIR / "conformance"
-ORACLE = SHARED_DIR / "tools" / "einvoice-oracle" / "einvoice-oracle"
+CONFORMANCE_DIR = Path(__file__).resolve().parents[3] / "conformance"
+ORACLE = (Path(__file__).resolve().parents[3] / ".." / "shared/tools/einvoice-oracle/einvoice-oracle").resolve()
 MISSING = f"official conformance material not found at {CONFORMANCE_DIR}"
 
 EN16931_CII_EXAMPLE = "en16931-1.3.16/examples/cii/CII_example1.xml"
