@@ -22,6 +22,21 @@ def conformance_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def our_verdicts(conformance_dir):
+    """validate() on one official example, computed once per session (two tests read it)."""
+    from facturier.engine.validation import validate
+
+    cache = {}
+
+    def verdict(rel: str):
+        if rel not in cache:
+            cache[rel] = validate((conformance_dir / rel).read_bytes())
+        return cache[rel]
+
+    return verdict
+
+
+@pytest.fixture(scope="session")
 def broken_variants(conformance_dir, tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("broken-variants")
     return {v.name: write_variant(v, folder) for v in VARIANTS}
