@@ -83,3 +83,20 @@ def test_extract_and_inspect_a_factur_x_pdf(tmp_path, capsys):
 def test_a_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="No such file"):
         call_command("einvoice", "inspect", "/nonexistent.xml")
+
+
+def test_a_missing_conformance_folder_is_a_system_check_warning_and_no_file_is_called_valid(settings, tmp_path,
+                                                                                            capsys):
+    from facturier.config.checks import conformance_material
+    from facturier.engine.validation import configure
+
+    assert conformance_material(None) == []
+    settings.CONFORMANCE_DIR = tmp_path / "nowhere"
+    (warning,) = conformance_material(None)
+    assert warning.id == "facturier.W003" and "FACTURIER_CONFORMANCE_DIR" in warning.hint
+    configure(settings.CONFORMANCE_DIR)
+    try:
+        assert run("validate", CII) == 1
+    finally:
+        configure(CONFORMANCE)
+    assert "FACTURIER_CONFORMANCE_DIR" in capsys.readouterr().err
