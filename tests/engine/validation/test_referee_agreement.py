@@ -10,8 +10,10 @@ from validation_material import (
     KNOWN_INVALID,
     MISSING,
     VARIANTS,
+    XRECHNUNG_KNOWN_INVALID,
     is_unsupported,
     official_examples,
+    xrechnung_instances,
 )
 
 from facturier.engine.errors import UnsupportedDocument
@@ -41,7 +43,20 @@ def test_official_example_passes_the_rules_that_apply_unless_its_source_breaks_t
 
 def test_every_known_invalid_example_exists_and_says_why():
     assert set(KNOWN_INVALID) <= set(official_examples())
-    assert all(len(why) > 40 for _, why in KNOWN_INVALID.values())
+    assert set(XRECHNUNG_KNOWN_INVALID) <= set(xrechnung_instances())
+    for rules, why in (*KNOWN_INVALID.values(), *XRECHNUNG_KNOWN_INVALID.values()):
+        assert "\n" not in why and any(rule in why for rule in rules), why
+
+
+@pytest.mark.parametrize("instance", xrechnung_instances())
+def test_xrechnung_instance_passes_the_cen_and_xrechnung_rules_unless_it_breaks_them(instance, our_verdicts):
+    report = our_verdicts(instance)
+    assert report.checks[1:] in (("en16931-cii", "xrechnung-cii"), ("en16931-ubl", "xrechnung-ubl")), report.checks
+    expected = XRECHNUNG_KNOWN_INVALID.get(instance)
+    if expected is None:
+        assert report.passed, _why(report)
+    else:
+        assert report.fatal_rule_ids == expected[0], _why(report)
 
 
 @pytest.mark.parametrize("example", SUPPORTED)

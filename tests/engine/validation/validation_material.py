@@ -41,13 +41,43 @@ KNOWN_INVALID: dict[str, tuple[frozenset[str], str]] = {
     ),
     "en16931-1.3.16/examples/ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml": (
         frozenset({"peppol-bis3"}),
-        "its CustomizationID is Peppol BIS 3, whose rules the repository does not carry: not validated",
+        "peppol-bis3 could not run: its CustomizationID is Peppol BIS 3, whose rules the repository does not carry",
     ),
     "en16931-1.3.16/examples/ubl/issue116.xml": (
         frozenset({"peppol-bis3"}),
-        "its CustomizationID is Peppol BIS 3, whose rules the repository does not carry: not validated",
+        "peppol-bis3 could not run: its CustomizationID is Peppol BIS 3, whose rules the repository does not carry",
     ),
 }
+
+
+XRECHNUNG_KNOWN_INVALID: dict[str, tuple[frozenset[str], str]] = {
+    # XRechnung test-suite instances that fail the CEN rules, each for a defect of its own
+    f"xrechnung-3.0.2/instances/{rel}": rules_why
+    for rel, rules_why in {
+        "business-cases/extension/04.05a-INVOICE_uncefact.xml": (
+            frozenset({"BR-CL-10", "BR-CL-21"}),
+            "BR-CL-10, BR-CL-21: parties and items identified in the private schemes XR01/XR03, not ISO 6523",
+        ),
+        "business-cases/extension/05.01a-INVOICE_ubl.xml": (
+            frozenset({"BR-CO-16"}),
+            "BR-CO-16: its PrepaidPayment (XRechnung extension) makes BT-115 differ from BT-112 - BT-113",
+        ),
+        "technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml": (
+            frozenset({"BR-CL-13"}),
+            "BR-CL-13: items classified with listID 'IB', outside UNTDID 7143",
+        ),
+        "technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml": (
+            frozenset({"BR-CL-13"}),
+            "BR-CL-13: items classified with listID 'IB', outside UNTDID 7143",
+        ),
+    }.items()
+}
+
+
+def xrechnung_instances() -> list[str]:
+    """The XRechnung 3.0.2 test-suite instances (CII and UBL), relative to the conformance folder."""
+    instances = CONFORMANCE_DIR.glob("xrechnung-3.0.2/instances/**/*.xml")
+    return sorted(str(p.relative_to(CONFORMANCE_DIR)) for p in instances)
 
 
 def official_examples() -> list[str]:
