@@ -13,6 +13,11 @@ from facturier.config import env
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(env.string("FACTURIER_DATA_DIR", "var")).resolve()
+# The official validation rules (EN 16931, Factur-X, XRechnung, BR-FR), as the repository
+# carries them: conformance/ next to src/ in the checkout the project is installed from.
+CONFORMANCE_DIR = Path(
+    env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
+).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)

@@ -112,14 +112,19 @@ class Command(BaseCommand):
                     self.stderr.write(f"{path}: {e.message.in_language(_language())}")
                 continue
             failed += not report.passed
+            lang = _language()
             results.append({"file": path, "valid": report.passed, "checks": list(report.checks),
-                            "findings": [f.as_dict(_language()) for f in report.findings]})
+                            "not_run": [n.as_dict(lang) for n in report.not_run],
+                            "findings": [f.as_dict(lang) for f in report.findings]})
             if not json:
                 verdict = self.style.SUCCESS("valid") if report.passed else self.style.ERROR("INVALID")
-                self.stdout.write(f"{path}: {verdict} ({', '.join(report.checks)})")
+                self.stdout.write(f"{path}: {verdict}")
+                self.stdout.write(f"  rules run: {', '.join(report.checks)}")
+                for n in report.not_run:
+                    self.stdout.write(f"  could not run: {n.check} — {n.reason.in_language(lang)}")
                 for f in report.findings:
                     self.stdout.write(f"  [{f.severity.value}] {f.rule} {f.xpath or f.path}: "
-                                      f"{f.message.in_language(_language())}")
+                                      f"{f.message.in_language(lang)}")
         if json:
             self.stdout.write(jsonlib.dumps(results, ensure_ascii=False, indent=2))
         if failed:
