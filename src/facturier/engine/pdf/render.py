@@ -206,6 +206,8 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Prestation de services",
         "mixed": "Mixte (biens et services)",
         "credit_transfer": "Virement",
+        "rate_reduced": "Taux réduit",
+        "rate_special": "Taux particulier",
     },
     "en": {
         "invoice": "Invoice",
@@ -296,6 +298,8 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Supply of services",
         "mixed": "Mixed (goods and services)",
         "credit_transfer": "Credit transfer",
+        "rate_reduced": "Reduced rate",
+        "rate_special": "Special rate",
     },
 }
 
@@ -339,9 +343,18 @@ def format_number(value: Decimal, language: str, *, places: int | None = None) -
     return text
 
 
-def format_amount(value: Decimal, currency: str, language: str) -> str:
-    """"1 234,56 €" in French, "€1,234.56" in English ("1,234.56 CHF" without a symbol)."""
-    number = format_number(value, language, places=2 if currency != "JPY" else 0)
+def format_amount(value: Decimal, currency: str, language: str, *, as_entered: bool = False) -> str:
+    """"1 234,56 €" in French, "€1,234.56" in English ("1,234.56 CHF" without a symbol).
+
+    `as_entered` keeps the decimals a value has beyond the currency's (a unit price of
+    0,333 € prints 0,333 €, not a rounded 0,33 € that no longer multiplies to the line amount).
+    """
+    places = 2 if currency != "JPY" else 0
+    if as_entered:
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            places = max(places, -exponent)
+    number = format_number(value, language, places=places)
     symbol = _CURRENCY_SYMBOLS.get(currency)
     if language.startswith("fr"):
         return f"{number}{_NBSP}{symbol if currency == 'EUR' else currency}"
@@ -470,6 +483,23 @@ def _category_label(category, language: str) -> str:
         return str(category)
 
 
+_SPECIAL_RATES = frozenset(Decimal(r) for r in ("2.1", "1.05", "0.9", "13"))
+"""French « taux particuliers » (art. 281 quater ff. of the CGI, Corsica, the overseas départements)."""
+_NORMAL_RATES = frozenset(Decimal(r) for r in ("20", "8.5"))
+"""The normal rate in metropolitan France and in Guadeloupe, Martinique and La Réunion."""
+
+
+def _vat_label(category, rate: Decimal | None, language: str) -> str:
+    """The name of a VAT breakdown row: a standard-category rate is « Taux réduit » (10 %, 5,5 %),
+    « Taux particulier » (2,1 %) or « Taux normal » (20 %), as the CGI names them."""
+    if str(category) == VatCategory.S.value and rate is not None and rate not in _NORMAL_RATES:
+        if rate in _SPECIAL_RATES:
+            return LABELS[language]["rate_special"]
+        if rate < max(_NORMAL_RATES):
+            return LABELS[language]["rate_reduced"]
+    return _category_label(category, language)
+
+
 def _operation_category(invoice: Invoice, labels: dict[str, str]) -> str | None:
     process = invoice.process.business_process if invoice.process else None
     if not process:
@@ -526,12 +556,12 @@ def _lines(invoice: Invoice, lang: str, money) -> tuple[list[dict], bool]:
             text = format_rate(ac.percentage, lang) if ac.percentage is not None else money(ac.amount)
             discount_parts.append(("+" if ac.is_charge else "") + text)
         if line.price.discount:
-            discount_parts.insert(0, money(line.price.discount))
+            discount_parts.insert(0, format_amount(line.price.discount, invoice.currency, lang, as_entered=True))
         any_discount = any_discount or bool(discount_parts)
         details = [x for x in (line.item.description, line.note) if x]
         if line.period and (line.period.start or line.period.end):
             details.append(f"{format_date(line.period.start, lang)} – {format_date(line.period.end, lang)}")
-        price = money(line.price.net_price)
+        price = format_amount(line.price.net_price, invoice.currency, lang, as_entered=True)
         if line.price.base_quantity not in (None, Decimal(1)):
             price += f" / {format_number(line.price.base_quantity, lang)}"
         rows.append({
@@ -573,9 +603,10 @@ def _totals(invoice: Invoice, labels: dict[str, str], money, kind: str) -> list[
 
 def _payment(invoice: Invoice, options: RenderOptions, labels: dict[str, str], lang: str) -> dict | None:
     rows: list[list[str]] = []
-    if invoice.payment_terms:
+    credit_note = _kind(invoice, options) == "credit_note"
+    if invoice.payment_terms and not credit_note:  # terms of payment are the customer's; a credit note has none
         rows.append([labels["payment_terms"], invoice.payment_terms])
-    if invoice.due_date and not invoice.is_credit_note:
+    if invoice.due_date and not credit_note:
         rows.append([labels["due_date"], format_date(invoice.due_date, lang)])
     pay = invoice.payment
     qr = None
@@ -624,24 +655,56 @@ def _qr(invoice: Invoice, options: RenderOptions) -> bytes | None:
 _LEGAL_NOTE_CODES = frozenset({"TXD", "AAB", "PMD", "PMT", "REG", "ABL"})
 """Note subjects printed with the legal mentions: tax (TXD), discount (AAB), late penalties
 (PMD), recovery indemnity (PMT), regulatory (REG) and legal (ABL) information."""
+_PAYMENT_NOTE_CODES = frozenset({"AAB", "PMD", "PMT"})
+"""The mentions about the customer paying late or early: the French CTC wants them in every
+document's XML (BR-FR-05), but a credit note is not paid by the customer, so none is printed on it."""
+
+
+_WORDS = re.compile(r"\w+")
+_SAME_WORD = {"article": "art"}
+
+
+def _gist(text: str) -> str:
+    """A mention reduced to its words, so « art. 293 B du CGI. » and « article 293 B du CGI » compare equal."""
+    return " ".join(_SAME_WORD.get(w, w) for w in _WORDS.findall(text.casefold()))
+
+
+def _once(texts: list[str]) -> list[bool]:
+    """Which texts to print: one whose words another already says in full is left out (the fuller
+    one is kept; of two that say the same, the later, so a note wins over a heading-prefixed reason)."""
+    gists = [f" {_gist(t)} " for t in texts]
+    return [not any(j != i and gists[i] in gists[j] and (gists[i] != gists[j] or j > i)
+                    for j in range(len(texts))) for i in range(len(texts))]
 
 
 def _mentions(invoice: Invoice, options: RenderOptions) -> tuple[list[str], list[str]]:
-    """(free notes, legal mentions). BAR (B2B/B2C treatment) is for machines, not readers."""
+    """(free notes, legal mentions). BAR (B2B/B2C treatment) is for machines, not readers.
+
+    A VAT exemption reason is printed after its category's name unless it already says it
+    (« Autoliquidation », not « Autoliquidation : Autoliquidation »), and a reason that a note
+    also states (the franchise's art. 293 B) is printed once.
+    """
     notes, mentions = [], []
+    credit_note = _kind(invoice, options) == "credit_note"
     for note in invoice.notes:
         code = (note.subject_code or "").upper()
         text = note.text.strip()
-        if code == "BAR" or not text:
+        if code == "BAR" or not text or (credit_note and code in _PAYMENT_NOTE_CODES):
             continue
         (mentions if code in _LEGAL_NOTE_CODES else notes).append(text)
     mentions.extend(m for m in options.extra_mentions if m)
     colon = " : " if options.language == "fr" else ": "
-    exemptions = [
-        f"{_category_label(v.category, options.language)}{colon}{v.exemption_reason}"
-        for v in invoice.vat_breakdown if v.exemption_reason and v.exemption_reason not in mentions
-    ]
-    return notes, exemptions + mentions
+    reasons, exemptions = [], []
+    for v in invoice.vat_breakdown:
+        reason = (v.exemption_reason or "").strip()
+        if reason:
+            label = _category_label(v.category, options.language)
+            reasons.append(reason)
+            exemptions.append(reason if _gist(label) in _gist(reason) else f"{label}{colon}{reason}")
+    # Compared on the reasons themselves: the category's name in front is only a heading.
+    keep = _once(reasons + mentions)
+    printed = exemptions + mentions
+    return notes, [text for text, kept in zip(printed, keep, strict=True) if kept]
 
 
 def _legal_line(invoice: Invoice, labels: dict[str, str]) -> str:
@@ -716,7 +779,7 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
     ]
     vat = [
         {
-            "category": _category_label(v.category, lang),
+            "category": _vat_label(v.category, v.rate, lang),
             "rate": format_rate(v.rate, lang) if v.rate is not None else "",
             "base": money(v.taxable_amount),
             "tax": money(v.tax_amount),
