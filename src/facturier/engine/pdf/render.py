@@ -9,8 +9,9 @@ parsed and memoised between documents, which is what makes a one-page invoice co
 milliseconds. The binding is not thread-safe, so compilations are serialised by a lock.
 
 Templates live next to this module (`templates/`): `standard.typ`, `chorus.typ` and the
-shared `lib.typ`. An organisation's own template is compiled in the same folder, so it can
-`#import "lib.typ": *` and reuse `invoice-data()` and the building blocks.
+shared `lib.typ`. An organisation's own template is not compiled here but in a child process,
+in a folder of its own that holds the same files, so it can `#import "lib.typ": *` and reuse
+`invoice-data()` and the building blocks (see `sandbox`: time and memory limits).
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ from facturier.engine.en16931.countries import address_country_line
 from facturier.engine.en16931.model import Identifier, Invoice, PostalAddress
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.epc_qr import EpcError, epc_payload, qr_png
+from facturier.engine.pdf.sandbox import (
+    FONTS_DIR,
+    SCRATCH_PREFIX,
+    TEMPLATES_DIR,
+    TemplateError,
+    TemplateLimitError,
+    TemplateLimits,
+    compile_custom,
+)
 from facturier.engine.pdf.stamp_area import STAMP_SPACE
 
 __all__ = [
@@ -42,14 +52,14 @@ __all__ = [
     "RenderError",
     "RenderOptions",
     "TemplateError",
+    "TemplateLimitError",
+    "TemplateLimits",
     "format_amount",
     "format_date",
     "invoice_view",
     "render_invoice",
 ]
 
-TEMPLATES_DIR = Path(__file__).with_name("templates")
-FONTS_DIR = Path(__file__).with_name("fonts")
 
 Language = Literal["fr", "en"]
 DocumentKind = Literal["invoice", "credit_note", "deposit", "corrective", "final"]
@@ -58,16 +68,6 @@ TemplateName = Literal["standard", "chorus"]
 
 class RenderError(EngineError):
     """The PDF could not be produced (bad options, or a fault of a built-in template)."""
-
-
-class TemplateError(EngineError):
-    """An organisation's Typst template does not compile; `line` and `column` locate the fault."""
-
-    def __init__(self, message: Message, *, detail: str | None = None, line: int | None = None,
-                 column: int | None = None):
-        super().__init__(message, detail=detail)
-        self.line = line
-        self.column = column
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,9 @@ class RenderOptions:
     """Accent colour, "#rrggbb"."""
     template: TemplateName = "standard"
     custom_template: str | None = None
-    """An organisation's own Typst source, used instead of `template`."""
+    """An organisation's own Typst source, used instead of `template`: compiled in a child process
+    in a folder of its own, within `template_limits` (see `sandbox`)."""
+    template_limits: TemplateLimits = TemplateLimits()
     attachments: tuple[Attachment | tuple, ...] = ()
     """Files to embed; tuples are read as (filename, bytes, mime, relationship, description)."""
     extra_mentions: tuple[str, ...] = ()
@@ -940,7 +942,7 @@ class _Typst:
                 en="This process was forked after a Typst render: start workers with 'spawn', "
                    "or before any rendering."))
         if self._compiler is None:
-            root = Path(tempfile.mkdtemp(prefix="facturier-typst-"))
+            root = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
             for template in TEMPLATES_DIR.glob("*.typ"):
                 shutil.copyfile(template, root / template.name)
             atexit.register(_remove_scratch, root, os.getpid())
@@ -951,54 +953,29 @@ class _Typst:
         assert self._root is not None
         return self._compiler, self._root
 
-    def compile(self, main: str, files: dict[str, bytes], *, custom: str | None, timestamp: dt.datetime,
-                tags: bool) -> bytes:
+    def compile(self, main: str, files: dict[str, bytes], *, timestamp: dt.datetime, tags: bool) -> bytes:
         with self._lock:
             compiler, root = self._prepare()
             for name, data in files.items():
                 _overwrite(root / name, data)
-            if custom is not None:
-                _overwrite(root / "custom.typ", custom.encode("utf-8"))
-                main = "custom.typ"
             self._compiled_in = os.getpid()
             return compiler.compile(str(root / main), format="pdf", pdf_standards=["a-3b"],
                                     timestamp=timestamp, pdf_tags=tags)
 
 
 _TYPST = _Typst()
-_SCRATCH_PATH = re.compile(r"[^\s]*facturier-typst-[^/\s]+/")
-_LOCATION = re.compile(r"┌─\s*(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+)")
-
-
-def _template_error(error: typst.TypstError, *, custom: bool) -> EngineError:
-    diagnostic = getattr(error, "diagnostic", "") or str(error)
+def _render_error(error: typst.TypstError) -> RenderError:
+    """A fault of a built-in template: ours to fix, so the message says so without a location."""
     message = getattr(error, "message", "") or str(error)
-    where = _LOCATION.search(diagnostic)
-    if not custom:
-        return RenderError(Message(fr=f"Le rendu du PDF a échoué : {message}.", en=f"PDF rendering failed: {message}."),
-                           detail=diagnostic.strip())
-    line = int(where.group("line")) if where else None
-    column = int(where.group("col")) if where else None
-    file = Path(where.group("file")).name if where else None
-    detail = _SCRATCH_PATH.sub("", diagnostic).strip()  # the scratch folder means nothing to a user
-    if file and file != "custom.typ":
-        at_fr, at_en = f" (dans {file}, ligne {line})", f" (in {file}, line {line})"
-        line = column = None  # the fault shows in a built-in file the custom template called
-    elif line:
-        at_fr, at_en = f" à la ligne {line}, colonne {column}", f" at line {line}, column {column}"
-    else:
-        at_fr = at_en = ""
-    return TemplateError(
-        Message(fr=f"Le modèle de document ne compile pas{at_fr} : {message}. Corrigez le modèle.",
-                en=f"The document template does not compile{at_en}: {message}. Fix the template."),
-        detail=detail, line=line, column=column)
+    return RenderError(Message(fr=f"Le rendu du PDF a échoué : {message}.", en=f"PDF rendering failed: {message}."),
+                       detail=(getattr(error, "diagnostic", "") or str(error)).strip())
 
 
 def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> bytes:
     """The invoice as a PDF/A-3b file (fonts embedded, sRGB output intent), in one call to Typst.
 
-    Raises `TemplateError` when a custom template does not compile (no partial output), and
-    `RenderError` for bad options.
+    Raises `TemplateError` when a custom template does not compile (no partial output),
+    `TemplateLimitError` when it exceeds its time or memory limit, and `RenderError` for bad options.
     """
     options = options or RenderOptions()
     if options.custom_template is None and options.template not in ("standard", "chorus"):
@@ -1024,12 +1001,14 @@ def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> by
                                     "rel": a.relationship.lower(), "desc": a.description or a.filename})
     files["data.json"] = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
     timestamp = options.timestamp or dt.datetime.combine(invoice.issue_date, dt.time(12), tzinfo=dt.UTC)
-    custom = options.custom_template
-    try:
-        pdf = _TYPST.compile(f"{options.template}.typ", files, custom=custom, timestamp=timestamp,
-                             tags=options.pdf_tags)
-    except typst.TypstError as error:
-        raise _template_error(error, custom=custom is not None) from None
+    if options.custom_template is not None:
+        pdf = compile_custom(options.custom_template, files, timestamp=timestamp, tags=options.pdf_tags,
+                             limits=options.template_limits)
+    else:
+        try:
+            pdf = _TYPST.compile(f"{options.template}.typ", files, timestamp=timestamp, tags=options.pdf_tags)
+        except typst.TypstError as error:
+            raise _render_error(error) from None
     if not isinstance(pdf, bytes | bytearray) or not pdf.startswith(b"%PDF"):
         raise RenderError(Message(fr="Typst n'a pas produit de PDF.", en="Typst produced no PDF."))
     return bytes(pdf)
