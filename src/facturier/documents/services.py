@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounts.models import FacturxProfile, Membership, Organisation, Right
+from facturier.accounts.models import DocumentTemplate, FacturxProfile, Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.documents.models import Certificate
@@ -131,16 +131,35 @@ class Produced:
     signed: bool
 
 
+def document_template(document: Document) -> tuple[str, str | None]:
+    """The model a document prints with, as (engine template, own Typst source or None).
+
+    The one rule every render follows (screen, batch, export, e-mail, post, archive, portal):
+    the customer's own choice; else Chorus Pro for a public-sector customer; else the
+    organisation's model. The organisation's own template needs its source; without one,
+    the standard model prints.
+    """
+    organisation, customer = document.organisation, document.customer
+    choice = customer.document_template or (
+        DocumentTemplate.CHORUS if customer.is_public_sector else organisation.document_template)
+    if choice == DocumentTemplate.CUSTOM:
+        return "standard", organisation.custom_template.strip() or None
+    return choice, None
+
+
 def _options(document: Document, *, draft: bool, attachments=(), seal_space: bool = False) -> RenderOptions:
     organisation = document.organisation
     logo = organisation.logo.read() if organisation.logo else None
+    template, custom = document_template(document)
     return RenderOptions(language=document.language, document_kind=KIND_LABELS[document.kind], draft=draft,
-                         logo=logo, attachments=attachments, seal_space=seal_space)
+                         logo=logo, attachments=attachments, seal_space=seal_space, template=template,
+                         custom_template=custom)
 
 
 def document_pdf(*, by: Membership, document_id: int) -> Produced:
     """The visual PDF; a draft needs the "print drafts" right and carries a DRAFT watermark."""
-    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    document = Document.objects.select_related("organisation", "customer").get(
+        pk=document_id, organisation=by.organisation)
     draft = document.state == State.DRAFT
     if draft and not by.has_right(Right.PRINT_DRAFTS):
         raise NotPrintable(_("Printing a draft needs the “print drafts” right: issue the document first, "
@@ -174,7 +193,8 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
 
 
 def document_facturx(*, by: Membership, document_id: int, signed: bool | None = None) -> Produced:
-    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    document = Document.objects.select_related("organisation", "customer").get(
+        pk=document_id, organisation=by.organisation)
     return facturx_of(document, signed=signed)
 
 

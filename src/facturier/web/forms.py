@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from facturier.accounts.models import (
+    DocumentTemplate,
     DueDateRule,
     FacturxProfile,
     Language,
@@ -283,10 +284,13 @@ class CustomerForm(forms.Form):
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
     chorus_service_code = forms.CharField(label=_("Chorus Pro service code"), max_length=100, required=False)
+    document_template = forms.ChoiceField(
+        label=_("Document model"), required=False,
+        choices=[("", _("Automatic (Chorus Pro for the public sector)")), *DocumentTemplate.choices])
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "language", "payment_terms_days", "due_date_rule",
-              "preferred_channel", "is_public_sector", "chorus_service_code", "notes")
+              "preferred_channel", "is_public_sector", "chorus_service_code", "document_template", "notes")
 
     def values(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
@@ -348,10 +352,22 @@ class OrganisationForm(forms.Form):
     tsa_url = forms.URLField(label=_("Time-stamp authority URL (RFC 3161)"), required=False, assume_scheme="https",
                              help_text=_("Empty: the platform's built-in authority."))
     logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
+    document_template = forms.ChoiceField(
+        label=_("Document model"), choices=DocumentTemplate.choices,
+        help_text=_("Public-sector customers get the Chorus Pro model unless their record says otherwise."))
+    custom_template = forms.CharField(label=_("Own template (Typst)"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
 
     FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
-              "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+              "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
+              "custom_template")
     SEAL_FIELDS = ("facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("document_template") == DocumentTemplate.CUSTOM and not (data.get("custom_template") or "").strip():
+            self.add_error("custom_template", _("Write the template, or choose another model."))
+        return data
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

@@ -17,7 +17,8 @@ from facturier.invoicing.models import Document, Series, State
 from facturier.web.models import OrganisationSecurity
 
 ORGANISATION_FIELDS = {"name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
-                       "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url"}
+                       "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
+                       "custom_template"}
 
 
 def organisation_update(*, by: Membership, logo=None, **fields) -> Organisation:
