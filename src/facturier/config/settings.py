@@ -21,6 +21,8 @@ FACTURIER_MASTER_KEY = env.master_key("FACTURIER_MASTER_KEY", DATA_DIR / "master
 ALLOWED_HOSTS = env.csv("FACTURIER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv("FACTURIER_CSRF_TRUSTED_ORIGINS", "")
 FACTURIER_BASE_URL = env.string("FACTURIER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, `facturier run` derives the links' address from its --host and --port (see run.served_base_url).
+FACTURIER_BASE_URL_CONFIGURED = env.raw("FACTURIER_BASE_URL") is not None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
