@@ -173,6 +173,10 @@ TASKS = {
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env.string("FACTURIER_EMAIL_HOST", "localhost")
+# Unset under `facturier run` with the mail catcher, the platform's own mail goes to the catcher
+# (facturier.delivery.platform_mail).
+FACTURIER_EMAIL_HOST_CONFIGURED = env.raw("FACTURIER_EMAIL_HOST") is not None
+EMAIL_TIMEOUT = env.integer("FACTURIER_EMAIL_TIMEOUT", 15, minimum=1)
 EMAIL_PORT = env.integer("FACTURIER_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.string("FACTURIER_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env.string("FACTURIER_EMAIL_PASSWORD", "")
