@@ -377,7 +377,7 @@ class OrganisationForm(forms.Form):
                              help_text=_("Empty: the platform's built-in authority."))
     logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
     document_template = forms.ChoiceField(
-        label=_("Document model"), choices=DocumentTemplate.choices,
+        label=_("Document model"), choices=DocumentTemplate.choices, required=False,
         help_text=_("Public-sector customers get the Chorus Pro model unless their record says otherwise."))
     custom_template = forms.CharField(label=_("Own template (Typst)"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
@@ -386,6 +386,9 @@ class OrganisationForm(forms.Form):
               "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
               "custom_template")
     SEAL_FIELDS = ("facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+
+    def clean_document_template(self):
+        return self.cleaned_data.get("document_template") or DocumentTemplate.STANDARD  # a select always posts one
 
     def clean(self):
         data = super().clean()
