@@ -99,3 +99,18 @@ def test_an_english_invoice_says_there_is_no_early_payment_discount_in_english(o
     assert "No discount for early payment." in text
     assert "escompte" not in text
     assert "€0.333" in text
+
+
+def test_an_own_template_that_fails_is_a_typed_error_in_the_readers_language(org, lines):
+    from django.utils import translation
+
+    from facturier.documents.services import TemplateFailed
+
+    org.document_template, org.custom_template = DocumentTemplate.CUSTOM, "#let x = (\n"
+    org.save()
+    document = issue(org, lines)
+    with pytest.raises(TemplateFailed) as caught:
+        document_pdf(by=org.owner, document_id=document.pk)
+    assert "does not compile" in caught.value.message
+    with translation.override("fr"):
+        assert "ne compile pas" in caught.value.message

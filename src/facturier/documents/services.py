@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import DocumentTemplate, FacturxProfile, Membership, Organisation, Right
@@ -22,7 +22,7 @@ from facturier.engine.cii.profiles import Profile
 from facturier.engine.cii.write import write_cii
 from facturier.engine.facturx.pack import pack_facturx
 from facturier.engine.pdf.certificates import SigningIdentity, load_pkcs12, make_self_signed
-from facturier.engine.pdf.render import Attachment, RenderOptions, render_invoice
+from facturier.engine.pdf.render import Attachment, RenderOptions, TemplateError, render_invoice
 from facturier.engine.pdf.seal import Sealer
 from facturier.errors import FacturierError
 from facturier.invoicing.mapping import document_to_invoice
@@ -45,6 +45,27 @@ class NoCertificate(FacturierError):
 
 class NotPrintable(FacturierError):
     code = "not_printable"
+
+
+class TemplateFailed(FacturierError):
+    """The organisation's own template did not compile or exceeded its limits: the engine's words, in the
+    language active when the message is read."""
+
+    code = "template_failed"
+
+    def __init__(self, error: TemplateError):
+        class _Text:
+            def __str__(self) -> str:
+                return error.message.in_language(translation.get_language() or "fr")
+
+        super().__init__(_Text())
+
+
+def _render(invoice, options: RenderOptions) -> bytes:
+    try:
+        return render_invoice(invoice, options)
+    except TemplateError as e:
+        raise TemplateFailed(e) from e
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -164,7 +185,7 @@ def document_pdf(*, by: Membership, document_id: int) -> Produced:
     if draft and not by.has_right(Right.PRINT_DRAFTS):
         raise NotPrintable(_("Printing a draft needs the “print drafts” right: issue the document first, "
                              "or ask an owner for the right."))
-    pdf = render_invoice(document_to_invoice(document), _options(document, draft=draft))
+    pdf = _render(document_to_invoice(document), _options(document, draft=draft))
     name = document.number or f"brouillon-{document.pk}"
     return Produced(filename=f"{name}.pdf", data=pdf, signed=False)
 
@@ -178,7 +199,7 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     invoice = document_to_invoice(document)
     xml = write_cii(invoice, profile=profile)
     signed = organisation.sealing_enabled if signed is None else signed
-    visual = render_invoice(invoice, _options(
+    visual = _render(invoice, _options(
         document, draft=False, seal_space=signed,
         attachments=(Attachment(filename="factur-x.xml", data=xml,
                                 relationship="Alternative" if profile.rank >= 2 else "Data",
