@@ -1000,6 +1000,7 @@ def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> by
         view["attachments"].append({"name": a.filename, "file": f"/attachment-{i}.bin", "mime": a.mime,
                                     "rel": a.relationship.lower(), "desc": a.description or a.filename})
     files["data.json"] = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+    files["title.txt"] = view["doc_title"].encode()  # the page footer's, read alone (see lib.typ)
     timestamp = options.timestamp or dt.datetime.combine(invoice.issue_date, dt.time(12), tzinfo=dt.UTC)
     if options.custom_template is not None:
         pdf = compile_custom(options.custom_template, files, timestamp=timestamp, tags=options.pdf_tags,
