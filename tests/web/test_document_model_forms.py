@@ -30,3 +30,12 @@ def test_the_customer_form_saves_the_customers_own_model(signed_in, org):
     assert response.status_code == 302
     org.customer.refresh_from_db()
     assert org.customer.is_public_sector and org.customer.document_template == DocumentTemplate.STANDARD
+
+
+def test_an_own_template_that_would_not_print_is_refused_when_saved(signed_in, org, issued):
+    url = reverse("web:settings_organisation")
+    response = signed_in.post(url, {**ORG, "document_template": "custom", "custom_template": "#let x = (\n"})
+    assert response.status_code == 422
+    assert "does not compile" in response.content.decode()
+    org.refresh_from_db()
+    assert org.custom_template == ""

@@ -8,7 +8,7 @@ signer, stamp font), so a worker produces hundreds of files a second.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -175,6 +175,18 @@ def _options(document: Document, *, draft: bool, attachments=(), seal_space: boo
     return RenderOptions(language=document.language, document_kind=KIND_LABELS[document.kind], draft=draft,
                          logo=logo, attachments=attachments, seal_space=seal_space, template=template,
                          custom_template=custom)
+
+
+def custom_template_check(*, organisation: Organisation, source: str) -> None:
+    """Try an organisation's own template on its latest document before it is saved: `TemplateFailed`
+    (with the line at fault, or the limit exceeded) when it would not print. Without any document yet,
+    there is nothing to try it on: the first print tells."""
+    document = (Document.objects.filter(organisation=organisation).select_related("organisation", "customer")
+                .order_by("-id").first())
+    if document is not None and source.strip():
+        draft = document.state == State.DRAFT
+        options = _options(document, draft=draft)
+        _render(document_to_invoice(document), replace(options, template="standard", custom_template=source))
 
 
 def document_pdf(*, by: Membership, document_id: int) -> Produced:
