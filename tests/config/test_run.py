@@ -65,6 +65,42 @@ def test_run_serves_the_product_and_the_demo_login_works(served):
     assert "FA-" in documents
 
 
+def signed_in(url: str):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "demo@facturier.test",
+                                   "password": "demo", "next": "/admin/"}).encode()
+    browser.open(urllib.request.Request(url + "/admin/login/?next=/admin/", data=form,
+                                        headers={"Referer": url + "/admin/login/"})).read()
+    return browser
+
+
+def test_links_name_the_port_served_not_8000(served):
+    url, _ = served
+    assert not url.endswith(":8000")
+    page = signed_in(url).open(url + "/portal-admin/branding/").read().decode()
+    assert f'href="{url}/portal/demo/"' in page
+    assert "127.0.0.1:8000" not in page
+
+
+def test_the_links_address_follows_host_and_port_unless_configured(settings, monkeypatch):
+    from facturier.config.management.commands.run import follow_served_address, served_base_url
+
+    assert served_base_url("127.0.0.1", 8011) == "http://127.0.0.1:8011"
+    assert served_base_url("0.0.0.0", 8011) == "http://127.0.0.1:8011"
+    assert served_base_url("::", 8011) == "http://[::1]:8011"
+    assert served_base_url("factu.lan", 9000) == "http://factu.lan:9000"
+    monkeypatch.setenv("FACTURIER_BASE_URL", "")  # recorded, so the test's change is undone after it
+    settings.FACTURIER_BASE_URL_CONFIGURED = False
+    assert follow_served_address("factu.lan", 9000) == "http://factu.lan:9000"
+    assert os.environ["FACTURIER_BASE_URL"] == "http://factu.lan:9000"  # what the worker it starts reads
+    assert "factu.lan" in settings.ALLOWED_HOSTS
+    settings.FACTURIER_BASE_URL_CONFIGURED, settings.FACTURIER_BASE_URL = True, "https://factures.example.fr"
+    assert follow_served_address("127.0.0.1", 8011) == "https://factures.example.fr"
+
+
 def test_a_wrong_password_is_refused(served):
     url, _ = served
     jar = http.cookiejar.CookieJar()

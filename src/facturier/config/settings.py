@@ -26,6 +26,8 @@ FACTURIER_MASTER_KEY = env.master_key("FACTURIER_MASTER_KEY", DATA_DIR / "master
 ALLOWED_HOSTS = env.csv("FACTURIER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv("FACTURIER_CSRF_TRUSTED_ORIGINS", "")
 FACTURIER_BASE_URL = env.string("FACTURIER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, `facturier run` derives the links' address from its --host and --port (see run.served_base_url).
+FACTURIER_BASE_URL_CONFIGURED = env.raw("FACTURIER_BASE_URL") is not None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,6 +181,10 @@ TASKS = {
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env.string("FACTURIER_EMAIL_HOST", "localhost")
+# Unset under `facturier run` with the mail catcher, the platform's own mail goes to the catcher
+# (facturier.delivery.platform_mail).
+FACTURIER_EMAIL_HOST_CONFIGURED = env.raw("FACTURIER_EMAIL_HOST") is not None
+EMAIL_TIMEOUT = env.integer("FACTURIER_EMAIL_TIMEOUT", 15, minimum=1)
 EMAIL_PORT = env.integer("FACTURIER_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.string("FACTURIER_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env.string("FACTURIER_EMAIL_PASSWORD", "")
