@@ -37,6 +37,7 @@ from facturier.engine.xml import (
     UBL_INVOICE,
     UDT,
     DocumentKind,
+    Limits,
     detect,
     parse_xml,
 )
@@ -309,7 +310,9 @@ def run_rules(root: etree._Element, kind: DocumentKind, *, french: bool = False)
     return _run(root, kind, french=french, tolerate_crash=False)
 
 
-def validate(data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+def validate(
+    data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None
+) -> Report:
     """Parse, detect, then check the XSD and the official rules of an XML invoice.
 
     Raises an InputError (MalformedXML, InputTooLarge, UnsupportedDocument) when the bytes
@@ -317,7 +320,7 @@ def validate(data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_
     schema-valid document. A rule set that crashes on a document that already fails the
     schema is reported as a FATAL "RULES-CRASH" finding next to the schema errors.
     """
-    root = parse_xml(data, max_bytes=max_bytes)
+    root = parse_xml(data, max_bytes=max_bytes, limits=limits)
     kind = detect(root)
     xsd = validate_xsd(root, kind)
     rules = _run(root, kind, french=french, tolerate_crash=not xsd.passed)
