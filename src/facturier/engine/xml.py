@@ -330,8 +330,9 @@ def _effective_encoding(data: bytes) -> str | None:
 
     Real producers declare ISO-8859-1 and write UTF-8, or declare UTF-16 over single-byte
     text; an encoding name that does not exist is refused (MalformedXML). When the bytes
-    are ASCII-compatible (the document starts with ``<`` and no NUL) the bytes are trusted over the label: UTF-8 when they
-    decode as UTF-8, else Windows-1252 (a superset of ISO-8859-1 in practice).
+    are ASCII-compatible (the document starts with ``<`` and no NUL) the bytes are trusted
+    over the label: UTF-8 when they decode as UTF-8, else Windows-1252 (a superset of
+    ISO-8859-1 in practice).
     """
     match = _DECLARED_ENCODING.match(data[:512])
     if not match:
