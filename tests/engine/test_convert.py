@@ -13,8 +13,13 @@ from facturier.engine.errors import MalformedXML, UnsupportedDocument
 from facturier.engine.ubl import Customization, as_carried, read_ubl, write_ubl
 from facturier.engine.xml import CBC, RSM, UBL_CREDIT_NOTE, UBL_INVOICE
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
+
+def conformance_dir() -> Path:
+    """Where the official examples are read from: the one place to repoint them."""
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
+
+
+CONFORMANCE = conformance_dir()
 HAS_CII = importlib.util.find_spec("facturier.engine.cii") is not None
 needs_cii = pytest.mark.skipif(not HAS_CII, reason="facturier.engine.cii (CII reader and writer) is not available")
 
@@ -68,10 +73,12 @@ def test_cii_example_converted_to_ubl_keeps_every_term(path):
     from facturier.engine.cii import read_cii
 
     original = read_cii(path.read_bytes())
-    back = read_ubl(convert(path.read_bytes(), to="ubl"))
+    # force: EXTENDED sub-lines are refused by default (see the corpus test below); here the
+    # point is what the writer carries when asked to write
+    back = read_ubl(convert(path.read_bytes(), to="ubl", force=True))
     # `as_carried` is the documented list of what UBL holds differently (BT-8 code list,
     # IBAN flag, BT-110 with a breakdown, zero price discount, extension terms…)
-    assert first_difference(as_carried(original), back, ignore=BT24) is None
+    assert first_difference(as_carried(without_blanks(original)), back, ignore=BT24) is None
 
 
 @needs_cii
@@ -82,10 +89,11 @@ def test_ubl_example_converted_to_cii_keeps_every_term(path):
 
     original = read_ubl(path.read_bytes())
     profile = "extended-ctc-fr" if _extended(path) else None
-    back = read_cii(convert(path.read_bytes(), to="cii", profile=profile))
+    back = read_cii(convert(path.read_bytes(), to="cii", profile=profile, force=True))
     # every EN 16931 term; the Factur-X EXTENDED terms too when the target is EXTENDED-CTC-FR
     ignore = BT24 if _extended(path) else BT24 | EXTENSION_TERMS
-    assert first_difference(cii_carried(original, extended=_extended(path)), back, ignore=ignore) is None
+    expected = cii_carried(without_blanks(original), extended=_extended(path))
+    assert first_difference(expected, back, ignore=ignore) is None
 
 
 EXTENSION_TERMS = {
@@ -108,7 +116,11 @@ def cii_carried(invoice, *, extended: bool = False):
     - BG-3: CII D16B has one InvoiceReferencedDocument in the header settlement, so an
       EN 16931 profile document keeps the first preceding invoice only (EXTENDED has more);
     - BT-147 (item price discount) without BT-148 (gross price): CII carries a discount only
-      inside GrossPriceProductTradePrice, whose ChargeAmount (BT-148) is mandatory;
+      inside GrossPriceProductTradePrice, whose ChargeAmount (BT-148) is mandatory: it is
+      derived as BT-146 + BT-147;
+    - BT-6 equal to BT-5 is not written (BR-53 would then ask for a second TaxTotalAmount in
+      the same currency), and BT-111 with it;
+    - VATEX exemption codes in their published capitals;
     - BT-29 seller identifiers: CII writes those without a scheme (ram:ID) before those with
       one (ram:GlobalID), as its schema orders them.
     """
@@ -116,7 +128,7 @@ def cii_carried(invoice, *, extended: bool = False):
 
     replace = dataclasses.replace
     lines = tuple(
-        replace(line, price=replace(line.price, discount=None))
+        replace(line, price=replace(line.price, gross_price=line.price.net_price + line.price.discount))
         if line.price.gross_price is None and line.price.discount is not None
         else line
         for line in invoice.lines
@@ -124,7 +136,32 @@ def cii_carried(invoice, *, extended: bool = False):
     ids = invoice.seller.identifiers
     seller = replace(invoice.seller, identifiers=tuple(sorted(ids, key=lambda i: i.scheme is not None)))
     preceding = invoice.preceding_invoices if extended else invoice.preceding_invoices[:1]
-    return replace(invoice, lines=lines, seller=seller, preceding_invoices=preceding)
+    totals, tax_currency = invoice.totals, invoice.tax_currency
+    if (totals.tax_currency or tax_currency) == invoice.currency:
+        totals, tax_currency = replace(totals, tax_currency=None, tax_total_accounting=None), None
+    breakdown = tuple(
+        replace(v, exemption_code=v.exemption_code.upper()) if (v.exemption_code or "").lower().startswith("vatex-")
+        else v
+        for v in invoice.vat_breakdown
+    )
+    return replace(invoice, lines=lines, seller=seller, preceding_invoices=preceding, totals=totals,
+                   tax_currency=tax_currency, vat_breakdown=breakdown)
+
+
+def without_blanks(value):
+    """``value`` with every empty or blank text as None: the writers never write an empty element."""
+    import dataclasses
+
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: without_blanks(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if all(v is None or v == () for v in changes.values()):
+            return None  # a group left with nothing in it is not written either
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, tuple):
+        return tuple(without_blanks(v) for v in value)
+    return value
 
 
 # --- the conversion itself ------------------------------------------------------------------
