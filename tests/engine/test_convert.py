@@ -256,3 +256,80 @@ def test_first_difference_sees_a_missing_item():
 def test_written_ubl_reads_back_identical_through_convert():
     inv = read_ubl(_ubl_example())
     assert first_difference(inv, read_invoice(write_ubl(inv))[0], ignore=BT24) is None
+
+
+# --- every official example, both ways: valid, or refused with its reason ------------------
+
+CORPUS_GLOBS = (
+    "en16931-1.3.16/examples/cii/*.xml",
+    "en16931-1.3.16/examples/ubl/*.xml",
+    "en16931-1.3.16/examples/ubl-testfiles/*.xml",
+    "xrechnung-3.0.2/instances/**/*.xml",
+    "zugferd-2.5.2/examples/*/*.xml",
+    "facturx-lib-fixtures/xml/*.xml",
+)
+NOT_INVOICES = ("facturx-lib-fixtures/xml/order-x-", "facturx-lib-fixtures/xml/zugferd-")
+"""Order-X orders and ZUGFeRD 1.0 documents: refused as unsupported before any conversion."""
+
+
+def corpus() -> list[tuple[str, str]]:
+    base = conformance_dir()
+    if not base.is_dir():
+        return []
+    files = sorted({p.relative_to(base).as_posix() for g in CORPUS_GLOBS for p in base.glob(g) if p.is_file()})
+    return [(rel, to) for rel in files if not rel.startswith(NOT_INVOICES) for to in ("cii", "ubl")]
+
+
+_SUB_LINES = "sub-lines"
+EXPECTED_REFUSALS: dict[str, tuple[str, str]] = {
+    # file (relative to conformance_dir()) -> (what the refusal names, why the source itself cannot)
+    "en16931-1.3.16/examples/ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml|cii": (
+        "FX-SCH-A-000587", "VAT category B (Italian split payment) is not in the Factur-X code lists"),
+    "xrechnung-3.0.2/instances/business-cases/extension/04.05a-INVOICE_uncefact.xml|cii": (
+        "FX-SCH-A-000579", "party identifier schemes XR01/XR03 are not ISO 6523 ICD codes"),
+    "xrechnung-3.0.2/instances/business-cases/extension/04.05a-INVOICE_uncefact.xml|ubl": (
+        "BR-CL-10", "party identifier schemes XR01/XR03 are not ISO 6523 ICD codes"),
+    "xrechnung-3.0.2/instances/business-cases/extension/05.01a-INVOICE_ubl.xml|cii": (
+        "BR-CO-16", "the source fails BR-CO-16 itself (BT-115 is not BT-112 - BT-113 + BT-114)"),
+    "xrechnung-3.0.2/instances/business-cases/extension/05.01a-INVOICE_ubl.xml|ubl": (
+        "BR-CO-16", "the source fails BR-CO-16 itself (BT-115 is not BT-112 - BT-113 + BT-114)"),
+    "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml|cii": (
+        "FX-SCH-A-000297", "item classification list CVD is not in UNTDID 7143 (BR-CL-13)"),
+    "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml|ubl": (
+        "BR-CL-13", "item classification list CVD is not in UNTDID 7143 (the source fails BR-CL-13 itself)"),
+    "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml|cii": (
+        "FX-SCH-A-000297", "item classification list CVD is not in UNTDID 7143 (BR-CL-13)"),
+    "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml|ubl": (
+        "BR-CL-13", "item classification list CVD is not in UNTDID 7143 (BR-CL-13)"),
+}
+for _to in ("cii", "ubl"):
+    for _rel in ("facturx-lib-fixtures/xml/factur-x-minimum.xml", "zugferd-2.5.2/examples/minimum/factur-x-1.xml",
+                 "zugferd-2.5.2/examples/minimum/factur-x-2.xml"):
+        EXPECTED_REFUSALS[f"{_rel}|{_to}"] = ("BR-16", "MINIMUM has no lines, no VAT breakdown (BR-16, BR-CO-18)")
+    for _rel in ("facturx-lib-fixtures/xml/factur-x-basicwl.xml", "zugferd-2.5.2/examples/basicwl/factur-x-1.xml",
+                 "zugferd-2.5.2/examples/basicwl/factur-x-2.xml"):
+        EXPECTED_REFUSALS[f"{_rel}|{_to}"] = ("BR-16", "BASIC WL has no lines (BR-16, BR-CO-10)")
+    for _n in (4, 5, 10, 22, 23, 25):
+        EXPECTED_REFUSALS[f"zugferd-2.5.2/examples/extended/factur-x-{_n}.xml|{_to}"] = (
+            _SUB_LINES, "EXTENDED group / detail sub-lines have no EN 16931 form")
+
+
+@needs_cii
+@pytest.mark.skipif(not corpus(), reason=f"official conformance material not found at {conformance_dir()}")
+@pytest.mark.parametrize(("rel", "to"), corpus(), ids=[f"{rel}->{to}" for rel, to in corpus()])
+def test_official_example_converted_passes_the_official_rules_or_is_refused_with_its_reason(rel, to):
+    from facturier.engine.convert import conversion
+    from facturier.engine.errors import ConversionRefused
+
+    data = (conformance_dir() / rel).read_bytes()
+    expected = EXPECTED_REFUSALS.get(f"{rel}|{to}")
+    if expected is None:
+        result = conversion(data, to=to)
+        assert result.valid, [f"{f.rule} {f.xpath}" for f in result.report.fatal]
+        return
+    marker, _why = expected
+    with pytest.raises(ConversionRefused) as refused:
+        conversion(data, to=to)
+    assert marker in refused.value.message.en and marker in refused.value.message.fr.replace("sous-lignes", _SUB_LINES)
+    forced = conversion(data, to=to, force=True)  # --force still writes it, and says it is invalid
+    assert forced.xml and forced.report is not None
