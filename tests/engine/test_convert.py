@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from facturier.engine.convert import convert, first_difference, read_invoice
-from facturier.engine.errors import MalformedXML, UnsupportedDocument
+from facturier.engine.convert import conversion, convert, first_difference, read_invoice
+from facturier.engine.errors import ConversionRefused, MalformedXML, UnsupportedDocument
 from facturier.engine.ubl import Customization, as_carried, read_ubl, write_ubl
-from facturier.engine.xml import CBC, RSM, UBL_CREDIT_NOTE, UBL_INVOICE
+from facturier.engine.xml import CAC, CBC, RAM, RSM, UBL_CREDIT_NOTE, UBL_INVOICE
 
 
 def conformance_dir() -> Path:
@@ -318,9 +318,6 @@ for _to in ("cii", "ubl"):
 @pytest.mark.skipif(not corpus(), reason=f"official conformance material not found at {conformance_dir()}")
 @pytest.mark.parametrize(("rel", "to"), corpus(), ids=[f"{rel}->{to}" for rel, to in corpus()])
 def test_official_example_converted_passes_the_official_rules_or_is_refused_with_its_reason(rel, to):
-    from facturier.engine.convert import conversion
-    from facturier.engine.errors import ConversionRefused
-
     data = (conformance_dir() / rel).read_bytes()
     expected = EXPECTED_REFUSALS.get(f"{rel}|{to}")
     if expected is None:
@@ -333,3 +330,114 @@ def test_official_example_converted_passes_the_official_rules_or_is_refused_with
     assert marker in refused.value.message.en and marker in refused.value.message.fr.replace("sous-lignes", _SUB_LINES)
     forced = conversion(data, to=to, force=True)  # --force still writes it, and says it is invalid
     assert forced.xml and forced.report is not None
+
+
+# --- what used to be lost or broken ------------------------------------------------------------
+
+EMPTY = "//*[not(*) and not(normalize-space())]"
+
+
+def _empty_elements(xml: bytes) -> list[str]:
+    tree = etree.fromstring(xml)
+    return [etree.QName(el).localname for el in tree.xpath(EMPTY) if etree.QName(el).localname
+            != "ApplicableHeaderTradeDelivery"]  # required by the CII schema, even with nothing in it
+
+
+def _cii_example() -> bytes:
+    return (CONFORMANCE / "en16931-1.3.16/examples/cii/CII_example1.xml").read_bytes()
+
+
+@needs_cii
+@no_material
+def test_a_payment_reference_without_payment_means_gets_a_means_code_in_ubl_never_an_empty_one():
+    root = etree.fromstring(_cii_example())
+    for means in root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces={"ram": RAM}):
+        means.getparent().remove(means)
+    result = conversion(etree.tostring(root), to="ubl")
+    out = etree.fromstring(result.xml)
+    ns = {"cac": CAC, "cbc": CBC}
+    assert out.xpath("cac:PaymentMeans/cbc:PaymentMeansCode/text()", namespaces=ns) == ["1"]
+    assert out.xpath("cac:PaymentMeans/cbc:PaymentID/text()", namespaces=ns) == ["Deb. 10202 / Fact. 12115118"]
+    assert result.valid and _empty_elements(result.xml) == []
+
+
+@needs_cii
+@no_material
+def test_blank_texts_in_the_model_are_never_written_as_empty_elements():
+    import dataclasses
+
+    from facturier.engine.cii import write_cii
+
+    inv = read_ubl(_ubl_example())
+    line = inv.lines[0]
+    blank = dataclasses.replace(
+        inv,
+        seller=dataclasses.replace(inv.seller, legal_form="", trading_name="  "),
+        lines=(dataclasses.replace(line, note="", item=dataclasses.replace(line.item, description=" ")),
+               *inv.lines[1:]),
+    )
+    assert _empty_elements(write_ubl(blank)) == []
+    assert _empty_elements(write_cii(blank)) == []
+
+
+@needs_cii
+@no_material
+def test_an_item_price_discount_without_gross_price_gets_its_gross_price_derived():
+    from decimal import Decimal
+
+    source = (CONFORMANCE / "en16931-1.3.16/examples/ubl/ubl-tc434-example2.xml").read_bytes()
+    line = next(li for li in read_ubl(source).lines if li.price.discount and li.price.gross_price is None)
+    result = conversion(source, to="cii")
+    assert result.valid
+    ns = {"ram": RAM}
+    (item,) = etree.fromstring(result.xml).xpath(
+        f"//ram:IncludedSupplyChainTradeLineItem[ram:AssociatedDocumentLineDocument/ram:LineID='{line.id}']",
+        namespaces=ns,
+    )
+    gross = item.xpath("string(.//ram:GrossPriceProductTradePrice/ram:ChargeAmount)", namespaces=ns)
+    discount = item.xpath("string(.//ram:GrossPriceProductTradePrice//ram:ActualAmount)", namespaces=ns)
+    assert Decimal(gross) == line.price.net_price + line.price.discount
+    assert Decimal(discount) == line.price.discount
+
+
+@needs_cii
+@no_material
+def test_a_vat_accounting_currency_equal_to_the_invoice_currency_is_written_once_in_cii():
+    source = (CONFORMANCE / "en16931-1.3.16/examples/ubl/sample-discount-price.xml").read_bytes()
+    result = conversion(source, to="cii")
+    assert result.valid, [f.rule for f in result.report.fatal]
+    out = etree.fromstring(result.xml)
+    assert out.xpath("count(//ram:TaxTotalAmount)", namespaces={"ram": RAM}) == 1
+    assert out.xpath("count(//ram:TaxCurrencyCode)", namespaces={"ram": RAM}) == 0
+
+
+@needs_cii
+@no_material
+def test_a_minimum_invoice_is_refused_listing_what_it_lacks_unless_forced():
+    source = (CONFORMANCE / "zugferd-2.5.2/examples/minimum/factur-x-1.xml").read_bytes()
+    with pytest.raises(ConversionRefused) as refused:
+        conversion(source, to="ubl")
+    for text in (refused.value.message.en, refused.value.message.fr):
+        assert "MINIMUM" in text and "BR-16" in text and "BR-10" in text
+    forced = conversion(source, to="ubl", force=True)
+    assert forced.valid is False and "BR-16" in forced.report.fatal_rule_ids
+
+
+@needs_cii
+@no_material
+def test_extended_sub_lines_are_refused_for_an_en16931_target_with_the_reason():
+    source = (CONFORMANCE / "zugferd-2.5.2/examples/extended/factur-x-23.xml").read_bytes()
+    with pytest.raises(ConversionRefused) as refused:
+        conversion(source, to="ubl")
+    assert "sub-lines" in refused.value.message.en and "sous-lignes" in refused.value.message.fr
+    assert "1.3.1" in refused.value.message.en  # the lines are named
+
+
+@needs_cii
+@no_material
+def test_extended_data_the_target_cannot_carry_is_listed_in_warnings():
+    source = (CONFORMANCE / "facturx-lib-fixtures/xml/factur-x-extended.xml").read_bytes()
+    result = conversion(source, to="ubl")
+    assert result.valid
+    assert any("BT-46" in w.en and "BT-46" in w.fr for w in result.warnings)
+    assert conversion(source, to="cii", profile="extended").warnings == ()
