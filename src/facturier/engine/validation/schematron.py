@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from facturier.engine.errors import Message, RuleSetUnavailable
+from facturier.engine.validation.lean import lean_stylesheet
 from facturier.engine.validation.report import Finding, Report, Severity
 from facturier.engine.validation.xsd import package_data_dir, validate_xsd
 from facturier.engine.xml import (
@@ -170,11 +171,12 @@ def _compile(path: Path) -> Any:
     to that same file parsed once; the rules and their results are untouched.
     """
     compiler = _saxon().new_xslt30_processor()
-    text = path.read_text(encoding="utf-8")
+    # Without the walks and the output nobody reads (`lean.lean_stylesheet`): the same rules.
+    text = lean_stylesheet(path.read_text(encoding="utf-8"))
     codedbs = sorted(set(_CODEDB_CALL.findall(text)))
     if not codedbs or not _STYLESHEET_START.search(text):
-        # From the file, so that anything it reads resolves next to it, inside the package.
-        return compiler.compile_stylesheet(stylesheet_file=str(path))
+        # With the file's URI, so that anything it reads resolves next to it, inside the package.
+        return compiler.compile_stylesheet(stylesheet_text=text, base_uri=path.as_uri())
     params = {name: f"facturier-codedb-{i}" for i, name in enumerate(codedbs)}
     text = _CODEDB_CALL.sub(lambda m: f"${params[m.group(1)]}", text)
     declarations = "".join(f'<xsl:param name="{p}" required="yes"/>' for p in params.values())
