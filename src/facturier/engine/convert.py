@@ -134,6 +134,8 @@ def conversion(
         invoice = _within_en16931(invoice)
     if refusals and not force:
         raise _refused(refusals)
+    if to == "cii":
+        invoice = _vatex_in_capitals(invoice)
     xml = _write(invoice, to, profile)
     report = None
     if validate_output:
@@ -230,7 +232,9 @@ def _not_carried(invoice: Invoice, to: Syntax) -> list[Message]:
     if invoice.logistics_charges:
         out.append(("les frais logistiques (BT-X-271…274), écrits comme charges de document (BG-21)",
                     "the logistics service charges (BT-X-271…274), written as document level charges (BG-21)"))
-    if len(invoice.buyer.identifiers) > 1:
+    if len([i for i in invoice.buyer.identifiers if i.scheme is not None]) > 1 or (
+        to == "ubl" and len(invoice.buyer.identifiers) > 1
+    ):
         out.append(("les identifiants de l'acheteur après le premier (BT-46 n'en a qu'un)",
                     "the buyer identifiers after the first (BT-46 holds one)"))
     if invoice.buyer.tax_registration_id is not None or invoice.buyer.legal_form is not None:
@@ -263,6 +267,26 @@ def _within_en16931(invoice: Invoice) -> Invoice:
     )
     return dataclasses.replace(
         invoice, logistics_charges=(), allowances_charges=invoice.allowances_charges + charges
+    )
+
+
+def _vatex_in_capitals(invoice: Invoice) -> Invoice:
+    """VATEX codes as published, in capitals: EN 16931 compares them without case, the
+    Factur-X code lists do not ("vatex-eu-132-1g" of a UBL source is VATEX-EU-132-1G)."""
+
+    def cap(code: str | None) -> str | None:
+        return code.upper() if code is not None and code[:6].upper() == "VATEX-" else code
+
+    replace = dataclasses.replace
+    return replace(
+        invoice,
+        vat_breakdown=tuple(replace(v, exemption_code=cap(v.exemption_code)) for v in invoice.vat_breakdown),
+        lines=tuple(
+            replace(line, vat=replace(line.vat, exemption_code=cap(line.vat.exemption_code))) for line in invoice.lines
+        ),
+        allowances_charges=tuple(
+            replace(ac, vat_exemption_code=cap(ac.vat_exemption_code)) for ac in invoice.allowances_charges
+        ),
     )
 
 

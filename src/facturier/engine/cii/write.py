@@ -188,7 +188,9 @@ def _party(w: _Writer, parent: etree._Element, base: str, party: Seller | Buyer)
     el = w.sub(parent, base)
     ids = party.identifiers
     if isinstance(party, Buyer) and w.rank < 4:
-        ids = ids[:1]  # BT-46 is 0..1 below EXTENDED (FX-SCH-A-000164)
+        # one buyer GlobalID below EXTENDED (FX-SCH-A-000164): the first with a scheme
+        schemed = [i for i in ids if i.scheme is not None][:1]
+        ids = tuple(i for i in ids if i.scheme is None or i in schemed)
     _ids(w, el, base, ids)
     w.sub(el, base + "/Name", party.name)
     w.opt(el, base + "/Description", party.legal_form)
@@ -310,9 +312,7 @@ def _trade_tax(
     w.opt(t, path + "/ExemptionReason", reason)
     w.amount(t, path + "/BasisAmount", taxable)
     w.sub(t, path + "/CategoryCode", category)
-    # VATEX codes are published in capitals; CEN compares them without case, the Factur-X
-    # code lists do not ("vatex-eu-132-1g" of a UBL source is VATEX-EU-132-1G).
-    w.opt(t, path + "/ExemptionReasonCode", _vatex(reason_code))
+    w.opt(t, path + "/ExemptionReasonCode", reason_code)
     if point_date is not None:
         pd = w.sub(t, path + "/TaxPointDate")
         el = w.sub(pd, path + "/TaxPointDate/DateString", _date(point_date), UDT)
@@ -441,10 +441,6 @@ def _payment_means(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
             if ct.service_provider_id is not None:
                 b = w.sub(m, p + "/PayeeSpecifiedCreditorFinancialInstitution")
                 w.sub(b, p + "/PayeeSpecifiedCreditorFinancialInstitution/BICID", ct.service_provider_id)
-
-
-def _vatex(code: str | None) -> str | None:
-    return code.upper() if code is not None and code[:6].upper() == "VATEX-" else code
 
 
 def _accounting_currency(inv: Invoice) -> str | None:
