@@ -426,3 +426,16 @@ def test_extended_data_the_target_cannot_carry_is_listed_in_warnings():
     assert result.valid
     assert any("BT-46" in w.en and "BT-46" in w.fr for w in result.warnings)
     assert conversion(source, to="cii", profile="extended").warnings == ()
+
+
+@needs_cii
+@no_material
+def test_a_time_zone_on_the_issue_date_is_never_dropped_silently():
+    source = _ubl_example().replace(b"<cbc:IssueDate>2015-01-09</cbc:IssueDate>",
+                                    b"<cbc:IssueDate>2015-01-09+02:00</cbc:IssueDate>", 1)
+    assert b"2015-01-09+02:00" in source
+    for to in ("cii", "ubl"):
+        result = conversion(source, to=to)
+        assert result.valid
+        assert any("+02:00" in w.en and "BT-2" in w.en and "+02:00" in w.fr for w in result.warnings)
+    assert conversion(_ubl_example(), to="cii").warnings == ()
