@@ -27,7 +27,6 @@ fails them. ``force=True`` writes it all the same, and says so.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
@@ -36,7 +35,7 @@ from typing import Any, Literal
 from facturier.engine.en16931.model import AllowanceCharge, Invoice
 from facturier.engine.errors import ConversionRefused, Message, UnsupportedDocument
 from facturier.engine.validation.report import Report
-from facturier.engine.xml import CBC, DEFAULT_MAX_BYTES, DocumentKind, Limits, detect, parse_xml
+from facturier.engine.xml import DEFAULT_MAX_BYTES, DocumentKind, Limits, detect, parse_xml
 
 __all__ = ["Conversion", "conversion", "convert", "first_difference", "read_invoice"]
 
@@ -54,26 +53,15 @@ def read_invoice(
 
 
 def _read(data: bytes, limits: Limits) -> tuple[Invoice, DocumentKind]:
-    invoice, kind, _zone = _read_with_zone(data, limits)
-    return invoice, kind
-
-
-_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
-
-
-def _read_with_zone(data: bytes, limits: Limits) -> tuple[Invoice, DocumentKind, str | None]:
-    """The model, the kind, and the time zone written on the issue date (UBL xs:date), if any."""
     root = parse_xml(data, limits=limits)
     kind = detect(root)
     if kind.syntax == "ubl":
         from facturier.engine.ubl import read_ubl
 
-        issued = (root.findtext(f"{{{CBC}}}IssueDate") or "").strip()
-        zone = _ZONE.search(issued) if len(issued) > 10 else None
-        return read_ubl(root), kind, zone.group(1) if zone else None
+        return read_ubl(root), kind
     from facturier.engine.cii import read_cii
 
-    return read_cii(root), kind, None
+    return read_cii(root), kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +118,7 @@ def conversion(
     it has EXTENDED sub-lines an EN 16931 target cannot hold, or when the output fails the
     XSD or the official rules (``validate_output``; the failing rules are listed).
     """
-    invoice, kind, zone = _read_with_zone(data, limits or Limits())
+    invoice, kind = _read(data, limits or Limits())
     if to not in ("cii", "ubl"):
         raise _unknown_target(to)
     extended = _extended_target(to, profile)
@@ -140,12 +128,13 @@ def conversion(
     if to == "cii" and _has_split_payment(invoice):
         refusals.append(_SPLIT_PAYMENT)
     warnings: list[Message] = []
-    if zone is not None:
-        # The model holds BT-2 as a calendar date; CII (format 102) has no time zone at all.
+    if to == "cii" and invoice.issue_date_zone is not None:
+        # The model holds BT-2's zone; CII (format 102) has no time zone at all.
+        zone = invoice.issue_date_zone
         warnings.append(Message(
-            fr=f"Le fuseau horaire « {zone} » de la date d'émission (BT-2) n'est pas repris : la date "
+            fr=f"Le fuseau horaire « {zone} » de la date d'émission (BT-2) n'existe pas en CII : la date "
             f"{invoice.issue_date.isoformat()} est écrite sans fuseau.",
-            en=f"The time zone '{zone}' of the issue date (BT-2) is not carried: the date "
+            en=f"The time zone '{zone}' of the issue date (BT-2) does not exist in CII: the date "
             f"{invoice.issue_date.isoformat()} is written without one.",
         ))
     if not extended:

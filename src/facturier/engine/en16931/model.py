@@ -630,6 +630,9 @@ class Invoice:
     """BG-25 Invoice lines (mandatory, BR-16; absent in Factur-X MINIMUM and BASIC WL)."""
     logistics_charges: tuple[LogisticsCharge, ...] = ()
     """Logistics service charges (Factur-X EXTENDED only; see `LogisticsCharge`)."""
+    issue_date_zone: str | None = None
+    """The time zone written on BT-2 ("Z", "+02:00"), when the document gives one (UBL
+    xs:date may; CII format 102 cannot)."""
 
     @property
     def is_credit_note(self) -> bool:

@@ -169,7 +169,7 @@ class _Writer:
         profile = self.custom.profile_id or (inv.process.business_process if inv.process else None)
         _text(root, B.ProfileID, profile)
         _text(root, B.ID, inv.number)
-        _date(root, B.IssueDate, inv.issue_date)
+        _text(root, B.IssueDate, inv.issue_date.isoformat() + (inv.issue_date_zone or ""))
         if credit:
             _date(root, B.TaxPointDate, inv.tax_point_date)
             _text(root, B.CreditNoteTypeCode, str(inv.type_code))
@@ -614,6 +614,7 @@ def as_carried(invoice: Invoice, customization: Customization = Customization.EN
     This is the precise list of what UBL cannot hold the way the model (and CII) can:
     - BT-8 in its CII form (UNTDID 2475: 5, 29, 72) becomes its UNTDID 2005 equivalent;
     - the IBAN / proprietary flag of BT-84 follows the shape of the account identifier;
+    - the time zone of BT-2 is kept (UBL xs:date holds one; CII does not);
     - a payment without means code (BT-81; CII may give BT-83 alone) gets code 1,
       "instrument not defined": UBL holds BT-83 only inside a PaymentMeans, which needs one;
     - a VAT breakdown without BT-110 gets BT-110 = Σ BT-117 (UBL's TaxTotal needs one);
