@@ -100,3 +100,58 @@ def test_a_missing_conformance_folder_is_a_system_check_warning_and_no_file_is_c
     finally:
         configure(CONFORMANCE)
     assert "FACTURIER_CONFORMANCE_DIR" in capsys.readouterr().err
+MINIMUM = CONFORMANCE / "zugferd-2.5.2" / "examples" / "minimum" / "factur-x-1.xml"
+
+
+def test_convert_says_the_official_verdict_on_what_it_wrote(tmp_path, capsys):
+    out = tmp_path / "out.xml"
+    assert run("convert", CII, out, "--to", "ubl") == 0
+    said = capsys.readouterr().out
+    assert "valid" in said and "en16931-ubl" in said
+
+
+def test_convert_of_a_minimum_invoice_stops_and_lists_what_it_lacks(tmp_path):
+    out = tmp_path / "out.xml"
+    with pytest.raises(CommandError) as refused:
+        run("convert", MINIMUM, out, "--to", "ubl")
+    assert "MINIMUM" in str(refused.value) and "BR-16" in str(refused.value) and "--force" in str(refused.value)
+    assert not out.exists()
+
+
+def test_convert_with_force_writes_it_and_says_it_is_invalid(tmp_path, capsys):
+    out = tmp_path / "out.xml"
+    assert run("convert", MINIMUM, out, "--to", "ubl", "--force") == 1
+    assert out.stat().st_size > 0
+    said = capsys.readouterr().out
+    assert "INVALID" in said and "BR-16" in said
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size(tmp_path):
+    big = tmp_path / "big.xml"
+    with big.open("wb") as f:  # sparse: nothing is written to disk, nothing is read
+        f.truncate(200 * 1024 * 1024)
+    with pytest.raises(CommandError, match="limit"):
+        call_command("einvoice", "inspect", str(big))
+    with pytest.raises(CommandError, match="limit"):
+        call_command("einvoice", "inspect", "--max-bytes", "1000", str(CII))
+
+
+def test_an_unknown_encoding_is_refused_clearly(tmp_path, capsys):
+    odd = tmp_path / "odd.xml"
+    odd.write_bytes(CII.read_bytes().replace(b'encoding="utf-8"', b'encoding="FOO-BAR"', 1))
+    assert b"FOO-BAR" in odd.read_bytes()
+    assert run("validate", odd) == 1
+    assert "FOO-BAR" in capsys.readouterr().err
+
+
+def test_inspect_never_prints_megabytes(tmp_path, capsys):
+    long_name = "Société " + "x" * 2_000_000
+    doc = tmp_path / "long.xml"
+    doc.write_bytes(CII.read_bytes().replace(b"<ram:Name>De Koksmaat</ram:Name>",
+                                             f"<ram:Name>{long_name}</ram:Name>".encode(), 1))
+    assert long_name.encode() in doc.read_bytes()
+    with pytest.raises(CommandError, match="Name"):  # refused by the text limit…
+        call_command("einvoice", "inspect", str(doc))
+    assert run("inspect", "--max-text", "3000000", doc) == 0  # …and when allowed, shown short
+    summary = capsys.readouterr().out
+    assert "Société xxx" in summary and len(summary) < 10_000

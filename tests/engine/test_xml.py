@@ -214,9 +214,13 @@ def test_utf16_declaration_over_utf8_bytes_reads_the_utf8_text():
     assert parse_xml(doc).text == "Crème brûlée"
 
 
-def test_unknown_encoding_name_falls_back_on_the_bytes():
-    doc = '<?xml version="1.0" encoding="latin-9-ish"?><r>Crème</r>'.encode()
-    assert parse_xml(doc).text == "Crème"
+@pytest.mark.parametrize("name", ["FOO-BAR", "latin-9-ish"])
+def test_unknown_encoding_name_is_refused_and_never_read_as_utf8(name):
+    doc = f'<?xml version="1.0" encoding="{name}"?><r>Crème</r>'.encode()
+    with pytest.raises(MalformedXML) as refused:
+        parse_xml(doc)
+    assert name in refused.value.message.fr and name in refused.value.message.en
+    assert refused.value.detail == name
 
 
 def test_honest_iso_8859_15_is_read_as_declared():

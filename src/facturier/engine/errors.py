@@ -52,6 +52,10 @@ class PdfError(InputError):
     """The PDF cannot be opened, or carries no usable invoice XML."""
 
 
+class ConversionRefused(EngineError):
+    """A conversion would lose data or write an invalid document; ``force`` writes it anyway."""
+
+
 class RuleSetUnavailable(EngineError):
     """An official rule set could not be loaded or crashed: never a pass."""
 

@@ -3,16 +3,20 @@
 Invoices come from strangers. The parser therefore never expands entities, never touches
 the network, never loads a DTD, refuses any DOCTYPE outright, and caps the input size
 before a single byte is parsed. Real producers are sloppy in harmless ways (a UTF-8 BOM,
-an encoding declaration that lies), and those are tolerated.
+an encoding declaration that lies), and those are tolerated; an encoding name that does
+not exist is refused. `Limits` bounds what one document may cost (bytes, elements, invoice
+lines, the longest text), each bound settable by the caller.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import BinaryIO, Literal
 
 from lxml import etree
 
@@ -22,6 +26,7 @@ __all__ = [
     "CAC",
     "CBC",
     "CDAR",
+    "DEFAULT_LIMITS",
     "DEFAULT_MAX_BYTES",
     "NS_CII",
     "NS_UBL",
@@ -34,9 +39,12 @@ __all__ = [
     "UBL_INVOICE",
     "UDT",
     "DocumentKind",
+    "Limits",
     "detect",
+    "drop_empty_elements",
     "parse_xml",
     "profile_hint",
+    "read_bounded",
 ]
 
 # --- namespaces -------------------------------------------------------------------------
@@ -63,6 +71,29 @@ NS_UBL = {"inv": UBL_INVOICE, "cn": UBL_CREDIT_NOTE, "cac": CAC, "cbc": CBC}
 """Prefix map for XPath over UBL documents (Invoice as ``inv``, CreditNote as ``cn``)."""
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one document may cost before any work is done on it; every bound can be set.
+
+    The defaults hold any real invoice: a telecom bill of 20,000 lines, a 30 MB PDF attached
+    in base64. They bound the memory (bytes, elements, the longest text) and the time (the
+    official rules run in time proportional to the invoice lines).
+    """
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Size of the file read (XML, or the PDF carrying it), checked before it is read."""
+    max_text_chars: int = 100_000
+    """Longest text node or attribute value; base64 attachments (``…BinaryObject``) are
+    bounded by ``max_bytes`` alone."""
+    max_elements: int = 2_000_000
+    """Elements in the document."""
+    max_lines: int = 20_000
+    """Invoice lines (CII IncludedSupplyChainTradeLineItem, UBL InvoiceLine / CreditNoteLine)."""
+
+
+DEFAULT_LIMITS = Limits()
 
 # --- parsing ----------------------------------------------------------------------------
 
@@ -139,26 +170,20 @@ def _has_doctype(root: etree._Element) -> bool:
     return bool(docinfo.doctype) or docinfo.internalDTD is not None or (docinfo.externalDTD is not None)
 
 
-def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None) -> etree._Element:
     """Parse untrusted XML bytes into an element tree, safely, or raise an InputError.
 
-    Raises InputTooLarge above ``max_bytes`` (checked before parsing), MalformedXML for
-    anything not well-formed or carrying a DOCTYPE / entity declaration.
+    Raises InputTooLarge above the size limit (checked before parsing) and when the tree
+    exceeds ``limits`` (elements, invoice lines, longest text); MalformedXML for anything
+    not well-formed, carrying a DOCTYPE / entity declaration, or declaring an encoding
+    that does not exist. ``limits`` wins over ``max_bytes`` when both are given.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"parse_xml expects bytes, not {type(data).__name__}")
+    limits = Limits(max_bytes=max_bytes) if limits is None else limits
+    if len(data) > limits.max_bytes:
+        raise _too_large(len(data), limits.max_bytes)
     data = bytes(data)
-    if len(data) > max_bytes:
-        raise InputTooLarge(
-            Message(
-                fr=f"Le fichier XML fait {_fr_int(len(data))} octets, au-delà de la limite de "
-                f"{_fr_int(max_bytes)} octets. Une facture n'atteint jamais cette taille : "
-                "vérifiez le fichier.",
-                en=f"The XML file is {len(data):,} bytes, above the {max_bytes:,}-byte "
-                "limit. No invoice is that large: check the file.",
-            ),
-            detail=f"{len(data)} > {max_bytes}",
-        )
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
     if not data.strip():
@@ -183,13 +208,117 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
                 raise _malformed(_syntax_detail(exc2)) from None
         else:
             raise _malformed(_syntax_detail(exc)) from None
-    except ValueError as exc:  # e.g. unsupported encoding name in the declaration
-        raise _malformed(str(exc)) from None
+    except (ValueError, LookupError) as exc:  # e.g. an encoding name libxml2 does not know
+        raise _unknown_encoding(str(exc)) from None
     if root is None:
         raise _malformed("no root element")
     if _has_doctype(root):
         raise _doctype_refused("DOCTYPE")
+    _check_shape(root, limits)
     return root
+
+
+def read_bounded(source: str | os.PathLike[str] | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a file (a path) or of a binary stream, refused above ``max_bytes``.
+
+    A file's size is taken from the file system before a byte is read; a stream (a pipe,
+    standard input, an upload) is read up to one byte past the limit, never further.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        with Path(source).open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
+            return _read_at_most(stream, max_bytes)
+    return _read_at_most(source, max_bytes)
+
+
+def _read_at_most(stream: BinaryIO, max_bytes: int) -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(len(data), max_bytes, at_least=True)
+    return data
+
+
+def _too_large(size: int, limit: int, *, at_least: bool = False) -> InputTooLarge:
+    more = "plus de " if at_least else ""
+    more_en = "more than " if at_least else ""
+    return InputTooLarge(
+        Message(
+            fr=f"Le fichier fait {more}{_fr_int(size)} octets, au-delà de la limite de "
+            f"{_fr_int(limit)} octets. Une facture n'atteint jamais cette taille : vérifiez le fichier.",
+            en=f"The file is {more_en}{size:,} bytes, above the {limit:,}-byte limit. No invoice "
+            "is that large: check the file.",
+        ),
+        detail=f"{size} > {limit}",
+    )
+
+
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_COUNT_LINES = etree.XPath(
+    "count(/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem)"
+    " + count(/inv:Invoice/cac:InvoiceLine) + count(/cn:CreditNote/cac:CreditNoteLine)",
+    namespaces={**NS_CII, **NS_UBL},
+)
+_LONG_TEXTS = etree.XPath("//text()[string-length() > $n]")
+_LONG_ATTRIBUTES = etree.XPath("//@*[string-length() > $n]")
+
+
+def _check_shape(root: etree._Element, limits: Limits) -> None:
+    """Refuse a tree beyond ``limits``: too many elements or lines, or a text too long."""
+    elements = int(_COUNT_ELEMENTS(root))
+    if elements > limits.max_elements:
+        raise _shape_refused(
+            f"{_fr_int(elements)} éléments XML, au-delà de la limite de {_fr_int(limits.max_elements)}",
+            f"{elements:,} XML elements, above the {limits.max_elements:,} limit",
+            f"elements {elements} > {limits.max_elements}",
+        )
+    lines = int(_COUNT_LINES(root))
+    if lines > limits.max_lines:
+        raise _shape_refused(
+            f"{_fr_int(lines)} lignes de facture, au-delà de la limite de {_fr_int(limits.max_lines)}",
+            f"{lines:,} invoice lines, above the {limits.max_lines:,} limit",
+            f"lines {lines} > {limits.max_lines}",
+        )
+    # Base64 attachments (CII AttachmentBinaryObject, UBL EmbeddedDocumentBinaryObject) are
+    # legitimately long: the file size bounds them.
+    for found in (*_LONG_TEXTS(root, n=limits.max_text_chars), *_LONG_ATTRIBUTES(root, n=limits.max_text_chars)):
+        owner = found.getparent()
+        where = etree.QName(owner).localname if owner is not None else "?"
+        if found.is_attribute:
+            where += f"/@{found.attrname}"
+        elif where.endswith("BinaryObject"):
+            continue
+        raise _shape_refused(
+            f"un texte de {_fr_int(len(found))} caractères dans {where}, au-delà de la limite de "
+            f"{_fr_int(limits.max_text_chars)}",
+            f"a text of {len(found):,} characters in {where}, above the {limits.max_text_chars:,} limit",
+            f"text in {where}: {len(found)} > {limits.max_text_chars}",
+        )
+
+
+def _shape_refused(what_fr: str, what_en: str, detail: str) -> InputTooLarge:
+    return InputTooLarge(
+        Message(
+            fr=f"Le document contient {what_fr}. Une facture n'atteint jamais cette taille : "
+            "vérifiez le fichier, ou relevez la limite si le document est authentique.",
+            en=f"The document holds {what_en}. No invoice is that large: check the file, or "
+            "raise the limit if the document is genuine.",
+        ),
+        detail=detail,
+    )
+
+
+def _unknown_encoding(name: str) -> MalformedXML:
+    return MalformedXML(
+        Message(
+            fr=f"Le XML déclare l'encodage « {name} », qui n'existe pas : le texte ne peut pas "
+            "être lu avec certitude. Corrigez la déclaration (UTF-8 en général).",
+            en=f"The XML declares the encoding '{name}', which does not exist: its text cannot "
+            "be read with certainty. Fix the declaration (usually UTF-8).",
+        ),
+        detail=name,
+    )
 
 
 def _fr_int(n: int) -> str:
@@ -199,23 +328,26 @@ def _fr_int(n: int) -> str:
 def _effective_encoding(data: bytes) -> str | None:
     """The encoding to force on the parser, when the declaration is evidently wrong (else None).
 
-    Real producers declare ISO-8859-1 and write UTF-8, declare UTF-16 and write UTF-8, or
-    name encodings that do not exist. When the bytes are ASCII-compatible (the document
-    starts with ``<`` and no NUL) the bytes are trusted over the label: UTF-8 when they
-    decode as UTF-8, else Windows-1252 (a superset of ISO-8859-1 in practice).
+    Real producers declare ISO-8859-1 and write UTF-8, or declare UTF-16 over single-byte
+    text; an encoding name that does not exist is refused (MalformedXML). When the bytes
+    are ASCII-compatible (the document starts with ``<`` and no NUL) the bytes are trusted
+    over the label: UTF-8 when they decode as UTF-8, else Windows-1252 (a superset of
+    ISO-8859-1 in practice).
     """
     match = _DECLARED_ENCODING.match(data[:512])
     if not match:
         return None
-    declared = match.group(1).decode("ascii").lower()
-    if declared in _UTF8_NAMES or not _ascii_compatible(data):
-        return None
+    declared = match.group(1).decode("ascii")
     try:
         codec = codecs.lookup(declared).name
     except LookupError:
-        codec = None
-    if codec is None or codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
-        # An unknown name, or a two/four-byte encoding over single-byte content.
+        # Reading it as UTF-8 anyway would be a guess about the amounts and names inside.
+        raise _unknown_encoding(declared) from None
+    declared = declared.lower()
+    if declared in _UTF8_NAMES or not _ascii_compatible(data):
+        return None
+    if codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+        # A two/four-byte encoding declared over single-byte content.
         return "utf-8" if _is_utf8(data) else "windows-1252"
     if declared in _SINGLE_BYTE_FAMILY and not data.isascii() and _is_utf8(data):
         # Genuine Latin-1 text with accents is practically never valid UTF-8: the
@@ -257,6 +389,32 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+# --- writing --------------------------------------------------------------------------
+
+_EMPTY = etree.XPath("//*[not(*) and not(normalize-space())]")
+_REQUIRED_EMPTY = frozenset({f"{{{RAM}}}ApplicableHeaderTradeDelivery"})
+"""Containers the CII schema requires even when the invoice has nothing to put in them."""
+
+
+def drop_empty_elements(root: etree._Element) -> etree._Element:
+    """Remove every element with neither child nor text, then any parent left empty.
+
+    An empty element says nothing and breaks rules that expect a value (an empty
+    cbc:PaymentMeansCode fails BR-CL-16; PEPPOL-EN16931-R008 forbids them all): the writers
+    never emit one, whatever the model holds. Containers the schema requires are kept.
+    """
+    pending = [el for el in _EMPTY(root) if el.tag not in _REQUIRED_EMPTY]
+    while pending:
+        el = pending.pop()
+        parent = el.getparent()
+        if parent is None:
+            continue
+        parent.remove(el)
+        if parent.tag not in _REQUIRED_EMPTY and len(parent) == 0 and not (parent.text or "").strip():
+            pending.append(parent)
+    return root
 
 
 # --- detection --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from facturier.engine.en16931.model import (
     PostalAddress,
     Seller,
 )
-from facturier.engine.xml import QDT, RAM, RSM, UDT
+from facturier.engine.xml import QDT, RAM, RSM, UDT, drop_empty_elements
 
 __all__ = ["write_cii"]
 
@@ -139,7 +139,7 @@ def write_cii(invoice: Invoice, *, profile: Profile = Profile.EN16931, specifica
     _agreement(w, tx, invoice)
     _delivery(w, tx, invoice)
     _settlement(w, tx, invoice)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return etree.tostring(drop_empty_elements(root), xml_declaration=True, encoding="UTF-8")
 
 
 # --- parties -----------------------------------------------------------------------------
@@ -186,7 +186,12 @@ def _ids(w: _Writer, parent: etree._Element, base: str, identifiers: tuple[Ident
 
 def _party(w: _Writer, parent: etree._Element, base: str, party: Seller | Buyer) -> None:
     el = w.sub(parent, base)
-    _ids(w, el, base, party.identifiers)
+    ids = party.identifiers
+    if isinstance(party, Buyer) and w.rank < 4:
+        # one buyer GlobalID below EXTENDED (FX-SCH-A-000164): the first with a scheme
+        schemed = [i for i in ids if i.scheme is not None][:1]
+        ids = tuple(i for i in ids if i.scheme is None or i in schemed)
+    _ids(w, el, base, ids)
     w.sub(el, base + "/Name", party.name)
     w.opt(el, base + "/Description", party.legal_form)
     if party.legal_registration is not None or party.trading_name is not None:
@@ -336,7 +341,9 @@ def _settlement(w: _Writer, tx: etree._Element, inv: Invoice) -> None:
     dd = pay.direct_debit if pay is not None else None
     w.opt(stl, _STL + "/CreditorReferenceID", dd.creditor_id if dd is not None else None)
     w.opt(stl, _STL + "/PaymentReference", pay.remittance if pay is not None else None)
-    w.opt(stl, _STL + "/TaxCurrencyCode", inv.tax_currency)
+    # BT-6 only when it differs from BT-5: CII says the invoice currency once (BR-53 would
+    # then ask for a second TaxTotalAmount in the same currency, which the profiles refuse).
+    w.opt(stl, _STL + "/TaxCurrencyCode", _accounting_currency(inv))
     w.sub(stl, _STL + "/InvoiceCurrencyCode", inv.currency)
     if inv.payee is not None:
         p = _STL + "/PayeeTradeParty"
@@ -436,6 +443,12 @@ def _payment_means(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
                 w.sub(b, p + "/PayeeSpecifiedCreditorFinancialInstitution/BICID", ct.service_provider_id)
 
 
+def _accounting_currency(inv: Invoice) -> str | None:
+    """BT-6 as CII writes it: absent when it is the invoice currency (BT-5)."""
+    currency = inv.totals.tax_currency or inv.tax_currency
+    return currency if currency not in (None, inv.currency) else None
+
+
 def _totals(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
     t = inv.totals
     p = _STL + "/SpecifiedTradeSettlementHeaderMonetarySummation"
@@ -445,8 +458,9 @@ def _totals(w: _Writer, stl: etree._Element, inv: Invoice) -> None:
     w.amount(s, p + "/AllowanceTotalAmount", t.allowance_total)
     w.amount(s, p + "/TaxBasisTotalAmount", t.tax_exclusive)
     w.amount(s, p + "/TaxTotalAmount", t.tax_total, inv.currency)
-    if w.rank >= 1:  # BT-111 needs BT-6 (TaxCurrencyCode), which MINIMUM does not carry
-        w.amount(s, p + "/TaxTotalAmount", t.tax_total_accounting, t.tax_currency or inv.tax_currency)
+    accounting = _accounting_currency(inv)
+    if w.rank >= 1 and accounting is not None:  # BT-111 needs BT-6, which MINIMUM does not carry
+        w.amount(s, p + "/TaxTotalAmount", t.tax_total_accounting, accounting)
     w.amount(s, p + "/RoundingAmount", t.rounding)
     w.amount(s, p + "/GrandTotalAmount", t.tax_inclusive)
     w.amount(s, p + "/TotalPrepaidAmount", t.prepaid)
@@ -497,10 +511,15 @@ def _line(w: _Writer, tx: etree._Element, line: InvoiceLine) -> None:
     if line.order_line_reference is not None:
         o = w.sub(agr, p + "/BuyerOrderReferencedDocument")
         w.sub(o, p + "/BuyerOrderReferencedDocument/LineID", line.order_line_reference)
-    if price.gross_price is not None:
+    gross = price.gross_price
+    if gross is None and price.discount is not None and price.net_price is not None:
+        # CII holds BT-147 only inside the gross price, whose amount (BT-148) is mandatory:
+        # derive it as EN 16931 defines the net price (BT-146 = BT-148 - BT-147).
+        gross = price.net_price + price.discount
+    if gross is not None:
         g = p + "/GrossPriceProductTradePrice"
         gp = w.sub(agr, g)
-        w.amount(gp, g + "/ChargeAmount", price.gross_price)
+        w.amount(gp, g + "/ChargeAmount", gross)
         _basis_quantity(w, gp, g, price.gross_base_quantity, price.gross_base_unit)
         if price.discount is not None:
             a = g + "/AppliedTradeAllowanceCharge"

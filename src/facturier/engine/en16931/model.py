@@ -19,6 +19,7 @@ Conventions every reader and writer follows:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ from decimal import Decimal
 from facturier.engine.en16931.codes import DocumentTypeCode, VatCategory
 
 __all__ = [
+    "without_blank_texts",
     "AdditionalDocument",
     "AllowanceCharge",
     "Buyer",
@@ -628,6 +630,9 @@ class Invoice:
     """BG-25 Invoice lines (mandatory, BR-16; absent in Factur-X MINIMUM and BASIC WL)."""
     logistics_charges: tuple[LogisticsCharge, ...] = ()
     """Logistics service charges (Factur-X EXTENDED only; see `LogisticsCharge`)."""
+    issue_date_zone: str | None = None
+    """The time zone written on BT-2 ("Z", "+02:00"), when the document gives one (UBL
+    xs:date may; CII format 102 cannot)."""
 
     @property
     def is_credit_note(self) -> bool:
@@ -643,3 +648,37 @@ class Invoice:
     def charges(self) -> tuple[AllowanceCharge, ...]:
         """BG-21 Document level charges."""
         return tuple(ac for ac in self.allowances_charges if ac.is_charge)
+
+
+def without_blank_texts(value):
+    """``value`` (a model, a group, a tuple) with every blank optional text as None, and any
+    optional group left with nothing in it as None.
+
+    This is what a written document holds: the writers never write an empty element
+    (`facturier.engine.xml.drop_empty_elements`), so a reader gives None back where the
+    model held "" or spaces in an optional term (a mandatory one reads back as "", the
+    model's convention). Used to compare a model with its written-and-read copy.
+    """
+    if isinstance(value, tuple):
+        return tuple(without_blank_texts(v) for v in value)
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    changes = {}
+    for f in dataclasses.fields(value):
+        v = getattr(value, f.name)
+        optional = f.default is None
+        if isinstance(v, str):
+            v = None if optional and not v.strip() else v
+        else:
+            v = without_blank_texts(v)
+            if optional and dataclasses.is_dataclass(v) and _holds_nothing(v):
+                v = None
+        changes[f.name] = v
+    return dataclasses.replace(value, **changes)
+
+
+def _holds_nothing(group) -> bool:
+    return all(
+        f.default is None and getattr(group, f.name) is None or getattr(group, f.name) == ()
+        for f in dataclasses.fields(group)
+    )

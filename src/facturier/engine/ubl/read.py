@@ -145,6 +145,16 @@ def _date(el: etree._Element | None, path: str) -> date | None:
         raise _bad_value("une date (AAAA-MM-JJ)", "date (YYYY-MM-DD)", found.tag, text) from None
 
 
+_ZONE = re.compile(r"(Z|[+-]\d\d:\d\d)$")
+
+
+def _zone(el: etree._Element, path: str) -> str | None:
+    """The time zone of an xs:date ("2026-05-01+02:00" -> "+02:00"), if it has one."""
+    text = _own(el.find(path)) or ""
+    found = _ZONE.search(text) if len(text) > 10 else None
+    return found.group(1) if found else None
+
+
 def _ident(el: etree._Element | None) -> Identifier | None:
     value = _own(el)
     if value is None:
@@ -263,6 +273,7 @@ class _Reader:
         return Invoice(
             number=number,
             issue_date=issue_date,
+            issue_date_zone=_zone(r, B.IssueDate),
             type_code=_document_type(
                 _s(r, B.CreditNoteTypeCode if self.credit else B.InvoiceTypeCode)
                 or _s(r, B.InvoiceTypeCode)

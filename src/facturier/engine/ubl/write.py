@@ -45,7 +45,7 @@ from facturier.engine.en16931.model import (
     PaymentInstructions,
     PostalAddress,
 )
-from facturier.engine.xml import CAC, CBC, UBL_CREDIT_NOTE, UBL_INVOICE
+from facturier.engine.xml import CAC, CBC, UBL_CREDIT_NOTE, UBL_INVOICE, drop_empty_elements
 
 __all__ = ["Customization", "as_carried", "write_ubl"]
 
@@ -169,7 +169,7 @@ class _Writer:
         profile = self.custom.profile_id or (inv.process.business_process if inv.process else None)
         _text(root, B.ProfileID, profile)
         _text(root, B.ID, inv.number)
-        _date(root, B.IssueDate, inv.issue_date)
+        _text(root, B.IssueDate, inv.issue_date.isoformat() + (inv.issue_date_zone or ""))
         if credit:
             _date(root, B.TaxPointDate, inv.tax_point_date)
             _text(root, B.CreditNoteTypeCode, str(inv.type_code))
@@ -426,8 +426,11 @@ class _Writer:
 
     def payment_means(self, root: etree._Element, pay: PaymentInstructions, *, first: bool) -> etree._Element:
         means = _SUB(root, A.PaymentMeans)
-        # BT-82 once (UBL-SR-46), as the name of the first means code.
-        _text(means, B.PaymentMeansCode, pay.means_code, name=pay.means_text if first else None)
+        # BT-82 once (UBL-SR-46), as the name of the first means code. UBL carries BT-83 only
+        # inside a PaymentMeans, whose code is mandatory: a source that gives a payment
+        # reference without its means says "1" (UNTDID 4461: instrument not defined).
+        code = pay.means_code or MEANS_NOT_DEFINED
+        _text(means, B.PaymentMeansCode, code, name=pay.means_text if first else None)
         if self.credit and first:
             _date(means, B.PaymentDueDate, self.inv.due_date)
         _text(means, B.PaymentID, pay.remittance)
@@ -588,11 +591,15 @@ class _Writer:
 
 def write_ubl(invoice: Invoice, *, customization: Customization = Customization.EN16931) -> bytes:
     """Write ``invoice`` as a UBL 2.1 Invoice or CreditNote for ``customization`` (UTF-8 bytes)."""
-    root = _Writer(invoice, customization).document()
+    root = drop_empty_elements(_Writer(invoice, customization).document())
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+
+
+MEANS_NOT_DEFINED = "1"
+"""UNTDID 4461 "instrument not defined": BT-81 of a payment whose source gave no means."""
 
 
 def is_iban_shaped(account: str) -> bool:
@@ -607,6 +614,9 @@ def as_carried(invoice: Invoice, customization: Customization = Customization.EN
     This is the precise list of what UBL cannot hold the way the model (and CII) can:
     - BT-8 in its CII form (UNTDID 2475: 5, 29, 72) becomes its UNTDID 2005 equivalent;
     - the IBAN / proprietary flag of BT-84 follows the shape of the account identifier;
+    - the time zone of BT-2 is kept (UBL xs:date holds one; CII does not);
+    - a payment without means code (BT-81; CII may give BT-83 alone) gets code 1,
+      "instrument not defined": UBL holds BT-83 only inside a PaymentMeans, which needs one;
     - a VAT breakdown without BT-110 gets BT-110 = Σ BT-117 (UBL's TaxTotal needs one);
     - BT-111 in the invoice currency is BT-110: UBL has one TaxTotal per currency (BR-CO-15);
     - a zero item price discount (BT-147) is no discount: UBL needs an Amount to carry a
@@ -627,11 +637,13 @@ def as_carried(invoice: Invoice, customization: Customization = Customization.EN
     code = inv.tax_point_date_code
     if code in _TAX_POINT_CODES:
         changes["tax_point_date_code"] = _TAX_POINT_CODES[code]
-    if inv.payment is not None and inv.payment.credit_transfers:
+    if inv.payment is not None:
         transfers = tuple(
             replace(t, proprietary_id=not is_iban_shaped(t.account_id)) for t in inv.payment.credit_transfers
         )
-        changes["payment"] = replace(inv.payment, credit_transfers=transfers)
+        changes["payment"] = replace(
+            inv.payment, credit_transfers=transfers, means_code=inv.payment.means_code or MEANS_NOT_DEFINED
+        )
     totals = inv.totals
     if totals.tax_total is None and inv.vat_breakdown:
         totals = replace(totals, tax_total=sum((v.tax_amount for v in inv.vat_breakdown), Decimal(0)))

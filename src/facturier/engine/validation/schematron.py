@@ -36,6 +36,7 @@ from typing import Any
 from lxml import etree
 
 from facturier.engine.errors import Message, RuleSetUnavailable
+from facturier.engine.validation.lean import lean_stylesheet
 from facturier.engine.validation.material import conformance_file
 from facturier.engine.validation.report import Finding, NotRun, Report, Severity
 from facturier.engine.validation.xsd import facturx_profile, validate_xsd
@@ -50,6 +51,7 @@ from facturier.engine.xml import (
     UBL_INVOICE,
     UDT,
     DocumentKind,
+    Limits,
     detect,
     parse_xml,
 )
@@ -230,11 +232,12 @@ def _compile(path: Path) -> Any:
     to that same file parsed once; the rules and their results are untouched.
     """
     compiler = _saxon().new_xslt30_processor()
-    text = path.read_text(encoding="utf-8")
+    # Without the walks and the output nobody reads (`lean.lean_stylesheet`): the same rules.
+    text = lean_stylesheet(path.read_text(encoding="utf-8"))
     codedbs = sorted(set(_CODEDB_CALL.findall(text)))
     if not codedbs or not _STYLESHEET_START.search(text):
-        # From the file, so that anything it reads resolves next to it.
-        return compiler.compile_stylesheet(stylesheet_file=str(path))
+        # With the file's URI, so that anything it reads resolves next to it.
+        return compiler.compile_stylesheet(stylesheet_text=text, base_uri=path.as_uri())
     params = {name: f"facturier-codedb-{i}" for i, name in enumerate(codedbs)}
     text = _CODEDB_CALL.sub(lambda m: f"${params[m.group(1)]}", text)
     declarations = "".join(f'<xsl:param name="{p}" required="yes"/>' for p in params.values())
@@ -370,7 +373,9 @@ def run_rules(root: etree._Element, kind: DocumentKind, *, french: bool = False)
     return _run(root, kind, french=french, tolerate_crash=False)
 
 
-def validate(data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Report:
+def validate(
+    data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None
+) -> Report:
     """Parse, detect, then check the XSD and the official rules of an XML invoice.
 
     Raises an InputError (MalformedXML, InputTooLarge, UnsupportedDocument) when the bytes
@@ -378,7 +383,7 @@ def validate(data: bytes, *, french: bool = False, max_bytes: int = DEFAULT_MAX_
     schema-valid document. A rule set that crashes on a document that already fails the
     schema is reported as a FATAL "RULES-CRASH" finding next to the schema errors.
     """
-    root = parse_xml(data, max_bytes=max_bytes)
+    root = parse_xml(data, max_bytes=max_bytes, limits=limits)
     kind = detect(root)
     xsd = validate_xsd(root, kind)
     rules = _run(root, kind, french=french, tolerate_crash=not xsd.passed)

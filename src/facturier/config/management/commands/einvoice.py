@@ -1,8 +1,13 @@
 """`facturier einvoice`: validate, convert, extract and inspect e-invoices (XML or Factur-X PDF).
 
 Every subcommand only translates between the command line and the engine; it needs no
-database. Exit status: 0 on success (for `validate`, only when every file is valid), 1 when
-a file is invalid or cannot be read, 2 on a usage error.
+database. Exit status: 0 on success (for `validate`, only when every file is valid; for
+`convert`, only when the output passes the official rules), 1 when a file is invalid,
+cannot be read or cannot be converted, 2 on a usage error.
+
+Every file is read within the limits of `facturier.engine.xml.Limits` (options
+--max-bytes, --max-lines, --max-text): its size is taken from the file system before a
+byte is read.
 """
 
 from __future__ import annotations
@@ -13,58 +18,71 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from facturier.engine.errors import EngineError
+from facturier.engine.errors import ConversionRefused, EngineError
+from facturier.engine.xml import Limits, read_bounded
 
 PDF_MAGIC = b"%PDF-"
+SHOWN_CHARS = 80
+"""Longest text `inspect` prints of one field: a summary, never megabytes."""
 
 
 def _language() -> str:
     return (translation.get_language() or "fr")[:2]
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, limits: Limits) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_bounded(path, max_bytes=limits.max_bytes)
     except OSError as e:
         raise CommandError(f"{path}: {e.strerror}") from None
 
 
-def xml_of(data: bytes) -> tuple[bytes, str | None]:
+def xml_of(data: bytes, limits: Limits | None = None) -> tuple[bytes, str | None]:
     """The invoice XML of a file: itself, or the attachment of a Factur-X / ZUGFeRD PDF."""
     if data.lstrip()[:5] == PDF_MAGIC:
         from facturier.engine.facturx.unpack import unpack_facturx
 
-        attachment = unpack_facturx(data)
+        attachment = unpack_facturx(data, max_bytes=(limits or Limits()).max_bytes)
         return attachment.xml, attachment.filename
     return data, None
 
 
-def judge(data: bytes, *, french: bool):
+def judge(data: bytes, *, french: bool, limits: Limits):
     """The verdict on one file: its XML by the official rules and, for a PDF, its Factur-X container."""
     from facturier.engine.validation import validate
 
     if data.lstrip()[:5] != PDF_MAGIC:
-        return validate(data, french=french)
+        return validate(data, french=french, limits=limits)
     from facturier.engine.facturx.container import check_container
 
-    container = check_container(data)
+    container = check_container(data, max_bytes=limits.max_bytes)
     try:
-        xml, _name = xml_of(data)
+        xml, _name = xml_of(data, limits)
     except EngineError:
         if container.passed:
             raise
         return container  # its findings say why the XML cannot be read (encrypted, no invoice attached…)
-    return container.merge(validate(xml, french=french))
+    return container.merge(validate(xml, french=french, limits=limits))
 
 
-def read_model(xml: bytes):
+def read_model(xml: bytes, limits: Limits | None = None):
     from facturier.engine.cii.read import read_cii
     from facturier.engine.ubl.read import read_ubl
     from facturier.engine.xml import detect, parse_xml
 
-    root = parse_xml(xml)
+    root = parse_xml(xml, limits=limits or Limits())
     kind = detect(root)
     return (read_cii(root) if kind.syntax == "cii" else read_ubl(root)), kind
+
+
+def _limits(options: dict) -> Limits:
+    return Limits(max_bytes=options["max_bytes"], max_lines=options["max_lines"],
+                  max_text_chars=options["max_text"])
+
+
+def _short(value: object, width: int = SHOWN_CHARS) -> str:
+    text = " ".join(str(value).split()) if value is not None else "—"
+    return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
 class Command(BaseCommand):
@@ -74,21 +92,33 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, parser_class=type(parser).__mro__[0],
                                     metavar="{validate,convert,extract,inspect}")
-        validate = sub.add_parser("validate", help="judge XML or Factur-X PDFs; exit 0 only when all are valid")
+        defaults = Limits()
+        limits = type(parser)(add_help=False)
+        limits.add_argument("--max-bytes", type=int, default=defaults.max_bytes,
+                            help=f"largest file accepted, in bytes (default {defaults.max_bytes})")
+        limits.add_argument("--max-lines", type=int, default=defaults.max_lines,
+                            help=f"most invoice lines accepted (default {defaults.max_lines})")
+        limits.add_argument("--max-text", type=int, default=defaults.max_text_chars,
+                            help=f"longest text of one element, in characters (default {defaults.max_text_chars})")
+        validate = sub.add_parser("validate", parents=[limits],
+                                  help="judge XML or Factur-X PDFs; exit 0 only when all are valid")
         validate.add_argument("files", nargs="+")
         validate.add_argument("--fr", action="store_true", help="also apply the French CIUS rules (BR-FR)")
         validate.add_argument("--json", action="store_true", help="print the findings as JSON")
-        convert = sub.add_parser("convert", help="convert between CII and UBL")
+        convert = sub.add_parser("convert", parents=[limits],
+                                 help="convert between CII and UBL; the output is judged by the official rules")
         convert.add_argument("input")
         convert.add_argument("output")
         convert.add_argument("--to", choices=["cii", "ubl"], required=True)
         convert.add_argument("--profile", default=None,
                              help="CII: minimum, basicwl, basic, en16931, extended, extended-ctc-fr; "
                                   "UBL: en16931, peppol, fr")
-        extract = sub.add_parser("extract", help="extract the XML of a Factur-X / ZUGFeRD PDF")
+        convert.add_argument("--force", action="store_true",
+                             help="write the output even when it loses data or fails the official rules")
+        extract = sub.add_parser("extract", parents=[limits], help="extract the XML of a Factur-X / ZUGFeRD PDF")
         extract.add_argument("pdf")
         extract.add_argument("output", nargs="?")
-        inspect = sub.add_parser("inspect", help="a readable summary of an invoice")
+        inspect = sub.add_parser("inspect", parents=[limits], help="a readable summary of an invoice")
         inspect.add_argument("file")
 
     def handle(self, *args, action: str, **options):
@@ -97,14 +127,15 @@ class Command(BaseCommand):
         except EngineError as e:
             raise CommandError(e.message.in_language(_language()) + (f" ({e.detail})" if e.detail else "")) from None
 
-    def do_validate(self, *, files: list[str], fr: bool, json: bool, **_):
+    def do_validate(self, *, files: list[str], fr: bool, json: bool, **options):
         import json as jsonlib
 
+        limits = _limits(options)
         failed = 0
         results = []
         for path in files:
             try:
-                report = judge(_read(path), french=fr)
+                report = judge(_read(path, limits), french=fr, limits=limits)
             except EngineError as e:
                 failed += 1
                 results.append({"file": path, "valid": False, "error": e.message.in_language(_language())})
@@ -130,39 +161,62 @@ class Command(BaseCommand):
         if failed:
             sys.exit(1)
 
-    def do_convert(self, *, input: str, output: str, to: str, profile: str | None, **_):
-        from facturier.engine.convert import convert
+    def do_convert(self, *, input: str, output: str, to: str, profile: str | None, force: bool, **options):
+        from facturier.engine.convert import conversion
 
-        xml, _name = xml_of(_read(input))
-        Path(output).write_bytes(convert(xml, to=to, profile=profile))
-        self.stdout.write(f"{output}: {to.upper()} written")
+        limits = _limits(options)
+        xml, _name = xml_of(_read(input, limits), limits)
+        try:
+            result = conversion(xml, to=to, profile=profile, limits=limits, force=force)
+        except ConversionRefused as e:
+            hint = ("Option --force : écrire le document quand même (il sera invalide)." if _language() == "fr"
+                    else "Option --force: write the document anyway (it will be invalid).")
+            raise CommandError(f"{input}: {e.message.in_language(_language())}\n{hint}") from None
+        Path(output).write_bytes(result.xml)
+        lang = _language()
+        for warning in result.warnings:
+            self.stderr.write(f"{output}: {warning.in_language(lang)}")
+        report = result.report
+        assert report is not None
+        if report.passed:
+            verdict = self.style.SUCCESS("valid")
+            self.stdout.write(f"{output}: {to.upper()} written, {verdict} ({', '.join(report.checks)})")
+            return
+        self.stdout.write(f"{output}: {to.upper()} written with --force, {self.style.ERROR('INVALID')} "
+                          f"({', '.join(report.checks)})")
+        for f in report.fatal:
+            self.stdout.write(f"  [{f.severity.value}] {f.rule} {f.xpath or f.path}: {f.message.in_language(lang)}")
+        sys.exit(1)
 
-    def do_extract(self, *, pdf: str, output: str | None, **_):
+    def do_extract(self, *, pdf: str, output: str | None, **options):
         from facturier.engine.facturx.unpack import unpack_facturx
 
-        attachment = unpack_facturx(_read(pdf))
+        limits = _limits(options)
+        attachment = unpack_facturx(_read(pdf, limits), max_bytes=limits.max_bytes)
         if output:
             Path(output).write_bytes(attachment.xml)
             self.stdout.write(f"{output}: {attachment.filename} extracted ({len(attachment.xml)} bytes)")
         else:
             sys.stdout.buffer.write(attachment.xml)
 
-    def do_inspect(self, *, file: str, **_):
-        xml, attached = xml_of(_read(file))
-        invoice, kind = read_model(xml)
+    def do_inspect(self, *, file: str, **options):
+        limits = _limits(options)
+        xml, attached = xml_of(_read(file, limits), limits)
+        invoice, kind = read_model(xml, limits)
         t = invoice.totals
         lines = [
-            f"{'Factur-X attachment ' + attached if attached else kind.syntax.upper()} — {kind.guideline_id or ''}",
-            f"Number {invoice.number}  type {invoice.type_code}  issued {invoice.issue_date}  "
-            f"due {invoice.due_date or '—'}  currency {invoice.currency}",
-            f"Seller {invoice.seller.name}  VAT {invoice.seller.vat_id or '—'}",
-            f"Buyer  {invoice.buyer.name}  VAT {invoice.buyer.vat_id or '—'}",
+            f"{'Factur-X attachment ' + _short(attached) if attached else kind.syntax.upper()} — "
+            f"{_short(kind.guideline_id or '')}",
+            f"Number {_short(invoice.number)}  type {invoice.type_code}  issued {invoice.issue_date}  "
+            f"due {invoice.due_date or '—'}  currency {_short(invoice.currency, 8)}",
+            f"Seller {_short(invoice.seller.name)}  VAT {_short(invoice.seller.vat_id, 20)}",
+            f"Buyer  {_short(invoice.buyer.name)}  VAT {_short(invoice.buyer.vat_id, 20)}",
             f"{len(invoice.lines)} line(s)",
         ]
         for line in invoice.lines:
-            lines.append(f"  {line.id:>4}  {line.item.name[:50]:<50} {line.quantity} {line.unit} "
-                         f"× {line.price.net_price} = {line.net_amount}  {line.vat.category}"
-                         f" {line.vat.rate if line.vat.rate is not None else ''}")
+            lines.append(f"  {_short(line.id, 8):>4}  {_short(line.item.name, 50):<50} {line.quantity} "
+                         f"{_short(line.unit, 8)} × {line.price.net_price} = {line.net_amount}  "
+                         f"{_short(line.vat.category, 8)} {line.vat.rate if line.vat.rate is not None else ''}")
         for b in invoice.vat_breakdown:
             lines.append(f"VAT {b.category} {b.rate if b.rate is not None else ''}: "
                          f"{b.taxable_amount} → {b.tax_amount}")

