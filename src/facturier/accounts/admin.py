@@ -9,15 +9,23 @@ from facturier.accounts.tenancy import TenantScopedAdmin
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_staff", "is_active"]
+    list_display = ["email", "full_name", "is_staff", "is_platform_operator", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Person"), {"fields": ["full_name", "language"]}),
-        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_platform_operator", "is_superuser", "groups",
+                                       "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The platform roles are the platform administrator's to give, never an organisation's.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_staff", "is_platform_operator", "is_superuser", "groups", "user_permissions"]
+        return fields
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

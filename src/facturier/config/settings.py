@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "facturier.web.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -159,6 +160,16 @@ CSRF_COOKIE_SECURE = _secure
 if _secure:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+
+# The shared cache: the sign-in throttle lives here, so it must be shared by every process and survive a
+# restart. The database cache by default (its table is made by the migrations); Redis when configured.
+FACTURIER_CACHE_URL = env.string("FACTURIER_CACHE_URL", "")
+CACHES = {"default": env.cache(FACTURIER_CACHE_URL, table="facturier_cache")}
+# The client's address, for the throttle and the consent evidence: REMOTE_ADDR, unless the platform sits behind
+# reverse proxies that set this header (e.g. X-Forwarded-For); then the address written by the outermost of the
+# FACTURIER_TRUSTED_PROXY_COUNT trusted proxies is taken, and what a client wrote in the header is ignored.
+FACTURIER_TRUSTED_PROXY_HEADER = env.header_name("FACTURIER_TRUSTED_PROXY_HEADER")
+FACTURIER_TRUSTED_PROXY_COUNT = env.integer("FACTURIER_TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 TASKS = {
     "default": {

@@ -11,15 +11,50 @@ from facturier.accounts.selectors import memberships_of
 from facturier.web import security
 
 SESSION_KEY = "web.organisation"
-# Pages a signed-in but not yet verified user may still reach.
-OPEN_PREFIXES = ("/static/", "/media/", "/admin/", "/tsa/", "/i18n/")
-OPEN_NAMES = {"login", "logout", "otp_verify", "otp_enrol", "language", "password_reset", "password_reset_done",
-              "password_reset_confirm", "password_reset_complete"}
+OPEN_ROUTES = frozenset({
+    # signing in and out, the second factor itself, a forgotten password
+    "web:login", "web:logout", "web:otp_verify", "web:otp_enrol", "web:language",
+    "web:password_reset", "web:password_reset_done", "web:password_reset_confirm", "web:password_reset_complete",
+    "admin:login", "admin:logout",
+    # public pages: the consent letter's answers and the time-stamp authority
+    "consent_accept", "consent_refuse", "tsa",
+})
+"""The routes a signed-in user who has not confirmed the second factor may reach; every other one is closed."""
+OPEN_NAMESPACES = frozenset({"portal"})
+"""The customer portal has its own accounts, sessions and second factor: a company session opens nothing there."""
+
+
+def is_open(path_info: str) -> bool:
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return False
+    return match.view_name in OPEN_ROUTES or bool(match.namespaces and match.namespaces[0] in OPEN_NAMESPACES)
+
+
+class SecondFactorMiddleware:
+    """Every route of a signed-in user waits for the second factor when one is due, unless listed as open.
+
+    Due: the user has a confirmed authenticator, or an organisation of theirs makes one mandatory
+    (then the user is sent to set one up). Static files never reach this point (WhiteNoise serves them).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not user.is_verified() and not is_open(request.path_info):
+            if security.confirmed_device(user) is not None:
+                return redirect(f"{reverse('web:otp_verify')}?{urlencode({'next': request.get_full_path()})}")
+            if security.any_organisation_requires_2fa(user):
+                return redirect(reverse("web:otp_enrol"))
+        return self.get_response(request)
 
 
 class CurrentMemberMiddleware:
-    """Sets `request.member` (the membership in the organisation chosen in the session, or the first one),
-    activates the user's language, and sends users who must confirm a second factor to that step."""
+    """Sets `request.member` (the membership in the organisation chosen in the session, or the first one)
+    and activates the user's language."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,25 +72,4 @@ class CurrentMemberMiddleware:
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
-            gate = self._second_factor_gate(request)
-            if gate is not None:
-                return gate
         return self.get_response(request)
-
-    def _second_factor_gate(self, request):
-        if request.path.startswith(OPEN_PREFIXES):
-            return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        if match.namespace != "web" or match.url_name in OPEN_NAMES:
-            return None
-        user = request.user
-        if user.is_verified():
-            return None
-        if security.confirmed_device(user) is not None:
-            return redirect(f"{reverse('web:otp_verify')}?{urlencode({'next': request.get_full_path()})}")
-        if security.requires_2fa(request.member):
-            return redirect(reverse("web:otp_enrol"))
-        return None
