@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from facturier.accounts.models import LegalProfile, Membership, Organisation, User
+from facturier.accounts.models import Authenticator, LegalProfile, Membership, Organisation, User
 from facturier.accounts.tenancy import TenantScopedAdmin
 
 
@@ -71,3 +72,34 @@ class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "organisation", "role", "can_issue", "can_send", "can_record_payments", "is_active"]
     list_filter = ["role", "is_active"]
     autocomplete_fields = ["user"]
+
+
+# django-otp's TOTP devices keep their keys in clear: company users' authenticators are `Authenticator`
+# rows (sealed keys), so the clear-text kind is neither shown nor created here.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """A platform administrator removes the authenticator of a user who lost it (the key itself never shows)."""
+
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed", "last_used_at"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
