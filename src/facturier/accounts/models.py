@@ -364,3 +364,32 @@ class Authenticator(TimestampMixin, ThrottlingMixin, Device):
         secret = b32encode(self.bin_key).decode().rstrip("=")
         label = quote(f"Facturier:{self.user.get_username()}")
         return f"otpauth://totp/{label}?secret={secret}&issuer=Facturier&digits={self.DIGITS}&period={self.STEP}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation, sent by e-mail, accepted by the invitee (never imposed).
+
+    Only the SHA-256 of its token is stored; it is used once and expires.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organisation"))
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.VIEWER)
+    digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("accepted by"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.get_role_display()})"
