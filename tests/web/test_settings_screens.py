@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from facturier.accounts.models import LegalProfile, Membership
+from facturier.accounts.models import LegalProfile
 from facturier.invoicing.models import Series
 
 ORG = {"name": "Acme Renamed", "default_language": "fr", "payment_terms_days": "45", "due_date_rule": "net",

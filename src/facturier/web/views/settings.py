@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from facturier.accounts.models import LegalProfile, Membership, Right
 from facturier.accounts.invitations import invitation_send
+from facturier.accounts.models import LegalProfile, Membership, Right
 from facturier.accounts.services import legal_profile_add
 from facturier.documents.models import Certificate
 from facturier.documents.services import certificate_upload
