@@ -9,11 +9,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from facturier.config import env
+from facturier.private_files import private_dir, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-DATA_DIR = Path(env.string("FACTURIER_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = private_dir(Path(env.string("FACTURIER_DATA_DIR", "var")).resolve())  # 0700: the database, keys, mail
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
 SECRET_KEY = env.persistent_secret("FACTURIER_SECRET_KEY", DATA_DIR / "secret_key", nbytes=48)
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "facturier.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,6 +89,9 @@ try:
 except ValueError as e:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {e}") from e
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if Path(DATABASES["default"]["NAME"] or ":memory:").parent.is_dir():
+        # Created 0600 before SQLite opens it (in the 0700 data folder by default): -wal and -shm take its mode.
+        private_file(Path(DATABASES["default"]["NAME"]))
     # WAL and a busy timeout let the web server and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
