@@ -39,7 +39,7 @@ def test_the_invitee_signed_in_as_the_address_accepts_and_joins_with_the_role(si
     stranger = other_org.owner.user
     _invite(signed_in, stranger.email, role="accountant")
     link = _link(stranger.email)
-    invitee = Client()
+    invitee = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = invitee.get(link)
     assert page.status_code == 200 and "Sign in as" in page.content.decode()
     login = invitee.post(f"/login/?next={link}", {"username": stranger.email, "password": PASSWORD,
