@@ -115,3 +115,15 @@ def test_inviting_a_current_member_says_so(signed_in, org):
     clerk = org.member("clerk")
     page = signed_in.post(reverse("web:settings_member_add"), {"email": clerk.user.email, "role": "owner"})
     assert page.status_code == 422 and "already a member" in page.content.decode()
+
+
+def test_the_administration_site_cannot_attach_a_platform_user_either(client, org, other_org):
+    owner = org.owner.user
+    owner.is_staff = True
+    owner.save()
+    client.force_login(owner)
+    stranger = other_org.owner.user
+    response = client.post("/admin/accounts/membership/add/", {
+        "user": stranger.pk, "organisation": org.pk, "role": "viewer", "is_active": "on"})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(organisation=org, user=stranger).exists()

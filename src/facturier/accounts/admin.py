@@ -45,6 +45,9 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
 
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser  # organisations invite their members from the settings screen
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(TenantScopedAdmin):
@@ -72,6 +75,11 @@ class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "organisation", "role", "can_issue", "can_send", "can_record_payments", "is_active"]
     list_filter = ["role", "is_active"]
     autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request):
+        # Nobody joins an organisation by someone else's decision: members are invited (settings screen)
+        # and accept; only a platform administrator adds a membership directly.
+        return request.user.is_superuser
 
 
 # django-otp's TOTP devices keep their keys in clear: company users' authenticators are `Authenticator`
