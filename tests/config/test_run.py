@@ -87,3 +87,33 @@ def test_the_served_time_stamp_authority_answers_a_real_rfc3161_exchange(served)
     verify_token(token, data=b"facture FA-2026-000001")
     with pytest.raises(Exception, match="(?i)imprint|digest|match"):
         verify_token(token, data=b"another document")
+
+
+def test_the_server_refuses_an_oversized_body_without_reading_it(served):
+    """A 150 MiB POST announced to the sign-in page is answered 413 at once: nothing is spooled."""
+    url, _ = served
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                           b"Content-Length: 157286400\r\n\r\n" + b"x" * 1024)
+        started = time.monotonic()
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413") and time.monotonic() - started < 5
+
+
+def test_the_server_cuts_a_chunked_body_at_the_limit(served):
+    url, _ = served
+    host, port = url.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /login/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n%s\r\n" % (8192, b"x" * 8192)
+        try:
+            while sent < 8 * 1024 * 1024:
+                connection.sendall(chunk)
+                sent += 8192
+        except OSError:
+            pass  # the server closed the connection: what we expect once it has answered
+        connection.settimeout(10)
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]

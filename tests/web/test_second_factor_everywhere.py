@@ -19,7 +19,7 @@ PASSWORD = "correct horse battery"
 EXPECTED_OPEN = {
     "web:login", "web:logout", "web:otp_verify", "web:otp_enrol", "web:language", "web:password_reset",
     "web:password_reset_done", "web:password_reset_confirm", "web:password_reset_complete",
-    "admin:login", "admin:logout", "consent_accept", "consent_refuse", "tsa",
+    "admin:login", "admin:logout", "consent_accept", "consent_refuse", "consent_address", "tsa",
 }
 SAMPLES = {"int": "7", "str": "x7", "slug": "acme", "path": "x7/y", "uuid": str(uuid.uuid4())}
 REGEX_CANDIDATES = ["7", "x7", "accounts", "acme", "x7/y"]

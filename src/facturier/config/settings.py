@@ -14,6 +14,11 @@ from facturier.private_files import private_dir, private_file
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = private_dir(Path(env.string("FACTURIER_DATA_DIR", "var")).resolve())  # 0700: the database, keys, mail
+# The official validation rules (EN 16931, Factur-X, XRechnung, BR-FR), as the repository
+# carries them: conformance/ next to src/ in the checkout the project is installed from.
+CONFORMANCE_DIR = Path(
+    env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
+).resolve()
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
 SECRET_KEY = env.persistent_secret("FACTURIER_SECRET_KEY", DATA_DIR / "secret_key", nbytes=48)
@@ -47,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facturier.config.request_limits.RequestSizeLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "facturier.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -152,6 +158,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("FACTURIER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Every request body, files included, per route (config/request_limits.py: sign-in pages take 16 KiB).
+FACTURIER_REQUEST_MAX_BYTES = env.integer("FACTURIER_REQUEST_MAX_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -195,6 +203,9 @@ DEFAULT_FROM_EMAIL = env.string("FACTURIER_EMAIL_FROM", "Facturier <noreply@loca
 # Organisations' own mail servers are user input: private and loopback addresses are refused
 # (SSRF) unless the operator allows them, e.g. for a mail server on the same private network.
 FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
+# A password is never sent over an unencrypted connection (security "none") unless the operator
+# allows it, e.g. for a relay on the same host; the local mail catcher of `facturier run` is exempt.
+FACTURIER_MAIL_ALLOW_PLAIN_AUTH = env.boolean("FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False)
 FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
@@ -202,8 +213,12 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"}},
+    # Bearer tokens in paths (consent links, password resets…) never reach a log: see config/logredact.py.
+    "filters": {"redact_tokens": {"()": "facturier.config.logredact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"},
+                **{name: {"filters": ["redact_tokens"]} for name in
+                   ("django.request", "django.server", "uvicorn.error", "uvicorn.access")}},
     "root": {"handlers": ["console"], "level": env.choice(
         "FACTURIER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }

@@ -310,13 +310,10 @@ def totp_check(*, account: PortalAccount, code: str) -> bool:
 def consent_answer(*, account: PortalAccount, accept: bool, remote_address: str | None) -> None:
     """The customer accepts or refuses e-mailed invoices from its space: recorded by the delivery app's consent
     answers, exactly as an answer to the consent letter, plus who answered in the portal."""
-    from facturier.delivery.consent import answer_accept, answer_refuse, link_token
+    from facturier.delivery.consent import consent_answer_for
 
-    token = link_token(account.customer)
     with transaction.atomic():
-        if accept:
-            answer_accept(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
-        else:
-            answer_refuse(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
+        consent_answer_for(customer=account.customer, accept=accept, origin=ConsentOrigin.PORTAL,
+                           remote_address=remote_address)
         audit_record(actor=None, organisation=account.organisation, subject=account.customer,
                      action="portal.consent", after={"accepted": accept, "email": account.email})

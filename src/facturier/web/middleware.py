@@ -19,7 +19,7 @@ OPEN_ROUTES = frozenset({
     "web:password_reset", "web:password_reset_done", "web:password_reset_confirm", "web:password_reset_complete",
     "admin:login", "admin:logout",
     # public pages: the consent letter's answers and the time-stamp authority
-    "consent_accept", "consent_refuse", "tsa",
+    "consent_accept", "consent_refuse", "consent_address", "tsa",
 })
 """The routes a signed-in user who has not confirmed the second factor may reach; every other one is closed."""
 OPEN_NAMESPACES = frozenset({"portal"})
