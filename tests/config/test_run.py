@@ -111,7 +111,7 @@ def test_a_wrong_password_is_refused(served):
                                    "password": "wrong"}).encode()
     answer = browser.open(urllib.request.Request(url + "/admin/login/", data=form,
                                                  headers={"Referer": url + "/admin/login/"})).read().decode()
-    assert "errornote" in answer
+    assert 'class="msg error" role="alert"' in answer  # the company sign-in's error, with its throttle
 
 
 def test_the_served_time_stamp_authority_answers_a_real_rfc3161_exchange(served):

@@ -57,9 +57,9 @@ def test_a_member_without_the_right_to_send_is_told_so(org, contact, mailoutbox)
 
 
 def test_a_member_with_an_authenticator_confirms_it_before_inviting(owner, contact, mailoutbox):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from facturier.accounts.services import authenticator_confirm, authenticator_start
 
-    TOTPDevice.objects.create(user=owner.user, name="phone", confirmed=True)
+    authenticator_confirm(device=authenticator_start(user=owner.user))
     client = Client()
     client.force_login(owner.user)
     response = client.post(f"/portal-admin/invite/{contact.pk}/")

@@ -13,7 +13,7 @@ def _plain_static(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):
     from django.core.cache import cache
 
     cache.clear()

@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from facturier.accounts.models import Authenticator
 
 PASSWORD = "correct horse battery"
 
@@ -82,12 +83,12 @@ def _enrol(client):
     page = client.get(reverse("web:otp_enrol"))
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(confirmed=False)
+    device = Authenticator.objects.get(confirmed=False)
     return device
 
 
 def _code(device) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    return f"{totp(device.bin_key, step=device.STEP, digits=device.DIGITS):06d}"
 
 
 def test_enrolling_an_authenticator_then_signing_in_asks_for_the_code(client, owner):

@@ -69,6 +69,18 @@ def _stop(process) -> None:
         os.killpg(process.pid, 9)
 
 
+def _watch(context, refused: list[str]) -> None:
+    """Collect, for every page of a browser context, what the Content-Security-Policy refused (Chromium says
+    so on the console) and every script error."""
+
+    def attach(page):
+        page.on("console", lambda m: refused.append(f"{page.url}: {m.text}")
+                if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e: refused.append(f"{page.url}: {e}"))
+
+    context.on("page", attach)
+
+
 @pytest.fixture
 def served(tmp_path):
     process, url, _env = _serve(tmp_path, _free_port())
@@ -90,6 +102,8 @@ def test_demo_user_writes_issues_and_downloads_an_invoice_in_the_browser(served,
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
                                       locale="fr-FR")
+        refused: list[str] = []
+        _watch(context, refused)
         page = context.new_page()
         page.goto(served + "/")
         expect(page).to_have_url(served + "/login/?next=/")
@@ -106,6 +120,8 @@ def test_demo_user_writes_issues_and_downloads_an_invoice_in_the_browser(served,
         states = page.locator("#results td .state").all_inner_texts()
         assert states and all(s in ("Émise", "Partiellement payée") for s in states)
         page.screenshot(path=shots / "03-dashboard-unpaid.png", full_page=True)
+        page.locator("input[data-tick-all]").check()  # screens.js, not inline code, ticks every row
+        assert all(page.locator("#results input[name=ids]").evaluate_all("boxes => boxes.map(b => b.checked)"))
 
         # Open a document from the list, then its next neighbour.
         page.locator("#results table.docs tbody a").first.click()
@@ -127,6 +143,14 @@ def test_demo_user_writes_issues_and_downloads_an_invoice_in_the_browser(served,
         second.locator("input[name$='-name']").fill("Câble HDMI 2 m")
         second.locator("input[name$='-quantity']").fill("3")
         second.locator("input[name$='-unit_price']").fill("12,50")
+        expect(page.locator("#grand-total")).to_have_text("1 605,00")
+        page.click("#add-line")  # a third line, removed again: the totals follow
+        third = page.locator("#lines tbody tr").nth(2)
+        third.locator("input[name$='-name']").fill("Erreur")
+        third.locator("input[name$='-quantity']").fill("1")
+        third.locator("input[name$='-unit_price']").fill("1000")
+        expect(page.locator("#grand-total")).to_have_text("2 805,00")
+        third.locator("button[data-remove-line]").click()
         expect(page.locator("#grand-total")).to_have_text("1 605,00")
         page.screenshot(path=shots / "05-editor.png", full_page=True)
         page.click("button[name=then][value=issue]")
@@ -154,6 +178,7 @@ def test_demo_user_writes_issues_and_downloads_an_invoice_in_the_browser(served,
         small.goto(served + "/")
         small.screenshot(path=shots / "11-phone-dashboard.png")
         browser.close()
+    assert refused == []
 
     verdict = referee([path])[str(path)]
     assert verdict["passed"], verdict
@@ -269,6 +294,8 @@ def test_a_customer_follows_the_emailed_invoice_to_the_portal_and_downloads_the_
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         company = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
                                       locale="fr-FR")
+        refused: list[str] = []
+        _watch(company, refused)
         page = company.new_page()
 
         # The company's user turns on two-factor authentication, then signs in with it.
@@ -347,6 +374,7 @@ def test_a_customer_follows_the_emailed_invoice_to_the_portal_and_downloads_the_
         # The customer, in its own browser: the invoice's link asks it to sign in first…
         customer = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
                                        locale="fr-FR")
+        _watch(customer, refused)
         cpage = customer.new_page()
         cpage.goto(portal_link)
         expect(cpage).to_have_url(re.compile(r"/portal/demo/login/\?next=/portal/demo/documents/"))
@@ -386,6 +414,7 @@ def test_a_customer_follows_the_emailed_invoice_to_the_portal_and_downloads_the_
         small.screenshot(path=shots / "13-portal-phone.png", full_page=True)
         browser.close()
 
+    assert refused == []
     archived = tmp_path / "archived.pdf"
     shell(ARCHIVED_FILE.format(pk=document_id, out=archived))
     assert portal_pdf.read_bytes() == archived.read_bytes()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from facturier.accounts.models import LegalProfile, Membership
+from facturier.accounts.models import LegalProfile
 from facturier.invoicing.models import Series
 
 ORG = {"name": "Acme Renamed", "default_language": "fr", "payment_terms_days": "45", "due_date_rule": "net",
@@ -88,10 +90,13 @@ def test_certificate_upload_shows_holder_and_warns_before_expiry(signed_in, org)
 
 
 def test_users_and_rights(signed_in, org, owner):
+    from facturier.accounts.invitations import invitation_accept_new_user
+
     response = signed_in.post(reverse("web:settings_member_add"), {"email": "new@acme.test", "full_name": "Nouveau",
                                                                    "role": "clerk"})
     assert response.status_code == 302
-    member = Membership.objects.get(organisation=org, user__email="new@acme.test")
+    token = re.search(r"/invitation/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    member = invitation_accept_new_user(token=token, password="A much longer pass 42")
     assert member.can_edit and not member.can_issue
     prefix = f"m{member.pk}"
     signed_in.post(reverse("web:settings_member_update", args=[member.pk]), {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from base64 import b32encode
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -11,6 +13,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
 
 from facturier import identifiers
 from facturier.errors import FacturierError
@@ -74,7 +78,7 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
-        extra.update(is_staff=True, is_superuser=True)
+        extra.update(is_staff=True, is_superuser=True, is_platform_operator=True)
         return self.create_user(email, password, **extra)
 
 
@@ -87,6 +91,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False,
                                    help_text=_("May sign in to the administration site."))
+    is_platform_operator = models.BooleanField(
+        _("platform operator"), default=False,
+        help_text=_("Sees every organisation's usage (the operator view). Set on the platform only: by a "
+                    "platform administrator or `facturier operator`, never by an organisation."))
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -304,3 +312,98 @@ class Membership(models.Model):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+class Authenticator(TimestampMixin, ThrottlingMixin, Device):
+    """A user's authenticator app (TOTP, RFC 6238): its key sealed at rest like every other secret.
+
+    django-otp's own TOTP device keeps the key in clear; this one keeps only the AES-GCM ciphertext
+    (facturier.secrets, purpose "company-totp:<id>"), opened in memory to check a code.
+    """
+
+    sealed_key = models.BinaryField(_("authenticator key (sealed)"), editable=False, default=b"")
+    last_t = models.BigIntegerField(default=-1, editable=False,
+                                    help_text="Time step of the last accepted code (a code is used once).")
+    drift = models.SmallIntegerField(default=0, editable=False)
+
+    STEP, DIGITS, TOLERANCE = 30, 6, 1
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    @property
+    def purpose(self) -> str:
+        return f"company-totp:{self.pk}"
+
+    @property
+    def bin_key(self) -> bytes:
+        from facturier.secrets import open_secret
+
+        return open_secret(bytes(self.sealed_key), purpose=self.purpose)
+
+    def set_key(self, key: bytes) -> None:
+        """Seal a key for this (saved) device."""
+        from facturier.secrets import seal_secret
+
+        self.sealed_key = seal_secret(key, purpose=self.purpose)
+
+    def verify_token(self, token) -> bool:
+        allowed, _data = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            code = None
+        verified = False
+        if code is not None:
+            totp = TOTP(self.bin_key, self.STEP, 0, self.DIGITS, self.drift)
+            verified = totp.verify(code, self.TOLERANCE, self.last_t + 1)
+            if verified:
+                self.last_t, self.drift = totp.t(), totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// address an authenticator app scans."""
+        secret = b32encode(self.bin_key).decode().rstrip("=")
+        label = quote(f"Facturier:{self.user.get_username()}")
+        return f"otpauth://totp/{label}?secret={secret}&issuer=Facturier&digits={self.DIGITS}&period={self.STEP}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation, sent by e-mail, accepted by the invitee (never imposed).
+
+    Only the SHA-256 of its token is stored; it is used once and expires.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations",
+                                     verbose_name=_("organisation"))
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.VIEWER)
+    digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("accepted by"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.get_role_display()})"

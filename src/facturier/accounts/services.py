@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounts.models import LegalProfile, Membership, Organisation, Right, Role, User
+from facturier.accounts.models import Authenticator, LegalProfile, Membership, Organisation, Right, Role, User
 from facturier.errors import FacturierError
 
 
@@ -61,3 +62,36 @@ def membership_add(*, organisation: Organisation, user: User, role: Role, **righ
     membership.is_active = True
     membership.save()
     return membership
+
+
+def platform_operator_set(*, user: User, on: bool) -> User:
+    """Give or take the platform-operator role; a platform decision, never an organisation's (audited)."""
+    from facturier.audit.services import audit_record
+
+    with transaction.atomic():
+        before = user.is_platform_operator
+        user.is_platform_operator = on
+        user.save(update_fields=["is_platform_operator"])
+        audit_record(actor=None, subject=user, action="platform.operator", before={"operator": before},
+                     after={"operator": on})
+    return user
+
+
+def authenticator_start(*, user: User) -> Authenticator:
+    """The user's authenticator being set up (a new random key, sealed), until a code from it confirms it."""
+    with transaction.atomic():
+        device = Authenticator.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = Authenticator.objects.create(user=user, name="Facturier", confirmed=False)
+            device.set_key(os.urandom(20))
+            device.save(update_fields=["sealed_key"])
+    return device
+
+
+def authenticator_confirm(*, device: Authenticator) -> Authenticator:
+    """A code from the new authenticator was right: it replaces the user's previous one."""
+    with transaction.atomic():
+        Authenticator.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device

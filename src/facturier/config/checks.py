@@ -53,3 +53,28 @@ def conformance_material(app_configs, **kwargs):
             id="facturier.W003",
         )]
     return []
+
+
+@register(deploy=True)
+def shared_cache(app_configs, **kwargs):
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not backend.endswith(("db.DatabaseCache", "redis.RedisCache")):
+        return [Warning(
+            f"The cache ({backend}) is not shared between processes: the sign-in throttle would count per process.",
+            hint="Leave FACTURIER_CACHE_URL empty (database cache) or point it at Redis.",
+            id="facturier.W010",
+        )]
+    return []
+
+
+@register(deploy=True)
+def trusted_proxy_header(app_configs, **kwargs):
+    if settings.FACTURIER_BASE_URL.startswith("https://") and not settings.FACTURIER_TRUSTED_PROXY_HEADER:
+        return [Warning(
+            "FACTURIER_TRUSTED_PROXY_HEADER is not set: behind a TLS reverse proxy every request seems to come "
+            "from the proxy, and the sign-in throttle counts all users as one address.",
+            hint="Set it to the header your proxy writes (e.g. X-Forwarded-For); leave it unset only when "
+                 "clients reach Facturier directly.",
+            id="facturier.W011",
+        )]
+    return []

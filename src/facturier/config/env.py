@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -104,3 +106,28 @@ def master_key(name: str, path: Path) -> bytes:
     if len(key) != 32:
         raise ImproperlyConfigured(f"{name} must decode to 32 bytes (AES-256), not {len(key)}.")
     return key
+
+
+def cache(url: str, *, table: str) -> dict:
+    """A CACHES entry from a URL: empty or db:// for the database cache, redis:// or rediss:// for Redis."""
+    scheme = urlsplit(url).scheme if url else "db"
+    if url and scheme not in {"db", "redis", "rediss"}:
+        raise ImproperlyConfigured(f"FACTURIER_CACHE_URL={url!r} must start with db://, redis:// or rediss://.")
+    if scheme == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured("FACTURIER_CACHE_URL names a Redis server but the redis package is not "
+                                   "installed: install it (pip install redis) or use the database cache.") from None
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+def header_name(name: str) -> str:
+    """An HTTP request header as Django's META key ("X-Forwarded-For" → "HTTP_X_FORWARDED_FOR"); "" when unset."""
+    value = string(name, "").strip()
+    if not value:
+        return ""
+    if not re.fullmatch(r"[A-Za-z0-9-]+", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an HTTP header name (e.g. X-Forwarded-For).")
+    return "HTTP_" + value.upper().replace("-", "_")

@@ -24,7 +24,7 @@ SIGN_IN_MAX_BYTES = 16 * 1024
 
 # (path pattern, limit in bytes or the name of a setting); the first match wins.
 ROUTE_LIMITS: list[tuple[re.Pattern, int | str]] = [
-    (re.compile(r"^/(?:login|password/reset|2fa|admin/login)/"), SIGN_IN_MAX_BYTES),
+    (re.compile(r"^/(?:login|password/reset|2fa|admin/login|invitation)/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/portal/[^/]+/(?:login|password|2fa|welcome)/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/consent/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/tsa/"), SIGN_IN_MAX_BYTES),

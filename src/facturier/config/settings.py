@@ -9,16 +9,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from facturier.config import env
+from facturier.private_files import private_dir, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-DATA_DIR = Path(env.string("FACTURIER_DATA_DIR", "var")).resolve()
+DATA_DIR = private_dir(Path(env.string("FACTURIER_DATA_DIR", "var")).resolve())  # 0700: the database, keys, mail
 # The official validation rules (EN 16931, Factur-X, XRechnung, BR-FR), as the repository
 # carries them: conformance/ next to src/ in the checkout the project is installed from.
 CONFORMANCE_DIR = Path(
     env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
 ).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
 SECRET_KEY = env.persistent_secret("FACTURIER_SECRET_KEY", DATA_DIR / "secret_key", nbytes=48)
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "facturier.config.request_limits.RequestSizeLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
+    "facturier.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "facturier.web.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -95,6 +97,9 @@ try:
 except ValueError as e:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {e}") from e
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if Path(DATABASES["default"]["NAME"] or ":memory:").parent.is_dir():
+        # Created 0600 before SQLite opens it (in the 0700 data folder by default): -wal and -shm take its mode.
+        private_file(Path(DATABASES["default"]["NAME"]))
     # WAL and a busy timeout let the web server and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -169,6 +174,16 @@ CSRF_COOKIE_SECURE = _secure
 if _secure:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+
+# The shared cache: the sign-in throttle lives here, so it must be shared by every process and survive a
+# restart. The database cache by default (its table is made by the migrations); Redis when configured.
+FACTURIER_CACHE_URL = env.string("FACTURIER_CACHE_URL", "")
+CACHES = {"default": env.cache(FACTURIER_CACHE_URL, table="facturier_cache")}
+# The client's address, for the throttle and the consent evidence: REMOTE_ADDR, unless the platform sits behind
+# reverse proxies that set this header (e.g. X-Forwarded-For); then the address written by the outermost of the
+# FACTURIER_TRUSTED_PROXY_COUNT trusted proxies is taken, and what a client wrote in the header is ignored.
+FACTURIER_TRUSTED_PROXY_HEADER = env.header_name("FACTURIER_TRUSTED_PROXY_HEADER")
+FACTURIER_TRUSTED_PROXY_COUNT = env.integer("FACTURIER_TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 TASKS = {
     "default": {

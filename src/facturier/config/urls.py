@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from facturier.documents.views import timestamp
+from facturier.web.views.auth import admin_login
 
 admin.site.site_header = "Facturier"
 admin.site.site_title = "Facturier"
+admin.site.login = admin_login  # one sign-in for the company side, with its throttle and second factor
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from facturier.private_files import private_dir, write_private
+
 HOST = "127.0.0.1"
 USER_PREFIX = "catcher-org-"
 
@@ -103,14 +105,13 @@ def is_catcher(addresses: list[str], port: int) -> bool:
 
 def store(organisation_id: int, *, mail_from: str, rcpt_tos: list[str], content: bytes) -> Path:
     """Keep one caught message for an organisation (written whole, then renamed: never half a file)."""
-    folder = folder_of(organisation_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(folder_of(organisation_id))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{stamp}-{secrets.token_hex(6)}.eml"
     envelope = (f"Return-Path: <{mail_from}>\r\nX-Original-To: {', '.join(rcpt_tos)}\r\n"
                 .encode("ascii", "replace"))
     partial = target.with_suffix(".part")
-    partial.write_bytes(envelope + content)
+    write_private(partial, envelope + content)
     partial.replace(target)
     return target
 
@@ -173,9 +174,9 @@ class MailCatcher:
                                          authenticator=_authenticator, auth_require_tls=False,
                                          data_size_limit=50 * 1024 * 1024)
             self.controller.start()
-        root().mkdir(parents=True, exist_ok=True)
+        private_dir(root())
         published = root() / "address.part"
-        published.write_text(json.dumps({"host": self.host, "port": self.port, "pid": os.getpid()}))
+        write_private(published, json.dumps({"host": self.host, "port": self.port, "pid": os.getpid()}).encode())
         published.replace(root() / "address")
         return self
 

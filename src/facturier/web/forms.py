@@ -59,7 +59,7 @@ class AmountField(forms.DecimalField):
 
 
 class EmailLoginForm(AuthenticationForm):
-    """E-mail and password, with the throttle: five failures lock the e-mail from this address for 15 minutes."""
+    """E-mail and password, with the throttle of `security` (per e-mail and address, per address, per e-mail)."""
 
     username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(
         attrs={"autofocus": True, "autocomplete": "username"}))
@@ -72,22 +72,31 @@ class EmailLoginForm(AuthenticationForm):
     def clean(self):
         email = (self.data.get("username") or "").strip().lower()
         ip = security.client_ip(self.request) if self.request else "-"
-        wait = security.locked_for(email, ip)
-        if wait:
+        refusal = security.sign_in_refusal(email, ip)
+        if refusal is not None:
+            minutes = max(1, (refusal.seconds + 59) // 60)
+            if refusal.reason == "account":
+                raise ValidationError(
+                    _("Many failed attempts on this account: wait %(seconds)d seconds before the next try, "
+                      "or reset your password.") % {"seconds": refusal.seconds}, code="slowed")
+            if refusal.reason == "address":
+                raise ValidationError(
+                    _("Too many failed attempts from your network: sign-in is blocked for %(minutes)d more "
+                      "minutes.") % {"minutes": minutes}, code="locked")
             raise ValidationError(
                 _("Too many failed attempts: sign-in with this e-mail is locked for %(minutes)d more minutes. "
-                  "You can reset your password meanwhile.") % {"minutes": max(1, (wait + 59) // 60)},
+                  "You can reset your password meanwhile.") % {"minutes": minutes},
                 code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
-            left = security.record_failure(email, ip)
+            left = security.sign_in_failed(email, ip)
             if left == 0:
                 raise ValidationError(
                     _("Too many failed attempts: sign-in with this e-mail is locked for %(minutes)d minutes.")
                     % {"minutes": security.LOCK_SECONDS // 60}, code="locked")
             raise
-        security.clear_failures(email, ip)
+        security.sign_in_succeeded(email, ip)
         return cleaned
 
 

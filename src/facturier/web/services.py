@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounts.models import Membership, Organisation, Right, Role, User
-from facturier.accounts.services import membership_add, require_right
+from facturier.accounts.models import Membership, Organisation, Right, Role
+from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.invoicing.models import Document, Series, State
 from facturier.web.models import OrganisationSecurity
@@ -57,18 +57,6 @@ def series_create(*, by: Membership, code: str, name: str, prefix: str = "", pad
         audit_record(actor=by, subject=series, action="series.create",
                      after={"code": code, "name": name, "prefix": prefix, "padding": padding})
     return series
-
-
-def member_invite(*, by: Membership, email: str, full_name: str, role: Role) -> Membership:
-    """Add a person to the organisation with a role; a new user resets the password to sign in."""
-    require_right(by, Right.MANAGE_SETTINGS)
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = User.objects.create_user(email, None, full_name=full_name)
-        membership = membership_add(organisation=by.organisation, user=user, role=role)
-        audit_record(actor=by, subject=membership, action="membership.add", after={"email": email, "role": role})
-    return membership
 
 
 def member_update(*, by: Membership, membership_id: int, role: str, is_active: bool, rights: dict[str, bool]) \

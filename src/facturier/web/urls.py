@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facturier.web.views import auth, customers, documents, editor, mail, operator, settings
+from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings
 
 app_name = "web"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("2fa/setup/", auth.otp_enrol, name="otp_enrol"),
     path("organisation/", auth.organisation_switch, name="organisation_switch"),
     path("language/", auth.language_switch, name="language"),
+    path("invitation/<str:token>/", invitation.invitation, name="invitation"),
     # documents
     path("documents/new/", editor.document_new, name="document_new"),
     path("documents/recompute/", editor.recompute, name="recompute"),

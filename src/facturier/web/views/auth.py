@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from facturier.accounts.services import authenticator_confirm, authenticator_start
 from facturier.delivery.platform_mail import PlatformMailError
 from facturier.web import security
 from facturier.web.forms import EmailLoginForm, PlatformPasswordResetForm, TokenForm
@@ -36,6 +36,16 @@ class LoginView(auth_views.LoginView):
         if security.confirmed_device(self.request.user) is not None:
             return HttpResponseRedirect(f"{reverse('web:otp_verify')}?{urlencode({'next': self.get_success_url()})}")
         return response
+
+
+def admin_login(request, extra_context=None):
+    """The administration site's sign-in is the company sign-in: the same throttle, the same second factor."""
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(_safe_next(request, reverse("admin:index")))
+        return render(request, "web/forbidden.html", {
+            "message": _("Your account may not use the administration site.")}, status=403)
+    return LoginView.as_view()(request)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -122,15 +132,11 @@ def otp_enrol(request):
     user = request.user
     if security.confirmed_device(user) is not None and not user.is_verified():
         return redirect("web:otp_verify")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Facturier", confirmed=False)
+    device = authenticator_start(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _check(device, form.cleaned_data["token"], form):
-            TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            authenticator_confirm(device=device)
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is on. You will type a code at each sign-in."))
             return redirect("web:dashboard")
@@ -139,7 +145,7 @@ def otp_enrol(request):
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "web/auth/otp_enrol.html", {
         "form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret,
-        "required": security.requires_2fa(request.member),
+        "required": security.any_organisation_requires_2fa(user),
         "has_confirmed": security.confirmed_device(user) is not None})
 
 

@@ -1,4 +1,4 @@
-"""The platform operator's view: every organisation's usage and archive size (staff only)."""
+"""The platform operator's view: every organisation's usage and archive size (platform operators only)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from facturier.web import selectors
 def operator(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not (request.user.is_staff or request.user.is_superuser):
+    if not request.user.is_platform_operator:
         return render(request, "web/forbidden.html", {
             "message": _("This page is for the platform's operators only.")}, status=403)
     search = request.GET.get("q", "").strip()[:100]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from facturier.accounts.invitations import invitation_send
 from facturier.accounts.models import LegalProfile, Membership, Right
 from facturier.accounts.services import legal_profile_add
 from facturier.documents.models import Certificate
@@ -176,8 +177,9 @@ def settings_certificate(request):
 @member_required(Right.MANAGE_SETTINGS)
 def settings_member_add(request):
     def save(data):
-        services.member_invite(by=request.member, **data)
-        return _("%(email)s added. They set their password with “Forgot your password?”.") % {"email": data["email"]}
+        invitation = invitation_send(by=request.member, **data)
+        return _("Invitation sent to %(email)s: they join once they accept it (the link works for 7 days).") % {
+            "email": invitation.email}
 
     return _submit(request, MemberForm(request.POST), form_key="member_form", anchor="users", save=save)
 
