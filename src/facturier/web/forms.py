@@ -222,6 +222,15 @@ class DocumentHeaderForm(forms.Form):
     HEADER = ("due_date", "delivery_date", "operation_category", "language", "purchase_order", "buyer_reference",
               "note")
 
+    def __init__(self, *args, document=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if document is not None:
+            # A saved draft keeps its kind (a credit note comes from its invoice). A disabled field is not
+            # posted: Django takes its initial value, so the form never asks for what it locks.
+            kind = self.fields["kind"]
+            kind.disabled, kind.initial = True, document.kind
+            kind.choices = [(document.kind, document.get_kind_display())]
+
     def header(self) -> dict:
         header = {name: (self.cleaned_data.get(name) if name in ("due_date", "delivery_date")
                          else self.cleaned_data.get(name) or "") for name in self.HEADER}
