@@ -18,7 +18,7 @@ from facturier.accounts.services import legal_profile_add
 from facturier.documents.models import Certificate
 from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 from facturier.invoicing.models import Series
 from facturier.web import extensions, services
 from facturier.web.forms import (
@@ -145,7 +145,7 @@ def settings_legal(request):
         values = form.values()
         effective_from: dt.date = values.pop("effective_from")
         legal_profile_add(organisation=request.member.organisation, effective_from=effective_from, **values)
-        return _("Legal data saved, in force from %(date)s.") % {"date": effective_from.strftime("%d/%m/%Y")}
+        return _("Legal data saved, in force from %(date)s.") % {"date": localized(effective_from)}
 
     return _submit(request, form, form_key="legal_form", anchor="legal", save=save)
 
