@@ -322,3 +322,26 @@ def test_a_batch_with_drafts_offers_to_issue_them_first(client_of, org, owner, i
         assert done["Content-Type"] == "application/pdf"
     else:
         assert done.status_code == 302
+
+
+def test_history_shows_amounts_and_dates_as_the_reader_writes_them(signed_in, owner, issued):
+    from decimal import Decimal
+
+    from facturier.invoicing.settlement import payment_record
+
+    payment_record(by=owner, document_id=issued.pk, date=dt.date(2026, 4, 1), amount=Decimal("1234.5"),
+                   method="transfer", reference="")
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    content = signed_in.get(reverse("web:document_history", args=[issued.pk])).content.decode()
+    assert "date : 01/04/2026" in content and "2026-04-01" not in content
+    assert "montant : 1\u202f234,50" in content or "montant : 1\xa0234,50" in content or "montant : 1 234,50" in content
+
+
+def test_a_draft_is_titled_in_french(signed_in, owner, draft):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    content = signed_in.get(reverse("web:document", args=[draft.pk])).content.decode()
+    assert f"<h1>Facture (brouillon n° {draft.pk})</h1>" in content and "draft #" not in content
+    dashboard = signed_in.get(reverse("web:dashboard")).content.decode()
+    assert f"Brouillon n° {draft.pk}" in dashboard
