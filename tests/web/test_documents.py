@@ -345,3 +345,15 @@ def test_a_draft_is_titled_in_french(signed_in, owner, draft):
     assert f"<h1>Facture (brouillon n° {draft.pk})</h1>" in content and "draft #" not in content
     dashboard = signed_in.get(reverse("web:dashboard")).content.decode()
     assert f"Brouillon n° {draft.pk}" in dashboard
+
+
+def test_the_payment_form_shows_the_amount_due_as_the_reader_writes_it(signed_in, owner, issued):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    page = signed_in.get(reverse("web:document_payments", args=[issued.pk])).content.decode()
+    assert f'value="{str(issued.amount_due).replace(".", ",")}"' in page
+    response = signed_in.post(reverse("web:document_payments", args=[issued.pk]),
+                              {"date": "2026-04-01", "amount": "10,50", "method": "transfer"})
+    assert response.status_code == 302
+    issued.refresh_from_db()
+    assert str(issued.paid_amount) == "10.50"

@@ -43,6 +43,7 @@ class AmountField(forms.DecimalField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        kwargs.setdefault("localize", True)  # shown back as the screen's language writes it: 690,00 in French
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -229,7 +230,7 @@ class DocumentHeaderForm(forms.Form):
             # A saved draft keeps its kind (a credit note comes from its invoice). A disabled field is not
             # posted: Django takes its initial value, so the form never asks for what it locks.
             kind = self.fields["kind"]
-            kind.disabled, kind.initial = True, document.kind
+            kind.disabled, kind.required, kind.initial = True, False, document.kind
             kind.choices = [(document.kind, document.get_kind_display())]
 
     def header(self) -> dict:
