@@ -53,3 +53,11 @@ def mail_header_value(value: str, name: str) -> str:
         except (TypeError, ValueError):
             return value
     return value
+
+
+@register.filter
+def signed_total(document):
+    """A document's total incl. VAT as the screens count it: a credit note's is negative, as on the dashboard."""
+    from facturier.invoicing.models import Kind
+
+    return -document.tax_inclusive if document.kind == Kind.CREDIT_NOTE else document.tax_inclusive
