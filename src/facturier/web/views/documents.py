@@ -94,14 +94,14 @@ LIST_MODELS = ("by_date", "by_payment_method")
 def document_list_print(request):
     """The printed list of the documents the dashboard's filters select (by date, or grouped by payment
     method), with their net amounts, as one PDF."""
-    _form, f, sort, _query, dates = _filters(request, period=True)
+    _form, f, sort, query, dates = _filters(request, period=True)
     model = request.GET.get("model") if request.GET.get("model") in LIST_MODELS else "by_date"
     documents = selectors.dashboard_queryset(organisation=request.member.organisation, f=f)
     count = documents.count()
     if count > LIST_LIMIT:
         messages.error(request, _("The list holds at most %(n)d documents (%(m)d match): narrow the filters, for "
                                   "example to one month.") % {"n": LIST_LIMIT, "m": count})
-        return redirect(reverse("web:dashboard") + (f"?{_query}" if _query else ""))
+        return redirect(reverse("web:dashboard") + (f"?{query}" if query else ""))
     pdf = document_list_pdf(by=request.member, documents=documents.order_by(*sort.order_by()), model=model,
                             language=request.LANGUAGE_CODE, period=_printed_period(dates))
     response = HttpResponse(pdf, content_type="application/pdf")
