@@ -55,3 +55,11 @@ def test_a_swiss_customer_is_saved_with_its_foreign_identifier(signed_in, org):
 def test_a_foreign_identifier_needs_both_its_scheme_and_its_value(signed_in, values, field):
     response = signed_in.post(reverse("web:customer_new"), _data(**values))
     assert response.status_code == 422 and field in response.context["form"].errors
+
+
+def test_the_french_customer_form_labels_every_field_as_a_label(signed_in, owner, org):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    page = signed_in.get(reverse("web:customer_edit", args=[org.customer.pk])).content.decode()
+    assert "Code service Chorus Pro" in page and "Identifiant étranger : schéma" in page
+    assert "Foreign identifier" not in page

@@ -300,7 +300,7 @@ class CustomerForm(forms.Form):
                                       choices=[("", _("Organisation default")), *DueDateRule.choices])
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
-    chorus_service_code = forms.CharField(label=_("Chorus Pro service code"), max_length=100, required=False)
+    chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import Right
@@ -55,7 +55,7 @@ def _decorate(rows: list[dict], errors: dict[str, list[str]] | None = None) -> l
 
 FIELD_LABELS = {"name": gettext_lazy("Item"), "quantity": gettext_lazy("Quantity"), "unit": gettext_lazy("Unit"),
                 "unit_price": gettext_lazy("Unit price excl. VAT"), "vat_rate": gettext_lazy("VAT rate %"),
-                "vat_category": gettext_lazy("VAT category"), "discount_percent": gettext_lazy("Discount %"),
+                "vat_category": pgettext_lazy("column", "VAT category"), "discount_percent": gettext_lazy("Discount %"),
                 "exemption_reason": gettext_lazy("Exemption reason"), "gross_price": gettext_lazy("Gross price")}
 
 
