@@ -131,7 +131,7 @@ def _row_urls() -> dict[str, str]:
 def _menu_labels() -> dict[str, str]:
     """The row menu's words, translated once per page rather than once per row."""
     return {"open": _("Open"), "edit": _("Edit"), "issue": _("Issue…"), "payment": _("Record a payment"),
-            "credit_note": _("Credit note"), "write_off": _("Write off"), "send": _("Send by e-mail"),
+            "credit_note": _("Credit note…"), "write_off": _("Write off"), "send": _("Send by e-mail"),
             "history": _("History"), "delete": _("Delete"), "confirm_delete": _("Delete this draft?")}
 
 
