@@ -26,6 +26,7 @@ from facturier.archive.models import MINIMUM_RETENTION_YEARS
 from facturier.invoicing.models import Kind, OperationCategory, PaymentMethod
 from facturier.parties.models import Channel
 from facturier.web import security
+from facturier.web.models import TIME_ZONES
 
 
 class DateInput(forms.DateInput):
@@ -300,7 +301,8 @@ class CustomerForm(forms.Form):
                                       choices=[("", _("Organisation default")), *DueDateRule.choices])
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
-    chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100, required=False)
+    chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100,
+                                          required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",
@@ -391,6 +393,8 @@ class OrganisationForm(forms.Form):
     tsa_url = forms.URLField(label=_("Time-stamp authority URL (RFC 3161)"), required=False, assume_scheme="https",
                              help_text=_("Empty: the platform's built-in authority."))
     logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES,
+                                  help_text=_("Every date and time on the screens is shown in it."))
 
     FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
               "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from facturier.accounts.selectors import memberships_of
 from facturier.web import security
+from facturier.web.selectors import time_zone_of
 
 SESSION_KEY = "web.organisation"
 # Pages a signed-in but not yet verified user may still reach.
@@ -19,7 +22,8 @@ OPEN_NAMES = {"login", "logout", "otp_verify", "otp_enrol", "language", "passwor
 
 class CurrentMemberMiddleware:
     """Sets `request.member` (the membership in the organisation chosen in the session, or the first one),
-    activates the user's language, and sends users who must confirm a second factor to that step."""
+    activates the user's language and the organisation's time zone, and sends users who must confirm a
+    second factor to that step."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,10 +41,16 @@ class CurrentMemberMiddleware:
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
+            if request.member is not None:
+                timezone.activate(zoneinfo.ZoneInfo(time_zone_of(request.member.organisation_id)))
             gate = self._second_factor_gate(request)
             if gate is not None:
+                timezone.deactivate()
                 return gate
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the next request on this thread starts from the platform's zone
 
     def _second_factor_gate(self, request):
         if request.path.startswith(OPEN_PREFIXES):

@@ -211,6 +211,15 @@ def signed_amount(document: Document) -> Decimal:
     return -document.payable if document.kind == Kind.CREDIT_NOTE else document.payable
 
 
+def time_zone_of(organisation_id: int) -> str:
+    """The organisation's time zone (the platform's default until it chooses one)."""
+    from facturier.web.models import DEFAULT_TIME_ZONE, OrganisationPreferences
+
+    chosen = OrganisationPreferences.objects.filter(organisation_id=organisation_id).values_list(
+        "time_zone", flat=True).first()
+    return chosen or DEFAULT_TIME_ZONE
+
+
 # --- operator -------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
 from facturier.errors import FacturierError, localized
 from facturier.invoicing.models import Series
-from facturier.web import extensions, services
+from facturier.web import extensions, selectors, services
 from facturier.web.forms import (
     ArchivePolicyForm,
     CertificateForm,
@@ -55,7 +55,8 @@ def _context(request, **forms):
         expires_in = (certificate.not_after - timezone.now()).days
     security = OrganisationSecurity.objects.filter(organisation=organisation).first()
     defaults = {
-        "org_form": OrganisationForm(initial={name: getattr(organisation, name) for name in OrganisationForm.FIELDS}),
+        "org_form": OrganisationForm(initial={**{name: getattr(organisation, name) for name in OrganisationForm.FIELDS},
+                                              "time_zone": selectors.time_zone_of(organisation.pk)}),
         "legal_form": LegalProfileForm(initial={"effective_from": timezone.localdate(), "country": "FR"}),
         "series_form": SeriesForm(),
         "cert_form": CertificateForm(),
@@ -130,6 +131,7 @@ def settings_organisation(request):
     def save(data):
         services.organisation_update(by=request.member, logo=data.get("logo"),
                                      **{name: data[name] for name in OrganisationForm.FIELDS})
+        services.time_zone_set(by=request.member, time_zone=data["time_zone"])
         return _("Settings saved.")
 
     return _submit(request, OrganisationForm(request.POST, request.FILES), form_key="org_form",
