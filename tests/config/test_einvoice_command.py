@@ -1,16 +1,16 @@
 """`facturier einvoice validate|convert|extract|inspect` on real files."""
 
+import json
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance").resolve()
-CII = SHARED / "en16931-1.3.16" / "examples" / "cii" / "CII_example1.xml"
-PDF = SHARED / "facturx-lib-fixtures" / "pdf" / "invoice_EN16931.pdf"
-
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason=f"official material not found at {SHARED}")
+CONFORMANCE = Path(__file__).resolve().parents[2] / "conformance"
+CII = CONFORMANCE / "en16931-1.3.16" / "examples" / "cii" / "CII_example1.xml"
+PDF = CONFORMANCE / "facturx-lib-fixtures" / "pdf" / "invoice_EN16931.pdf"
+PEPPOL = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 
 
 def run(*args) -> int:
@@ -28,6 +28,28 @@ def test_validate_accepts_an_official_example_and_refuses_a_broken_copy(tmp_path
     broken.write_bytes(CII.read_bytes().replace(b"<ram:ID>12115118</ram:ID>", b"<ram:ID></ram:ID>", 1))
     assert run("validate", broken) == 1
     assert "BR-02" in capsys.readouterr().out
+
+
+def test_validate_names_every_rule_set_that_ran(capsys):
+    assert run("validate", "--fr", CII) == 1
+    out = capsys.readouterr().out
+    assert "rules run: xsd, en16931-cii, facturx-en16931, fr-cii" in out
+    assert "could not run" not in out
+
+
+def test_a_peppol_invoice_is_never_called_valid_and_the_rules_that_could_not_run_are_named(tmp_path, capsys):
+    peppol = tmp_path / "peppol.xml"
+    peppol.write_bytes(CII.read_bytes().replace(b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>",
+                                                f"<ram:ID>{PEPPOL}</ram:ID>".encode(), 1))
+    assert run("validate", peppol) == 1
+    out = capsys.readouterr().out
+    assert "INVALID" in out and "could not run: peppol-bis3" in out and "Peppol BIS Billing 3.0" in out
+    assert run("validate", "--json", peppol) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["valid"] is False
+    assert result["checks"] == ["xsd", "en16931-cii"]
+    assert [n["check"] for n in result["not_run"]] == ["peppol-bis3"]
+    assert result["not_run"][0]["reason"]
 
 
 def test_validate_with_the_french_rules_refuses_an_invoice_without_siren(capsys):
@@ -61,3 +83,20 @@ def test_extract_and_inspect_a_factur_x_pdf(tmp_path, capsys):
 def test_a_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="No such file"):
         call_command("einvoice", "inspect", "/nonexistent.xml")
+
+
+def test_a_missing_conformance_folder_is_a_system_check_warning_and_no_file_is_called_valid(settings, tmp_path,
+                                                                                            capsys):
+    from facturier.config.checks import conformance_material
+    from facturier.engine.validation import configure
+
+    assert conformance_material(None) == []
+    settings.CONFORMANCE_DIR = tmp_path / "nowhere"
+    (warning,) = conformance_material(None)
+    assert warning.id == "facturier.W003" and "FACTURIER_CONFORMANCE_DIR" in warning.hint
+    configure(settings.CONFORMANCE_DIR)
+    try:
+        assert run("validate", CII) == 1
+    finally:
+        configure(CONFORMANCE)
+    assert "FACTURIER_CONFORMANCE_DIR" in capsys.readouterr().err

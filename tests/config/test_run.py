@@ -65,6 +65,42 @@ def test_run_serves_the_product_and_the_demo_login_works(served):
     assert "FA-" in documents
 
 
+def signed_in(url: str):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = browser.open(url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "demo@facturier.test",
+                                   "password": "demo", "next": "/admin/"}).encode()
+    browser.open(urllib.request.Request(url + "/admin/login/?next=/admin/", data=form,
+                                        headers={"Referer": url + "/admin/login/"})).read()
+    return browser
+
+
+def test_links_name_the_port_served_not_8000(served):
+    url, _ = served
+    assert not url.endswith(":8000")
+    page = signed_in(url).open(url + "/portal-admin/branding/").read().decode()
+    assert f'href="{url}/portal/demo/"' in page
+    assert "127.0.0.1:8000" not in page
+
+
+def test_the_links_address_follows_host_and_port_unless_configured(settings, monkeypatch):
+    from facturier.config.management.commands.run import follow_served_address, served_base_url
+
+    assert served_base_url("127.0.0.1", 8011) == "http://127.0.0.1:8011"
+    assert served_base_url("0.0.0.0", 8011) == "http://127.0.0.1:8011"
+    assert served_base_url("::", 8011) == "http://[::1]:8011"
+    assert served_base_url("factu.lan", 9000) == "http://factu.lan:9000"
+    monkeypatch.setenv("FACTURIER_BASE_URL", "")  # recorded, so the test's change is undone after it
+    settings.FACTURIER_BASE_URL_CONFIGURED = False
+    assert follow_served_address("factu.lan", 9000) == "http://factu.lan:9000"
+    assert os.environ["FACTURIER_BASE_URL"] == "http://factu.lan:9000"  # what the worker it starts reads
+    assert "factu.lan" in settings.ALLOWED_HOSTS
+    settings.FACTURIER_BASE_URL_CONFIGURED, settings.FACTURIER_BASE_URL = True, "https://factures.example.fr"
+    assert follow_served_address("127.0.0.1", 8011) == "https://factures.example.fr"
+
+
 def test_a_wrong_password_is_refused(served):
     url, _ = served
     jar = http.cookiejar.CookieJar()
@@ -87,3 +123,33 @@ def test_the_served_time_stamp_authority_answers_a_real_rfc3161_exchange(served)
     verify_token(token, data=b"facture FA-2026-000001")
     with pytest.raises(Exception, match="(?i)imprint|digest|match"):
         verify_token(token, data=b"another document")
+
+
+def test_the_server_refuses_an_oversized_body_without_reading_it(served):
+    """A 150 MiB POST announced to the sign-in page is answered 413 at once: nothing is spooled."""
+    url, _ = served
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /login/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                           b"Content-Length: 157286400\r\n\r\n" + b"x" * 1024)
+        started = time.monotonic()
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413") and time.monotonic() - started < 5
+
+
+def test_the_server_cuts_a_chunked_body_at_the_limit(served):
+    url, _ = served
+    host, port = url.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /login/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n%s\r\n" % (8192, b"x" * 8192)
+        try:
+            while sent < 8 * 1024 * 1024:
+                connection.sendall(chunk)
+                sent += 8192
+        except OSError:
+            pass  # the server closed the connection: what we expect once it has answered
+        connection.settimeout(10)
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]

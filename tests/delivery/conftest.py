@@ -40,6 +40,7 @@ def smtp_server():
 @pytest.fixture
 def allow_loopback(settings):
     settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True  # the test servers listen in clear on loopback
     settings.FACTURIER_BASE_URL = "https://factures.example"
 
 

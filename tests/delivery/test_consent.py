@@ -66,13 +66,82 @@ def test_the_campaign_mails_those_with_an_address_and_prints_the_others(org, own
     assert (refused.consent_refused_on, refused.consent_refusal_origin) == (timezone.localdate(), "link")
     assert Event.objects.filter(action="consent.refuse", subject_id=str(refused.pk)).exists()
 
-    answered = client.post(accept, {"email": "factures@deux.test"})
+    # The answer spent the letter's links: the other one shows the answer given and changes nothing.
+    again = client.post(accept, {"email": "factures@deux.test"})
+    assert again.status_code == 200 and "Cette lettre a déjà reçu une réponse" in again.content.decode()
+    assert not Customer.objects.get(code="C002").accepts_einvoices
+    assert ConsentAnswer.objects.count() == 1
+
+
+def test_an_answer_spends_the_link_and_only_a_new_letter_changes_it(org, customers, client):
+    token = link_token(customers["C002"])
+    assert client.post(f"/consent/{token}/refuse/").status_code == 200
+    for _ in range(2):
+        page = client.post(f"/consent/{token}/accept/")
+        assert "a déjà reçu une réponse" in page.content.decode() and "refusées le" in page.content.decode()
+    assert not Customer.objects.get(code="C002").accepts_einvoices
+
+    newer = link_token(customers["C002"])  # a new letter from the company
+    assert client.get(f"/consent/{newer}/accept/").content.decode().count("déjà reçu") == 0
+    client.post(f"/consent/{newer}/accept/")
+    assert Customer.objects.get(code="C002").accepts_einvoices
+    assert [a.accepted for a in ConsentAnswer.objects.order_by("at", "id")] == [False, True]
+
+
+def test_another_address_is_added_only_once_its_owner_confirms_and_the_known_addresses_are_told(
+        org, customers, client, mailoutbox):
+    token = link_token(customers["C002"])
+    answered = client.post(f"/consent/{token}/accept/", {"email": "factures@deux.test"})
     assert answered.status_code == 200 and "votre accord est enregistré" in answered.content.decode()
-    accepted = Customer.objects.get(code="C002")
-    assert accepted.accepts_einvoices
-    assert accepted.contacts.filter(email="factures@deux.test", receives_invoices=True).exists()
-    assert [(a.accepted, a.origin, a.email) for a in ConsentAnswer.objects.order_by("at", "id")] == [
-        (False, "link", ""), (True, "link", "factures@deux.test")]
+    assert "factures@deux.test" in answered.content.decode()
+    customer = Customer.objects.get(code="C002")
+    assert customer.accepts_einvoices
+    assert not customer.contacts.filter(email="factures@deux.test").exists()  # not before its owner confirms
+
+    [confirmation] = mailoutbox
+    assert confirmation.to == ["factures@deux.test"]
+    link = re.search(r"https?://[^/\s]+(/consent/address/\S+/)", confirmation.body).group(1)
+    assert confirmation.subject == "Confirmez cette adresse pour les factures de Acme"
+    assert client.get(link).status_code == 200  # following the link only asks
+    assert not customer.contacts.filter(email="factures@deux.test").exists()
+
+    client.post(link)
+    assert customer.contacts.filter(email="factures@deux.test", receives_invoices=True).exists()
+    told = mailoutbox[1]
+    assert told.to == ["a@deux.test", "b@deux.test"] and "factures@deux.test" in told.body
+    client.post(link)  # a second confirmation changes nothing and tells nobody again
+    assert len(mailoutbox) == 2 and customer.contacts.filter(email="factures@deux.test").count() == 1
+    assert [(a.accepted, a.email) for a in ConsentAnswer.objects.all()] == [(True, "factures@deux.test")]
+
+
+def test_when_the_confirmation_cannot_be_mailed_nothing_is_recorded_and_the_customer_is_told(
+        org, customers, client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _dead_port()
+    token = link_token(customers["C002"])
+    answered = client.post(f"/consent/{token}/accept/", {"email": "factures@deux.test"})
+    assert answered.status_code == 503 and "rien n&#x27;a été modifié" in answered.content.decode()
+    assert not ConsentAnswer.objects.exists()
+    assert client.post(f"/consent/{token}/accept/").status_code == 200  # the link was not spent
+    assert ConsentAnswer.objects.count() == 1
+
+
+def test_consent_tokens_never_reach_the_logs(org, customers, client, caplog):
+    token = link_token(customers["C002"])
+    forged = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
+    with caplog.at_level("INFO"):
+        client.post(f"/consent/{forged}/refuse/")
+        client.post(f"/consent/{token}/accept/", {"email": "not an address"})
+    assert caplog.records, "the 400 and 422 answers are logged"
+    assert all(token[:20] not in r.getMessage() and forged[:20] not in r.getMessage() for r in caplog.records)
+
+
+def _dead_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_a_tampered_link_is_refused_and_changes_nothing(org, customers, client):

@@ -306,3 +306,22 @@ def test_a_blocked_duplicate_is_explained_on_its_page_and_sent_once_a_member_con
     viewer = org.member("viewer")  # no "send" right: no reasons, no button
     client.force_login(viewer.user)
     assert 'name="allow_duplicates"' not in client.get(page).content.decode()
+
+
+def test_control_characters_in_a_subject_or_sender_name_cannot_inject_a_header(org, owner, mail, smtp_server,
+                                                                               issued):
+    from facturier.delivery.services import mail_template_save
+
+    mail_template_save(by=owner, kind="invoice", language="fr",
+                       subject="Facture {number}\rBcc: evil@attacker.test\x0b\x85\u2028X-Evil: 1\x00", body="Bonjour")
+    MailSettings = type(mail)
+    MailSettings.objects.filter(pk=mail.pk).update(sender_name="Acme\r\nCc: evil@attacker.test")
+    send_documents(by=owner, document_ids=[issued.pk])
+    assert flush(org).sent == 1
+
+    [received] = smtp_server.messages
+    message = received.message
+    assert received.rcpt_tos == ["compta@client.test"]
+    assert message["Bcc"] is None and message["Cc"] is None and message["X-Evil"] is None
+    assert message["Subject"] == f"Facture {issued.number} Bcc: evil@attacker.test X-Evil: 1"
+    assert not any(ord(c) < 32 for c in str(message["From"]))

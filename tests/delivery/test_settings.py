@@ -89,3 +89,52 @@ def test_only_a_member_who_manages_settings_may_change_them(org, mail):
     clerk = org.member("clerk")
     with pytest.raises(RightMissing):
         mail_settings_save(by=clerk, host="smtp.example.com")
+
+
+@pytest.mark.parametrize("change", [{"host": "localhost"}, {"port": 2525}, {"security": "starttls"}])
+def test_changing_the_server_forgets_the_stored_password_unless_it_is_typed_again(mail, owner, change):
+    """The stored password belongs to the server it was typed for: never sent to a new host."""
+    saved = mail_settings_save(by=owner, **change)
+    assert saved.forgotten_secrets == ["password"]
+    assert smtp_endpoint(MailSettings.objects.get(pk=mail.pk)).password == ""
+
+    mail_settings_save(by=owner, host="127.0.0.1", port=mail.port, security="none", password="typed-again")
+    assert smtp_endpoint(MailSettings.objects.get(pk=mail.pk)).password == "typed-again"
+
+
+def test_changing_anything_but_the_server_keeps_the_stored_password(mail, owner):
+    saved = mail_settings_save(by=owner, sender_name="Acme Comptabilité", reply_to="autre@acme.test")
+    assert saved.forgotten_secrets == []
+    assert smtp_endpoint(MailSettings.objects.get(pk=mail.pk)).password == "s3cret-smtp"
+
+
+def test_the_bounce_mailbox_password_is_forgotten_when_its_server_changes(mail, owner):
+    mail_settings_save(by=owner, imap_host="127.0.0.1", imap_port=1143, imap_security="tls",
+                       imap_username="bounce", imap_password="imap-secret")
+    saved = mail_settings_save(by=owner, imap_host="localhost")
+    assert saved.forgotten_secrets == ["imap_password"]
+    assert services.imap_password_of(MailSettings.objects.get(pk=mail.pk)) == ""
+    assert smtp_endpoint(MailSettings.objects.get(pk=mail.pk)).password == "s3cret-smtp"  # the SMTP one stays
+
+
+def test_a_password_is_never_sent_over_an_unencrypted_connection_unless_the_operator_allows_it(
+        mail, owner, settings, smtp_server):
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = False
+    report = services.test_connection(by=owner)
+    assert (report.ok, report.code) == (False, "plain_auth")
+    assert "not encrypted" in report.message
+    assert smtp_server.messages == []
+
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True
+    assert services.test_connection(by=owner).ok
+
+
+def test_the_bounce_mailbox_refuses_to_sign_in_in_clear_too(mail, owner, settings):
+    from facturier.delivery.imap import open_mailbox
+    from facturier.delivery.smtp import PlainAuthRefused
+
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = False
+    ms = mail_settings_save(by=owner, imap_host="127.0.0.1", imap_port=refused_port(), imap_security="none",
+                            imap_username="bounce", imap_password="imap-secret")
+    with pytest.raises(PlainAuthRefused):
+        open_mailbox(ms)

@@ -54,6 +54,19 @@ def test_every_demo_document_exports_as_factur_x_that_passes_the_referee_signed_
     assert len(plain) + len(sealed) == len(files)
 
 
+def test_every_demo_document_passes_the_factur_x_container_check_signed_or_not(demo):
+    from facturier.engine.facturx.container import check_container
+
+    findings = {}
+    for document in issued_of(demo):
+        for signed in (False, True):
+            report = check_container(facturx_of(document, signed=signed).data)
+            if report.findings:
+                findings[(document.number, signed)] = [f"{f.rule} {f.message.en}" for f in report.findings]
+    assert findings == {}
+    assert len(issued_of(demo)) >= 3
+
+
 def test_a_factur_x_carries_the_xml_of_the_document(demo):
     document = issued_of(demo)[0]
     attachment = unpack_facturx(facturx_of(document, signed=False).data)

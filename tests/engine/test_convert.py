@@ -13,8 +13,7 @@ from facturier.engine.errors import MalformedXML, UnsupportedDocument
 from facturier.engine.ubl import Customization, as_carried, read_ubl, write_ubl
 from facturier.engine.xml import CBC, RSM, UBL_CREDIT_NOTE, UBL_INVOICE
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
+CONFORMANCE = Path(__file__).resolve().parents[2] / "conformance"
 HAS_CII = importlib.util.find_spec("facturier.engine.cii") is not None
 needs_cii = pytest.mark.skipif(not HAS_CII, reason="facturier.engine.cii (CII reader and writer) is not available")
 

@@ -71,6 +71,7 @@ def smtp_server(settings):
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True  # the test servers listen in clear on loopback
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -215,6 +215,7 @@ def served_with_mail(tmp_path, mailbox):
     port = _free_port()
     process, url, env = _serve(tmp_path, port, {
         "FACTURIER_BASE_URL": f"http://127.0.0.1:{port}", "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS": "true",
+        "FACTURIER_MAIL_ALLOW_PLAIN_AUTH": "true",
         "FACTURIER_EMAIL_HOST": mailbox.host, "FACTURIER_EMAIL_PORT": str(mailbox.port),
         "FACTURIER_EMAIL_USER": parts.SMTP_USER, "FACTURIER_EMAIL_PASSWORD": parts.SMTP_PASSWORD,
         "FACTURIER_EMAIL_FROM": "Facturier <noreply@facturier.test>",

@@ -54,6 +54,14 @@ class SealLevel(models.TextChoices):
     B_LT = "B-LT", _("PAdES B-LT (with validation data)")
 
 
+class DocumentTemplate(models.TextChoices):
+    """The model a document is printed with (the engine's templates, or the organisation's own)."""
+
+    STANDARD = "standard", _("Standard")
+    CHORUS = "chorus", _("Chorus Pro (public sector)")
+    CUSTOM = "custom", _("The organisation's own template")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -134,6 +142,12 @@ class Organisation(models.Model):
                               help_text=_("Empty: the platform's built-in time-stamp authority."))
     vat_regime = models.CharField(_("VAT regime"), max_length=10, choices=VatRegime.choices,
                                   default=VatRegime.NORMAL)
+    document_template = models.CharField(
+        _("document model"), max_length=10, choices=DocumentTemplate.choices, default=DocumentTemplate.STANDARD,
+        help_text=_("Public-sector customers get the Chorus Pro model unless their record says otherwise."))
+    custom_template = models.TextField(
+        _("own template (Typst)"), blank=True,
+        help_text=_("Used by the “own template” model; it may start with #import \"lib.typ\": *."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

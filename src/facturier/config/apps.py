@@ -10,4 +10,9 @@ class ConfigConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from facturier.config import checks  # noqa: F401  (registers the system checks)
+        from facturier.engine.validation import configure
+
+        configure(settings.CONFORMANCE_DIR)

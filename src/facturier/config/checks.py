@@ -40,3 +40,16 @@ def explicit_keys(app_configs, **kwargs):
             id="facturier.W002",
         )]
     return []
+
+
+@register()
+def conformance_material(app_configs, **kwargs):
+    if not (settings.CONFORMANCE_DIR / "MANIFEST.sha256").is_file():
+        return [Warning(
+            f"The official validation rules are not at {settings.CONFORMANCE_DIR}: every e-invoice "
+            "validation will fail with 'rules unavailable'.",
+            hint="Install Facturier from its repository (editable install), or set FACTURIER_CONFORMANCE_DIR "
+                 "to the repository's conformance/ folder.",
+            id="facturier.W003",
+        )]
+    return []

@@ -13,6 +13,11 @@ from facturier.config import env
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(env.string("FACTURIER_DATA_DIR", "var")).resolve()
+# The official validation rules (EN 16931, Factur-X, XRechnung, BR-FR), as the repository
+# carries them: conformance/ next to src/ in the checkout the project is installed from.
+CONFORMANCE_DIR = Path(
+    env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
+).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
@@ -21,6 +26,8 @@ FACTURIER_MASTER_KEY = env.master_key("FACTURIER_MASTER_KEY", DATA_DIR / "master
 ALLOWED_HOSTS = env.csv("FACTURIER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv("FACTURIER_CSRF_TRUSTED_ORIGINS", "")
 FACTURIER_BASE_URL = env.string("FACTURIER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, `facturier run` derives the links' address from its --host and --port (see run.served_base_url).
+FACTURIER_BASE_URL_CONFIGURED = env.raw("FACTURIER_BASE_URL") is not None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facturier.config.request_limits.RequestSizeLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,6 +155,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("FACTURIER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Every request body, files included, per route (config/request_limits.py: sign-in pages take 16 KiB).
+FACTURIER_REQUEST_MAX_BYTES = env.integer("FACTURIER_REQUEST_MAX_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -171,6 +181,10 @@ TASKS = {
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env.string("FACTURIER_EMAIL_HOST", "localhost")
+# Unset under `facturier run` with the mail catcher, the platform's own mail goes to the catcher
+# (facturier.delivery.platform_mail).
+FACTURIER_EMAIL_HOST_CONFIGURED = env.raw("FACTURIER_EMAIL_HOST") is not None
+EMAIL_TIMEOUT = env.integer("FACTURIER_EMAIL_TIMEOUT", 15, minimum=1)
 EMAIL_PORT = env.integer("FACTURIER_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.string("FACTURIER_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env.string("FACTURIER_EMAIL_PASSWORD", "")
@@ -180,6 +194,9 @@ DEFAULT_FROM_EMAIL = env.string("FACTURIER_EMAIL_FROM", "Facturier <noreply@loca
 # Organisations' own mail servers are user input: private and loopback addresses are refused
 # (SSRF) unless the operator allows them, e.g. for a mail server on the same private network.
 FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
+# A password is never sent over an unencrypted connection (security "none") unless the operator
+# allows it, e.g. for a relay on the same host; the local mail catcher of `facturier run` is exempt.
+FACTURIER_MAIL_ALLOW_PLAIN_AUTH = env.boolean("FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False)
 FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
@@ -187,8 +204,12 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"}},
+    # Bearer tokens in paths (consent links, password resets…) never reach a log: see config/logredact.py.
+    "filters": {"redact_tokens": {"()": "facturier.config.logredact.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyhanko": {"level": "WARNING"},
+                **{name: {"filters": ["redact_tokens"]} for name in
+                   ("django.request", "django.server", "uvicorn.error", "uvicorn.access")}},
     "root": {"handlers": ["console"], "level": env.choice(
         "FACTURIER_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper()},
 }

@@ -4,14 +4,17 @@ with signed accept / refuse links, printable letters for the others, and recordi
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Organisation, Right
@@ -25,6 +28,8 @@ from facturier.errors import FacturierError
 from facturier.invoicing.models import Document, State
 from facturier.parties.models import ConsentOrigin, Contact, Customer
 from facturier.parties.services import consent_accept, consent_refuse
+
+logger = logging.getLogger(__name__)
 
 SALT = "facturier.delivery.consent"
 LINK_MAX_AGE = dt.timedelta(days=365)
@@ -62,8 +67,14 @@ def campaign_customers(*, organisation: Organisation, f: CampaignFilter) -> list
     return customers
 
 
-def link_token(customer: Customer) -> str:
-    return signing.dumps({"o": customer.organisation_id, "c": customer.pk}, salt=SALT, compress=True)
+def link_token(customer: Customer, *, now: dt.datetime | None = None) -> str:
+    """A letter's answer link: the customer and the moment the letter was written (milliseconds).
+
+    An answer given through any link of the customer's spends every link written before it: a later
+    visit shows that answer, and a change needs a new letter from the company.
+    """
+    issued = int((now or timezone.now()).timestamp() * 1000)
+    return signing.dumps({"o": customer.organisation_id, "c": customer.pk, "t": issued}, salt=SALT, compress=True)
 
 
 def links_of(customer: Customer) -> tuple[str, str]:
@@ -72,17 +83,44 @@ def links_of(customer: Customer) -> tuple[str, str]:
     return f"{base}/consent/{token}/accept/", f"{base}/consent/{token}/refuse/"
 
 
-def read_token(token: str) -> Customer:
+@dataclass(frozen=True, slots=True)
+class ConsentLink:
+    customer: Customer
+    issued_at: dt.datetime
+    spent_by: ConsentAnswer | None
+    """The answer given through a link since this one was written: the link is spent."""
+
+
+def _signed(token: str, salt: str, max_age: dt.timedelta) -> dict:
     try:
-        data = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
+        return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
         raise BadConsentLink(_("This link has expired. Please contact the sender of the letter."))
     except signing.BadSignature:
         raise BadConsentLink(_("This link is not valid. Please copy it again from the letter, in full."))
-    customer = Customer.objects.select_related("organisation").filter(pk=data["c"], organisation_id=data["o"]).first()
+
+
+def _customer_of(data: dict, *, lock: bool = False) -> Customer:
+    qs = Customer.objects.select_related("organisation")
+    qs = qs.select_for_update(of=("self",)) if lock else qs
+    customer = qs.filter(pk=data["c"], organisation_id=data["o"]).first()
     if customer is None:
         raise BadConsentLink(_("This link is not valid any more."))
     return customer
+
+
+def read_link(token: str, *, lock: bool = False) -> ConsentLink:
+    """The letter behind a link, and the answer that spent it if any (`lock`: the customer row locked)."""
+    data = _signed(token, SALT, LINK_MAX_AGE)
+    customer = _customer_of(data, lock=lock)
+    issued_at = dt.datetime.fromtimestamp(data.get("t", 0) / 1000, tz=dt.UTC)
+    spent_by = (ConsentAnswer.objects.filter(customer=customer, origin=ConsentOrigin.LINK, at__gte=issued_at)
+                .order_by("at", "id").first())
+    return ConsentLink(customer, issued_at, spent_by)
+
+
+def read_token(token: str) -> Customer:
+    return read_link(token).customer
 
 
 def refusal_contact(organisation, ms: MailSettings | None) -> str:
@@ -175,32 +213,134 @@ def consent_letter_sent(message: OutboxMessage) -> None:
                                                       "to": message.recipients})
 
 
-def answer_accept(*, token: str, email: str = "", remote_address: str | None = None,
-                  origin: ConsentOrigin = ConsentOrigin.LINK) -> Customer:
-    """The customer clicked "accept" (in the letter, or in the portal), possibly giving another address."""
-    customer = read_token(token)
+class ConsentLinkSpent(BadConsentLink):
+    code = "consent_link_spent"
+
+    def __init__(self, message, *, answer: ConsentAnswer, **params):
+        super().__init__(message, **params)
+        self.answer = answer
+
+
+def answer_by_link(*, token: str, accept: bool, email: str = "", remote_address: str | None = None) -> ConsentAnswer:
+    """The customer answers the letter through its link: recorded once; the link is then spent.
+
+    Another address given with an acceptance is not added at once: a confirmation link goes to that
+    address, and only its owner's confirmation adds it (the customer's known addresses are told then).
+    """
     email = email.strip()
     if email:
         validate_email(email)
     with transaction.atomic():
-        consent_accept(by=None, customer_id=customer.pk, organisation_id=customer.organisation_id,
-                       origin=origin)
-        if email and email.lower() not in (e.lower() for e in invoice_addresses(customer)):
-            Contact.objects.create(customer=customer, email=email, receives_invoices=True,
-                                   role=str(_("Invoices (given in the consent answer)")))
-            audit_record(actor=None, organisation=customer.organisation, subject=customer, action="contact.add",
-                         after={"email": email, "origin": origin})
-        ConsentAnswer.objects.create(organisation=customer.organisation, customer=customer, accepted=True,
-                                     email=email, origin=origin, remote_address=remote_address)
-    return customer
+        link = read_link(token, lock=True)  # the customer row locked: two answers at once record one
+        if link.spent_by is not None:
+            raise ConsentLinkSpent(_("This link has already been used; the answer is recorded. To change it, "
+                                     "ask %(org)s for a new letter."), answer=link.spent_by,
+                                   org=link.customer.organisation.name)
+        customer = link.customer
+        known = [e.lower() for e in invoice_addresses(customer)]
+        other = email if accept and email and email.lower() not in known else ""
+        answer = _record_answer(customer, accept=accept, origin=ConsentOrigin.LINK, remote_address=remote_address,
+                                email=other)
+        if other:
+            _send_address_confirmation(answer)
+    return answer
 
 
-def answer_refuse(*, token: str, remote_address: str | None = None,
-                  origin: ConsentOrigin = ConsentOrigin.LINK) -> Customer:
-    customer = read_token(token)
+def consent_answer_for(*, customer: Customer, accept: bool, origin: ConsentOrigin,
+                       remote_address: str | None = None) -> ConsentAnswer:
+    """An answer given where the customer is already known (signed in to the portal): no link to spend."""
     with transaction.atomic():
+        return _record_answer(customer, accept=accept, origin=origin, remote_address=remote_address)
+
+
+def _record_answer(customer: Customer, *, accept: bool, origin: ConsentOrigin, remote_address: str | None,
+                   email: str = "") -> ConsentAnswer:
+    if accept:
+        consent_accept(by=None, customer_id=customer.pk, organisation_id=customer.organisation_id, origin=origin)
+    else:
         consent_refuse(by=None, customer_id=customer.pk, organisation_id=customer.organisation_id,
                        on=timezone.localdate(), origin=origin)
-        ConsentAnswer.objects.create(organisation=customer.organisation, customer=customer, accepted=False,
-                                     origin=origin, remote_address=remote_address)
-    return customer
+    return ConsentAnswer.objects.create(organisation=customer.organisation, customer=customer, accepted=accept,
+                                        email=email, origin=origin, remote_address=remote_address)
+
+
+# --- another address for the invoices: confirmed by its owner, announced to the known ones ------------
+
+ADDRESS_SALT = "facturier.delivery.consent.address"
+ADDRESS_LINK_MAX_AGE = dt.timedelta(days=14)
+
+
+class MailNotSent(FacturierError):
+    code = "consent_mail_not_sent"
+
+
+def address_confirmation_token(answer: ConsentAnswer) -> str:
+    return signing.dumps({"o": answer.organisation_id, "c": answer.customer_id, "a": answer.pk, "e": answer.email},
+                         salt=ADDRESS_SALT, compress=True)
+
+
+def read_address_confirmation(token: str, *, lock: bool = False) -> tuple[Customer, str, bool]:
+    """The customer, the address to add, and whether it already receives the invoices (link spent)."""
+    data = _signed(token, ADDRESS_SALT, ADDRESS_LINK_MAX_AGE)
+    customer = _customer_of(data, lock=lock)
+    if not ConsentAnswer.objects.filter(pk=data["a"], customer=customer, email=data["e"]).exists():
+        raise BadConsentLink(_("This link is not valid any more."))
+    done = customer.contacts.filter(email__iexact=data["e"], receives_invoices=True).exists()
+    return customer, data["e"], done
+
+
+def address_confirm(*, token: str, remote_address: str | None = None) -> tuple[Customer, str]:
+    """The owner of the address confirms: it receives the invoices from now on; the known addresses are told."""
+    with transaction.atomic():
+        customer, email, done = read_address_confirmation(token, lock=True)
+        if done:
+            return customer, email
+        known = invoice_addresses(customer)
+        Contact.objects.create(customer=customer, email=email, receives_invoices=True,
+                               role=str(_("Invoices (given in the consent answer)")))
+        audit_record(actor=None, organisation=customer.organisation, subject=customer, action="contact.add",
+                     after={"email": email, "origin": ConsentOrigin.LINK, "confirmed_by_owner": True,
+                            "from": remote_address or ""})
+        # Told before the change is kept: if the known addresses cannot be told, nothing is added.
+        _send_platform_mail(customer, known, *_address_added_text(customer, email))
+    return customer, email
+
+
+def _send_address_confirmation(answer: ConsentAnswer) -> None:
+    customer = answer.customer
+    link = f"{settings.FACTURIER_BASE_URL}/consent/address/{address_confirmation_token(answer)}/"
+    with translation.override(_language_of(customer)):
+        subject = _("Confirm this address for the invoices of %(org)s") % {"org": customer.organisation.name}
+        body = _("Hello,\n\nWhile answering the letter of %(org)s about electronic invoices, someone asked that the "
+                 "invoices of %(customer)s be sent to this address (%(email)s).\n\nIf it was you, confirm it here: "
+                 "%(link)s\n\nIf not, ignore this message: nothing will be sent to this address.") % {
+            "org": customer.organisation.name, "customer": customer.name, "email": answer.email, "link": link}
+    _send_platform_mail(customer, [answer.email], subject, body)
+
+
+def _address_added_text(customer: Customer, email: str) -> tuple[str, str]:
+    with translation.override(_language_of(customer)):
+        subject = _("A new address receives the invoices of %(org)s") % {"org": customer.organisation.name}
+        body = _("Hello,\n\nFrom now on, the invoices of %(org)s to %(customer)s are also sent to %(email)s, at the "
+                 "request made in the answer to the consent letter and confirmed from that address.\n\nIf you did "
+                 "not ask for this, contact %(org)s: %(contact)s.") % {
+            "org": customer.organisation.name, "customer": customer.name, "email": email,
+            "contact": refusal_contact(customer.organisation, MailSettings.objects.filter(
+                organisation=customer.organisation).first())}
+    return subject, body
+
+
+def _language_of(customer: Customer) -> str:
+    return customer.language or customer.organisation.default_language
+
+
+def _send_platform_mail(customer: Customer, recipients: list[str], subject: str, body: str) -> None:
+    """Through the platform's mail server; a failure rolls the caller's transaction back and says so."""
+    if not recipients:
+        return
+    try:
+        send_mail(subject, body, None, recipients)
+    except (smtplib.SMTPException, OSError) as e:
+        logger.warning("consent mail for customer %s not sent: %s", customer.pk, e)
+        raise MailNotSent(_("The confirmation e-mail could not be sent just now, so nothing was changed. "
+                            "Please try again in a few minutes."))

@@ -1,7 +1,7 @@
 """An organisation's bounce mailbox over IMAP: opening it (for the bounce reader and for the test
 button alike, so a test that passes means the reader gets in too), and looking into it without
 changing it, saying precisely what failed (DNS, refused, timeout, TLS, sign-in, folder) in the
-user's language. The host is checked by the same SSRF rule as the SMTP server (`smtp.resolve`).
+user's language. The host is checked by the same SSRF rule as the SMTP server (`engine.net`).
 """
 
 from __future__ import annotations
@@ -14,22 +14,52 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.delivery import smtp
 from facturier.delivery.models import Security
+from facturier.engine import net
 
 
 def open_mailbox(ms):
-    """An imap_tools mailbox for the organisation's settings, not yet signed in."""
-    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+    """An imap_tools mailbox for the organisation's settings, not yet signed in.
 
-    host = ms.imap_host
-    address = smtp.resolve(host, ms.imap_port)  # the same SSRF rule as for SMTP
+    The host is resolved and checked once (`smtp.resolve_checked`, the platform's one SSRF rule) and
+    the socket connects to the checked address; with TLS the certificate is still verified against
+    the host's name.
+    """
+    from imap_tools import BaseMailBox, MailboxStarttlsError
+    from imap_tools.utils import check_command_status
+
+    resolved = smtp.resolve_checked(ms.imap_host, ms.imap_port)
+    smtp.refuse_plain_auth(resolved, ms.imap_security, ms.imap_username)
     timeout = smtp.TIMEOUT_S  # a server that drops packets must not hang the worker or a web request
-    # With TLS the name is needed for the certificate check, which also defeats a DNS answer changed
-    # to a private address after the check above; in clear, connect to the checked address itself.
-    if ms.imap_security == Security.TLS:
-        return MailBox(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
-    if ms.imap_security == Security.STARTTLS:
-        return MailBoxStartTls(host, ms.imap_port, timeout=timeout, ssl_context=smtp.tls_context())
-    return MailBoxUnencrypted(address, ms.imap_port, timeout=timeout)
+    security = ms.imap_security
+
+    class PinnedMailBox(BaseMailBox):
+        def _get_mailbox_client(self) -> imaplib.IMAP4:
+            if security == Security.TLS:
+                return _PinnedIMAP4SSL(resolved, timeout, smtp.tls_context())
+            client = _PinnedIMAP4(resolved, timeout)
+            if security == Security.STARTTLS:
+                check_command_status(client.starttls(smtp.tls_context()), MailboxStarttlsError)
+            return client
+
+    return PinnedMailBox()
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    def __init__(self, resolved, timeout):
+        self._resolved = resolved
+        super().__init__(resolved.host, resolved.port, timeout)
+
+    def _create_socket(self, timeout):
+        return net.pinned_connection(self._resolved, timeout)
+
+
+class _PinnedIMAP4SSL(imaplib.IMAP4_SSL):
+    def __init__(self, resolved, timeout, context):
+        self._resolved = resolved
+        super().__init__(resolved.host, resolved.port, ssl_context=context, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return self.ssl_context.wrap_socket(net.pinned_connection(self._resolved, timeout), server_hostname=self.host)
 
 
 class FolderMissing(smtp.MailError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import re
 import smtplib
 import threading
 from collections.abc import Callable, Iterator
@@ -154,10 +155,22 @@ def _base64_lines(data: bytes) -> bytes:
 
 def _header_block(headers: list[tuple[str, str]]) -> bytes:
     lines = []
-    for name, value in headers:
+    for name, raw in headers:
+        value = header_safe(raw)
         if value:
             lines.append(f"{name}: {value if value.isascii() else _encoded_words(value)}\r\n")
     return "".join(lines).encode("ascii") + b"\r\n"
+
+
+# Every control character (C0, DEL, C1) and the Unicode line and paragraph separators: a header value
+# carrying one could end the header early or smuggle another (header injection), whatever its origin —
+# a subject template, a customer's name, a sender name typed in the settings.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_safe(value: str) -> str:
+    """A header value with each run of control characters folded to one space, trimmed."""
+    return _CONTROLS.sub(" ", value or "").strip()
 
 
 def _encoded_words(value: str) -> str:
@@ -183,6 +196,7 @@ def _quoted_printable(text: str) -> bytes:
 
 def _param(value: str) -> str:
     """A MIME parameter value: quoted when ASCII, else RFC 2047-encoded (what mail clients read)."""
+    value = header_safe(value)
     if value.isascii():
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return '"' + Header(value, "utf-8").encode() + '"'

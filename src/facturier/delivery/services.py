@@ -48,9 +48,16 @@ class NoMailSettings(FacturierError):
 # --- settings -----------------------------------------------------------------------------------
 
 
+_ENDPOINTS = {"password": ("host", "port", "security"), "imap_password": ("imap_host", "imap_port", "imap_security")}
+
+
 def mail_settings_save(*, by: Membership, password: str | None = None, imap_password: str | None = None,
                        **fields) -> MailSettings:
-    """Create or change the organisation's mail settings; a password given is sealed at rest."""
+    """Create or change the organisation's mail settings; a password given is sealed at rest.
+
+    A stored password is forgotten when its server's host, port or security changes and it is not
+    typed again; `ms.forgotten_secrets` names those forgotten ("password", "imap_password").
+    """
     require_right(by, Right.MANAGE_SETTINGS)
     unknown = set(fields) - SETTINGS_FIELDS
     if unknown:
@@ -58,12 +65,22 @@ def mail_settings_save(*, by: Membership, password: str | None = None, imap_pass
     with transaction.atomic():
         current = MailSettings.objects.select_for_update().filter(organisation=by.organisation).first()
         ms = current or MailSettings(organisation=by.organisation)
+        ms.forgotten_secrets = []
         before = {name: getattr(ms, name) for name in sorted(SETTINGS_FIELDS)} if current else None
         for name, value in fields.items():
             setattr(ms, name, value)
         ms.full_clean(exclude=["password", "imap_password", "organisation"])
         ms.save()
         changed = []
+        # A stored password belongs to the server it was typed for: when the endpoint changes and the
+        # password is not typed again, it is forgotten, never sent to the new host.
+        if current is not None:
+            for secret, endpoint in _ENDPOINTS.items():
+                typed = password if secret == "password" else imap_password
+                if typed is None and getattr(ms, secret) and any(before[f] != getattr(ms, f) for f in endpoint):
+                    setattr(ms, secret, b"")
+                    changed.append(secret)
+                    ms.forgotten_secrets.append(secret)
         if password is not None:
             ms.password = seal_secret(password.encode(), purpose=f"smtp-password:{ms.pk}") if password else b""
             changed.append("password")

@@ -2,8 +2,8 @@
 precisely what failed (DNS, refused, timeout, TLS, authentication) in the user's language.
 
 Hosts are user input, so the platform must not become a port scanner of its own network
-(SSRF): the name is resolved once, every address is checked against private, loopback,
-link-local and reserved ranges unless the operator allows them
+(SSRF): the name is resolved once and every address must be public (`engine.net`, the one guard
+for every user-given host) unless the operator allows private ones
 (`FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS`) or it is exactly the running local mail catcher
 (`catcher.py`, which only takes mail from the organisations it knows), and the socket
 connects to the address that was checked, not to a second resolution of the name (DNS rebinding).
@@ -11,15 +11,14 @@ connects to the address that was checked, not to a second resolution of the name
 
 from __future__ import annotations
 
-import ipaddress
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from facturier.engine import net
 from facturier.errors import FacturierError
 
 TIMEOUT_S = 20
@@ -59,6 +58,10 @@ class AuthFailure(MailError):
     code = "auth"
 
 
+class PlainAuthRefused(MailError):
+    code = "plain_auth"
+
+
 class ServerError(MailError):
     code = "server"
 
@@ -68,31 +71,36 @@ class ServerError(MailError):
         self.temporary = 400 <= smtp_code < 500
 
 
-def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-            or address.is_multicast or address.is_unspecified)
-
-
 def resolve(host: str, port: int) -> str:
-    """The address to connect to, checked against the private ranges; raises a typed MailError."""
-    host = host.strip()
-    if not host:
-        raise DnsFailure(_("No server name is set."))
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise DnsFailure(_("The server name %(host)s cannot be found (DNS). Check its spelling."), host=host)
-    addresses = [info[4][0] for info in infos]
+    """The checked address to connect to (`engine.net`'s rule: public addresses only); a typed MailError."""
+    return resolve_checked(host, port).address
+
+
+def resolve_checked(host: str, port: int) -> net.Resolved:
+    """Every address of `host`, resolved once and checked; connect to these, not to the name."""
     allow = getattr(settings, "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
-    if not allow and not _catcher(addresses, port):
-        for text in addresses:
-            if _blocked(ipaddress.ip_address(text.split("%")[0])):
-                raise HostRefused(_("The server %(host)s resolves to a private or local address (%(address)s), "
-                                    "which this platform does not connect to. Use the server's public name, or ask "
-                                    "the operator to allow private hosts."), host=host, address=text)
-    return addresses[0]
+    try:
+        return net.resolve_public(host, port, allow_private=allow, exception=_catcher)
+    except net.HostNotFound:
+        if not (host or "").strip():
+            raise DnsFailure(_("No server name is set."))
+        raise DnsFailure(_("The server name %(host)s cannot be found (DNS). Check its spelling."), host=host.strip())
+    except net.HostRefused as e:
+        raise HostRefused(_("The server %(host)s resolves to a private or local address (%(address)s), "
+                            "which this platform does not connect to. Use the server's public name, or ask "
+                            "the operator to allow private hosts."), host=e.host, address=e.address)
+
+
+def refuse_plain_auth(resolved: net.Resolved, security: str, username: str) -> None:
+    """A password is never sent in clear unless the operator allows it or the server is the local catcher."""
+    if not username or security != "none" or getattr(settings, "FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False):
+        return
+    if _catcher(list(resolved.addresses), resolved.port):
+        return
+    raise PlainAuthRefused(_("The connection to %(host)s:%(port)s is not encrypted: Facturier does not send the "
+                             "password over it. Choose TLS or STARTTLS (ask the operator to allow unencrypted "
+                             "sign-in only for a server on the same machine)."), host=resolved.host,
+                           port=resolved.port)
 
 
 def _catcher(addresses: list[str], port: int) -> bool:
@@ -103,12 +111,12 @@ def _catcher(addresses: list[str], port: int) -> bool:
 
 
 class _PinnedMixin:
-    """Connects to the checked address while TLS still verifies the host name."""
+    """Connects to the checked addresses while TLS still verifies the host name."""
 
-    pinned_address: str = ""
+    pinned: net.Resolved
 
     def _get_socket(self, host, port, timeout):
-        sock = socket.create_connection((self.pinned_address or host, port), timeout, self.source_address)
+        sock = net.pinned_connection(self.pinned, timeout, self.source_address)
         wrap = getattr(self, "_wrap", None)
         return wrap(sock, host) if wrap else sock
 
@@ -141,14 +149,15 @@ class Endpoint:
 
 def connect(endpoint: Endpoint) -> smtplib.SMTP:
     """An authenticated SMTP connection, or a MailError saying precisely what failed."""
-    address = resolve(endpoint.host, endpoint.port)
+    resolved = resolve_checked(endpoint.host, endpoint.port)
+    refuse_plain_auth(resolved, endpoint.security, endpoint.username)
     where = {"host": endpoint.host, "port": endpoint.port}
     try:
         if endpoint.security == "tls":
             client: smtplib.SMTP = PinnedSMTPSSL(timeout=TIMEOUT_S, context=tls_context())
         else:
             client = PinnedSMTP(timeout=TIMEOUT_S)
-        client.pinned_address = address
+        client.pinned = resolved
         client._host = endpoint.host
         client.connect(endpoint.host, endpoint.port)
         client.ehlo_or_helo_if_needed()

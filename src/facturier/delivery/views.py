@@ -18,7 +18,15 @@ from django.views.decorators.http import require_http_methods
 from facturier.accounts.models import Right
 from facturier.delivery.catcher import address as catcher_address
 from facturier.delivery.catcher import points_at_catcher
-from facturier.delivery.consent import BadConsentLink, answer_accept, answer_refuse, read_token
+from facturier.delivery.consent import (
+    BadConsentLink,
+    ConsentLinkSpent,
+    MailNotSent,
+    address_confirm,
+    answer_by_link,
+    read_address_confirmation,
+    read_link,
+)
 from facturier.delivery.mailbox import mailbox_attachment, mailbox_count, mailbox_list, mailbox_message, mailbox_raw
 from facturier.delivery.models import MailSettings
 from facturier.web import security
@@ -30,25 +38,53 @@ MAILBOX_PAGE = 200
 @require_http_methods(["GET", "POST"])
 def consent_answer(request, token: str, answer: str):
     try:
-        customer = read_token(token)
+        link = read_link(token)
     except BadConsentLink as e:
         return render(request, "delivery/consent_answer.html", {"error": e.message}, status=400)
-    # The customer reads the page in its own language (the letter's), not the platform's.
-    translation.activate(customer.language or customer.organisation.default_language)
-    request.LANGUAGE_CODE = translation.get_language()
-    context = {"customer": customer, "organisation": customer.organisation, "answer": answer, "done": False}
-    if request.method == "POST":
-        address = security.remote_address(request)
+    customer = link.customer
+    _speak_like(request, customer)
+    context = {"customer": customer, "organisation": customer.organisation, "answer": answer, "done": False,
+               "given": link.spent_by}
+    if request.method == "POST" and link.spent_by is None:
         try:
-            if answer == "accept":
-                answer_accept(token=token, email=request.POST.get("email", ""), remote_address=address)
-            else:
-                answer_refuse(token=token, remote_address=address)
+            given = answer_by_link(token=token, accept=answer == "accept", email=request.POST.get("email", ""),
+                                   remote_address=security.remote_address(request))
+        except ConsentLinkSpent as e:
+            context["given"] = e.answer
         except ValidationError as e:
             context["error"] = " ".join(e.messages)
             return render(request, "delivery/consent_answer.html", context, status=422)
-        context["done"] = True
+        except MailNotSent as e:
+            context["error"] = e.message
+            return render(request, "delivery/consent_answer.html", context, status=503)
+        else:
+            context.update(done=True, pending_email=given.email)
     return render(request, "delivery/consent_answer.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def consent_address(request, token: str):
+    """The owner of an address given in a consent answer confirms it (GET asks, POST confirms)."""
+    try:
+        customer, email, done = read_address_confirmation(token)
+    except BadConsentLink as e:
+        return render(request, "delivery/consent_address.html", {"error": e.message}, status=400)
+    _speak_like(request, customer)
+    context = {"customer": customer, "organisation": customer.organisation, "email": email, "done": done}
+    if request.method == "POST" and not done:
+        try:
+            address_confirm(token=token, remote_address=security.remote_address(request))
+        except MailNotSent as e:
+            context["error"] = e.message
+            return render(request, "delivery/consent_address.html", context, status=503)
+        context["done"] = True
+    return render(request, "delivery/consent_address.html", context)
+
+
+def _speak_like(request, customer) -> None:
+    """The customer reads the page in its own language (the letter's), not the platform's."""
+    translation.activate(customer.language or customer.organisation.default_language)
+    request.LANGUAGE_CODE = translation.get_language()
 
 
 # --- the local mail catcher's mailbox (what the organisation "sent" without a real mail server) ---

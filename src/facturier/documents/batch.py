@@ -69,7 +69,7 @@ def batch_run(job_id: int, *, out: Path | None = None) -> GenerationJob:
     job.errors = []
     job.save(update_fields=["state", "started_at", "output_dir", "done", "failed", "errors"])
     documents = Document.objects.filter(organisation=job.organisation, pk__in=job.document_ids).select_related(
-        "organisation").order_by("issue_date", "number_value")
+        "organisation", "customer").order_by("issue_date", "number_value")
     written: list[Path] = []
     for document in documents.iterator(chunk_size=200):
         try:

@@ -8,13 +8,13 @@ signer, stamp font), so a worker produces hundreds of files a second.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounts.models import FacturxProfile, Membership, Organisation, Right
+from facturier.accounts.models import DocumentTemplate, FacturxProfile, Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.documents.models import Certificate
@@ -22,7 +22,7 @@ from facturier.engine.cii.profiles import Profile
 from facturier.engine.cii.write import write_cii
 from facturier.engine.facturx.pack import pack_facturx
 from facturier.engine.pdf.certificates import SigningIdentity, load_pkcs12, make_self_signed
-from facturier.engine.pdf.render import Attachment, RenderOptions, render_invoice
+from facturier.engine.pdf.render import Attachment, RenderOptions, TemplateError, render_invoice
 from facturier.engine.pdf.seal import Sealer
 from facturier.errors import FacturierError
 from facturier.invoicing.mapping import document_to_invoice
@@ -45,6 +45,27 @@ class NoCertificate(FacturierError):
 
 class NotPrintable(FacturierError):
     code = "not_printable"
+
+
+class TemplateFailed(FacturierError):
+    """The organisation's own template did not compile or exceeded its limits: the engine's words, in the
+    language active when the message is read."""
+
+    code = "template_failed"
+
+    def __init__(self, error: TemplateError):
+        class _Text:
+            def __str__(self) -> str:
+                return error.message.in_language(translation.get_language() or "fr")
+
+        super().__init__(_Text())
+
+
+def _render(invoice, options: RenderOptions) -> bytes:
+    try:
+        return render_invoice(invoice, options)
+    except TemplateError as e:
+        raise TemplateFailed(e) from e
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -131,21 +152,52 @@ class Produced:
     signed: bool
 
 
+def document_template(document: Document) -> tuple[str, str | None]:
+    """The model a document prints with, as (engine template, own Typst source or None).
+
+    The one rule every render follows (screen, batch, export, e-mail, post, archive, portal):
+    the customer's own choice; else Chorus Pro for a public-sector customer; else the
+    organisation's model. The organisation's own template needs its source; without one,
+    the standard model prints.
+    """
+    organisation, customer = document.organisation, document.customer
+    choice = customer.document_template or (
+        DocumentTemplate.CHORUS if customer.is_public_sector else organisation.document_template)
+    if choice == DocumentTemplate.CUSTOM:
+        return "standard", organisation.custom_template.strip() or None
+    return choice, None
+
+
 def _options(document: Document, *, draft: bool, attachments=(), seal_space: bool = False) -> RenderOptions:
     organisation = document.organisation
     logo = organisation.logo.read() if organisation.logo else None
+    template, custom = document_template(document)
     return RenderOptions(language=document.language, document_kind=KIND_LABELS[document.kind], draft=draft,
-                         logo=logo, attachments=attachments, seal_space=seal_space)
+                         logo=logo, attachments=attachments, seal_space=seal_space, template=template,
+                         custom_template=custom)
+
+
+def custom_template_check(*, organisation: Organisation, source: str) -> None:
+    """Try an organisation's own template on its latest document before it is saved: `TemplateFailed`
+    (with the line at fault, or the limit exceeded) when it would not print. Without any document yet,
+    there is nothing to try it on: the first print tells."""
+    document = (Document.objects.filter(organisation=organisation).select_related("organisation", "customer")
+                .order_by("-id").first())
+    if document is not None and source.strip():
+        draft = document.state == State.DRAFT
+        options = _options(document, draft=draft)
+        _render(document_to_invoice(document), replace(options, template="standard", custom_template=source))
 
 
 def document_pdf(*, by: Membership, document_id: int) -> Produced:
     """The visual PDF; a draft needs the "print drafts" right and carries a DRAFT watermark."""
-    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    document = Document.objects.select_related("organisation", "customer").get(
+        pk=document_id, organisation=by.organisation)
     draft = document.state == State.DRAFT
     if draft and not by.has_right(Right.PRINT_DRAFTS):
         raise NotPrintable(_("Printing a draft needs the “print drafts” right: issue the document first, "
                              "or ask an owner for the right."))
-    pdf = render_invoice(document_to_invoice(document), _options(document, draft=draft))
+    pdf = _render(document_to_invoice(document), _options(document, draft=draft))
     name = document.number or f"brouillon-{document.pk}"
     return Produced(filename=f"{name}.pdf", data=pdf, signed=False)
 
@@ -159,7 +211,7 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     invoice = document_to_invoice(document)
     xml = write_cii(invoice, profile=profile)
     signed = organisation.sealing_enabled if signed is None else signed
-    visual = render_invoice(invoice, _options(
+    visual = _render(invoice, _options(
         document, draft=False, seal_space=signed,
         attachments=(Attachment(filename="factur-x.xml", data=xml,
                                 relationship="Alternative" if profile.rank >= 2 else "Data",
@@ -174,7 +226,8 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
 
 
 def document_facturx(*, by: Membership, document_id: int, signed: bool | None = None) -> Produced:
-    document = Document.objects.select_related("organisation").get(pk=document_id, organisation=by.organisation)
+    document = Document.objects.select_related("organisation", "customer").get(
+        pk=document_id, organisation=by.organisation)
     return facturx_of(document, signed=signed)
 
 

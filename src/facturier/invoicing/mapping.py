@@ -191,7 +191,9 @@ def document_to_invoice(document: Document, *, on: dt.date | None = None) -> Inv
                                              service_provider_id=_text(seller.get("bic"))),))
     delivery = None
     if document.delivery_date or buyer.get("delivery_address"):
-        delivery = Delivery(actual_date=document.delivery_date, address=_address(buyer.get("delivery_address")))
+        place = buyer.get("delivery_address") or {}
+        delivery = Delivery(actual_date=document.delivery_date, address=_address(place or None),
+                            party_name=_text(place.get("name")))  # BT-70, the name on the delivery address
     tax_currency = document.tax_currency if document.tax_currency != document.currency else None
     return Invoice(
         number=document.number,

@@ -91,7 +91,7 @@ def _header_defaults(by: Membership, customer: Customer) -> dict[str, Any]:
         "payment_terms_text": terms.payment_terms_text(language, days=days, rule=rule),
         "late_penalty_text": terms.late_penalty_text(language, rate=organisation.late_penalty_rate),
         "indemnity_text": organisation.recovery_indemnity_text if language == "fr" else terms.INDEMNITY_EN,
-        "discount_terms_text": organisation.discount_terms_text,
+        "discount_terms_text": organisation.discount_terms_text if language == "fr" else terms.DISCOUNT_EN,
     }
 
 

@@ -43,6 +43,7 @@ _TEXTS = {
 }
 
 INDEMNITY_EN = "Fixed indemnity for recovery costs in case of late payment: EUR 40."
+DISCOUNT_EN = "No discount for early payment."
 
 
 def payment_terms_text(language: str, *, days: int, rule: str) -> str:

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from facturier import identifiers
-from facturier.accounts.models import DueDateRule, Language, Organisation
+from facturier.accounts.models import DocumentTemplate, DueDateRule, Language, Organisation
 from facturier.engine.en16931.countries import country_name
 
 code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$",
@@ -54,6 +54,9 @@ class Customer(models.Model):
     is_public_sector = models.BooleanField(_("public sector"), default=False,
                                            help_text=_("Invoices go through Chorus Pro"))
     chorus_service_code = models.CharField(_("Chorus Pro service code"), max_length=100, blank=True)
+    document_template = models.CharField(
+        _("document model"), max_length=10, choices=DocumentTemplate.choices, blank=True,
+        help_text=_("Empty: Chorus Pro for a public-sector customer, else the organisation's model"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True,
                                 help_text=_("Empty: the organisation's default language"))
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), null=True, blank=True,

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from django_otp.oath import TOTP
 from facturier.accounts.models import Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
+from facturier.delivery.platform_mail import PlatformMailError, platform_mail_ready, platform_send
 from facturier.errors import FacturierError
 from facturier.parties.models import ConsentOrigin, Contact
 from facturier.portal.models import LinkPurpose, PortalAccount, PortalLink
@@ -46,7 +46,7 @@ class BadPortalLink(PortalError):
     code = "bad_portal_link"
 
 
-class LinkNotSent(PortalError):
+class LinkNotSent(PlatformMailError, PortalError):
     code = "portal_link_not_sent"
 
 
@@ -89,9 +89,11 @@ def _reply_to(organisation: Organisation) -> list[str]:
     return [email] if email else []
 
 
-def _mail_link(account: PortalAccount, *, purpose: LinkPurpose, url: str, expires_at: dt.datetime) -> None:
+def _mail_link(account: PortalAccount, *, purpose: LinkPurpose, url: str, expires_at: dt.datetime,
+               connection=None) -> None:
     """The e-mail with the link, in the customer's language, from the platform's mail server (like password
-    resets: the link is a credential and must not wait in an organisation's outbox)."""
+    resets: the link is a credential and must not wait in an organisation's outbox). `LinkNotSent` when it
+    could not go: the caller's transaction then records nothing."""
     organisation = account.organisation
     with translation.override(language_of(account)):
         values = {"org": organisation.name, "url": url,
@@ -111,12 +113,7 @@ def _mail_link(account: PortalAccount, *, purpose: LinkPurpose, url: str, expire
                 "If you did not ask for it, ignore this message: your password stays as it is.\n\n%(org)s") % values
     message = EmailMessage(subject=subject, body=body, to=[account.email], reply_to=_reply_to(organisation),
                            headers={"Auto-Submitted": "auto-generated"})
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as e:
-        raise LinkNotSent(_("The e-mail to %(email)s could not be sent (%(reason)s). Nothing was recorded; "
-                            "try again later or check the platform's mail settings."),
-                          email=account.email, reason=str(e)[:200])
+    platform_send(message, organisation_id=organisation.pk, connection=connection, error=LinkNotSent)
 
 
 # --- invitations --------------------------------------------------------------------------------
@@ -181,15 +178,22 @@ def portal_revoke(*, by: Membership, contact_id: int) -> PortalAccount | None:
 
 def password_link_request(*, organisation: Organisation, email: str) -> bool:
     """Mail a one-time link for a new password to an existing, active account; says nothing either way to
-    the person asking (so the form does not reveal who has an account). Returns whether a link was sent."""
-    account = (PortalAccount.objects.select_related("organisation", "customer")
-               .filter(organisation=organisation, email=email.strip().lower(), is_active=True).first())
-    if account is None:
-        return False
-    with transaction.atomic():
-        token, link = _new_link(account, purpose=LinkPurpose.RESET)
-        _mail_link(account, purpose=LinkPurpose.RESET, url=link_url(organisation, token), expires_at=link.expires_at)
-    return True
+    the person asking (so the form does not reveal who has an account). Returns whether a link was sent;
+    `LinkNotSent` when the platform's mail server does not answer, whoever asks."""
+    # The mail server is tried before the address is looked up: when it is down, everyone is told alike.
+    connection = platform_mail_ready(organisation_id=organisation.pk, error=LinkNotSent)
+    try:
+        account = (PortalAccount.objects.select_related("organisation", "customer")
+                   .filter(organisation=organisation, email=email.strip().lower(), is_active=True).first())
+        if account is None:
+            return False
+        with transaction.atomic():
+            token, link = _new_link(account, purpose=LinkPurpose.RESET)
+            _mail_link(account, purpose=LinkPurpose.RESET, url=link_url(organisation, token),
+                       expires_at=link.expires_at, connection=connection)
+        return True
+    finally:
+        connection.close()
 
 
 # --- links and passwords ------------------------------------------------------------------------
@@ -310,13 +314,10 @@ def totp_check(*, account: PortalAccount, code: str) -> bool:
 def consent_answer(*, account: PortalAccount, accept: bool, remote_address: str | None) -> None:
     """The customer accepts or refuses e-mailed invoices from its space: recorded by the delivery app's consent
     answers, exactly as an answer to the consent letter, plus who answered in the portal."""
-    from facturier.delivery.consent import answer_accept, answer_refuse, link_token
+    from facturier.delivery.consent import consent_answer_for
 
-    token = link_token(account.customer)
     with transaction.atomic():
-        if accept:
-            answer_accept(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
-        else:
-            answer_refuse(token=token, remote_address=remote_address, origin=ConsentOrigin.PORTAL)
+        consent_answer_for(customer=account.customer, accept=accept, origin=ConsentOrigin.PORTAL,
+                           remote_address=remote_address)
         audit_record(actor=None, organisation=account.organisation, subject=account.customer,
                      action="portal.consent", after={"accepted": accept, "email": account.email})

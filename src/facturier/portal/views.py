@@ -4,7 +4,6 @@ archived files and the e-invoicing consent. Everything lives under /portal/<orga
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 from functools import wraps
@@ -214,13 +213,19 @@ def password_request(request, slug: str):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         throttle_key = f"portal-link:{organisation.slug}:{email}"
+        done = True
         if not security.locked_for(throttle_key, security.client_ip(request)):
             security.record_failure(throttle_key, security.client_ip(request))  # at most five links per 15 minutes
-            # The answer must not depend on whether the address has an account, nor on the mail server.
-            with contextlib.suppress(services.LinkNotSent):
+            # The answer does not depend on whether the address has an account; a mail server that does
+            # not answer is said to everyone alike (the service tries it before looking the address up).
+            try:
                 services.password_link_request(organisation=organisation, email=email)
-        done = True
-    return render(request, "portal/password_request.html", _context(request, organisation, form=form, done=done))
+            except services.LinkNotSent as e:
+                form.add_error(None, e.message)
+                done = False
+    status = 503 if form.non_field_errors() else 200
+    return render(request, "portal/password_request.html", _context(request, organisation, form=form, done=done),
+                  status=status)
 
 
 @portal_login_required

@@ -6,14 +6,17 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from facturier import identifiers
 from facturier.accounts.models import (
+    DocumentTemplate,
     DueDateRule,
     FacturxProfile,
     Language,
@@ -89,6 +92,28 @@ class EmailLoginForm(AuthenticationForm):
             raise
         security.clear_failures(email, ip)
         return cleaned
+
+
+class PlatformPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending through the platform's mail (the catcher in the embedded setup) and
+    failing aloud: Django's own logs a failure and shows the "sent" page all the same."""
+
+    def save(self, *args, **kwargs):
+        from facturier.delivery.platform_mail import platform_mail_ready
+
+        # Tried before the address is looked up, so a server that does not answer is said to everyone alike.
+        platform_mail_ready(organisation_id=None).close()
+        return super().save(*args, **kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from facturier.delivery.platform_mail import platform_send
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        membership = context["user"].memberships.filter(is_active=True).order_by("id").first()
+        platform_send(EmailMessage(subject, body, from_email, [to_email], headers={"Auto-Submitted": "auto-generated"}),
+                      organisation_id=membership.organisation_id if membership else None)
 
 
 class TokenForm(forms.Form):
@@ -303,11 +328,14 @@ class CustomerForm(forms.Form):
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
     chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100,
                                           required=False)
+    document_template = forms.ChoiceField(
+        label=_("Document model"), required=False,
+        choices=[("", _("Automatic (Chorus Pro for the public sector)")), *DocumentTemplate.choices])
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",
               "language", "payment_terms_days", "due_date_rule", "preferred_channel", "is_public_sector",
-              "chorus_service_code", "notes")
+              "chorus_service_code", "document_template", "notes")
 
     def clean_vat_number(self):
         """An EU VAT number, checked here so a number of another kind gets its own advice, not an error page."""
@@ -393,12 +421,27 @@ class OrganisationForm(forms.Form):
     tsa_url = forms.URLField(label=_("Time-stamp authority URL (RFC 3161)"), required=False, assume_scheme="https",
                              help_text=_("Empty: the platform's built-in authority."))
     logo = forms.ImageField(label=_("Logo (PNG or JPEG, 512 KB at most)"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES,
+    document_template = forms.ChoiceField(
+        label=_("Document model"), choices=DocumentTemplate.choices, required=False,
+        help_text=_("Public-sector customers get the Chorus Pro model unless their record says otherwise."))
+    custom_template = forms.CharField(label=_("Own template (Typst)"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, required=False,  # absent: unchanged
                                   help_text=_("Every date and time on the screens is shown in it."))
 
     FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
-              "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+              "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
+              "custom_template")
     SEAL_FIELDS = ("facturx_profile", "sealing_enabled", "sealing_level", "tsa_url")
+
+    def clean_document_template(self):
+        return self.cleaned_data.get("document_template") or DocumentTemplate.STANDARD  # a select always posts one
+
+    def clean(self):
+        data = super().clean()
+        if data.get("document_template") == DocumentTemplate.CUSTOM and not (data.get("custom_template") or "").strip():
+            self.add_error("custom_template", _("Write the template, or choose another model."))
+        return data
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

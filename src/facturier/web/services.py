@@ -17,7 +17,8 @@ from facturier.invoicing.models import Document, Series, State
 from facturier.web.models import OrganisationPreferences, OrganisationSecurity
 
 ORGANISATION_FIELDS = {"name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
-                       "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url"}
+                       "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
+                       "custom_template"}
 
 
 def organisation_update(*, by: Membership, logo=None, **fields) -> Organisation:
@@ -28,6 +29,10 @@ def organisation_update(*, by: Membership, logo=None, **fields) -> Organisation:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=by.organisation_id)
+        if fields.get("custom_template") and fields["custom_template"] != organisation.custom_template:
+            from facturier.documents.services import custom_template_check
+
+            custom_template_check(organisation=organisation, source=fields["custom_template"])  # TemplateFailed
         before = {name: str(getattr(organisation, name)) for name in fields}
         for name, value in fields.items():
             setattr(organisation, name, value)

@@ -1,4 +1,4 @@
-"""Where the official CII examples are: read in place from ../shared, never copied here."""
+"""Where the official CII examples are: the repository's copy in conformance/; the referee in ../shared."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
-ORACLE = SHARED / "tools" / "einvoice-oracle" / "einvoice-oracle"
+CONFORMANCE = Path(__file__).resolve().parents[3] / "conformance"
+ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "tools" / "einvoice-oracle" / "einvoice-oracle"
 
 # ZUGFeRD 1.0 (CrossIndustryDocument, 2014) is a different syntax from CII D16B: the
 # factur-x library keeps these fixtures to show its own 1.0 support. We refuse them with a

@@ -233,8 +233,7 @@ def test_outside_scope_group_has_a_zero_tax_amount_at_the_currency_scale():
 
 # --- The official EN 16931 examples --------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-EXAMPLES = SHARED / "conformance" / "en16931-1.3.16" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "conformance" / "en16931-1.3.16" / "examples"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 NS = {

@@ -24,7 +24,7 @@ from facturier.engine.en16931.codes import (
     unit_label,
 )
 
-CONFORMANCE = Path(__file__).resolve().parents[3] / ".." / "shared" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parents[3] / "conformance"
 FR_CII_SCHEMATRON = (
     CONFORMANCE / "fr-ctc-1.4.0.03" / "schematron" / "20260804_BR-FR-Flux2-Schematron-CII_V1.4.0.03.sch"
 )

@@ -1,4 +1,4 @@
-"""The model-level rules against the official EN 16931 material, read in place from ../shared.
+"""The model-level rules against the official EN 16931 material, the repository's copy in conformance/.
 
 - every official EN 16931 CII example is valid, so the rules find nothing fatal in it;
 - the official rule unit tests (VEFA testSets, one document per test, the rule ids expected
@@ -17,8 +17,7 @@ from lxml import etree
 from facturier.engine.en16931.rules import EN_RULE_IDS, check_rules
 from facturier.engine.errors import EngineError
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-EN16931 = SHARED / "conformance" / "en16931-1.3.16"
+EN16931 = Path(__file__).resolve().parents[3] / "conformance" / "en16931-1.3.16"
 VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"
 
 # The unit tests predate the renaming of the IGIC and IPSI families (BR-IG → BR-AF, BR-IP → BR-AG).

@@ -1,7 +1,7 @@
 """Fixtures of the sealing and time-stamping tests.
 
 Everything is made in the test session: the invoice visual is compiled by Typst (PDF/A-3b)
-and packed with the official Factur-X EN 16931 example (read in place from ../shared), the
+and packed with the official Factur-X EN 16931 example (the repository's copy in conformance/), the
 certificates are generated, and the time-stamp authority is our own, served over HTTP on
 127.0.0.1. Nothing leaves the machine.
 """

@@ -232,3 +232,20 @@ def test_client_reports_a_refusal_as_such(tsa_server):
 
     with pytest.raises(TimeStampRefused, match="unaccepted_policy"):
         client.timestamp(DATA)
+
+
+def test_the_time_stamp_client_resolves_once_and_connects_to_the_address_it_checked(fake_dns, tsa_server):
+    """DNS rebinding: the name answers the server's address first, then another one; the request must
+    go to the first (checked) address and the name must be looked up once per connection."""
+    port = int(tsa_server.url.split(":")[2].split("/")[0])
+    calls = fake_dns({"tsa.rebind.example": ["127.0.0.1", "127.0.0.2"]})
+    client = TimeStampClient(f"http://tsa.rebind.example:{port}/tsa", timeout=5, allow_private=True)
+
+    assert client.timestamp(b"first")
+    assert calls["tsa.rebind.example"] == 1
+
+
+def test_the_time_stamp_client_refuses_a_cgnat_address(fake_dns):
+    fake_dns({"tsa.cgnat.example": ["100.64.0.7"]})
+    with pytest.raises(ForbiddenTimeStampUrl):
+        TimeStampClient("http://tsa.cgnat.example/tsa", timeout=1).timestamp(b"x")

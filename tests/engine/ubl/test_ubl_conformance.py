@@ -44,7 +44,6 @@ def _customization(path) -> Customization:
     return Customization.EXTENDED_CTC_FR if is_extended_ctc_fr(path) else Customization.EN16931
 
 
-@pytest.mark.skipif(not EXAMPLES, reason="official conformance material (../shared/conformance) not found")
 @pytest.mark.parametrize("path", EXAMPLES, ids=[example_id(p) for p in EXAMPLES])
 def test_official_ubl_example_survives_a_round_trip(path):
     original = read_ubl(path.read_bytes())
@@ -56,7 +55,6 @@ def test_official_ubl_example_survives_a_round_trip(path):
     assert first_difference(original, again, ignore=BT24 | EXTENSION_TERMS) is None
 
 
-@pytest.mark.skipif(not EXAMPLES, reason="official conformance material (../shared/conformance) not found")
 @pytest.mark.parametrize("path", EXAMPLES, ids=[example_id(p) for p in EXAMPLES])
 def test_extended_ctc_fr_customisation_keeps_every_term_of_every_example(path):
     original = read_ubl(path.read_bytes())
@@ -73,17 +71,18 @@ def test_every_output_passes_the_referee(verdicts, kind, ident):
     pinned = PINNED_FAILURES.get((kind, ident))
     cii_side = CII_WRITER_FAILURES.get((kind, ident))
     if pinned is not None:
-        assert case.fatal_ids == pinned, case.fatal_text()
+        assert case.fatal_ids == pinned[0], case.fatal_text()
     elif cii_side is not None:
-        assert case.fatal_ids <= cii_side, case.fatal_text()
+        assert case.fatal_ids <= cii_side[0], case.fatal_text()
     else:
         assert case.report["passed"], case.fatal_text()
 
 
 def test_the_pinned_failures_are_real_examples():
     known = set(case_ids())
-    if not known:
-        pytest.skip("official conformance material (../shared/conformance) not found")
     assert set(PINNED_FAILURES) <= known
     assert set(CII_WRITER_FAILURES) <= known
     assert not set(PINNED_FAILURES) & set(CII_WRITER_FAILURES)
+    for rules, reason in (*PINNED_FAILURES.values(), *CII_WRITER_FAILURES.values()):
+        # one line that names the rule and says why
+        assert "\n" not in reason and any(rule in reason for rule in rules), reason

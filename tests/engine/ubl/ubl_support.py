@@ -1,8 +1,8 @@
 """Helpers of the UBL tests: the official examples, read in place, the pinned verdicts,
 and a generated French invoice.
 
-The official material lives in ../shared/conformance next to the repository and is never
-copied into it; without it the conformance tests skip with the reason.
+The official material is the repository's copy in conformance/; the referee, an extra
+independent judge, lives in ../shared and its tests skip without it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
-CONFORMANCE = SHARED / "conformance"
-ORACLE = SHARED / "tools" / "einvoice-oracle" / "einvoice-oracle"
+CONFORMANCE = Path(__file__).resolve().parents[3] / "conformance"
+ORACLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "tools" / "einvoice-oracle" / "einvoice-oracle"
 HAS_CII = importlib.util.find_spec("facturier.engine.cii") is not None
 
 
@@ -29,7 +28,7 @@ def _files(*patterns: str) -> list[Path]:
 
 
 def official_ubl_examples() -> list[Path]:
-    """Every official UBL invoice or credit note under ../shared/conformance."""
+    """Every official UBL invoice or credit note of the repository's conformance/ folder."""
     return _files(
         "en16931-1.3.16/examples/ubl/*",
         "en16931-1.3.16/examples/ubl-testfiles/*.xml",
@@ -65,49 +64,50 @@ def is_extended_ctc_fr(path: Path) -> bool:
 
 
 # Documents that cannot pass, pinned: the output made from these examples must fail with
-# exactly these rule ids and nothing else. Three sources fail the referee themselves (the
-# content is kept, so is the defect); one CII source uses identifier schemes that the CII
-# rules do not check and the UBL rules do.
-PINNED_FAILURES: dict[tuple[str, str], frozenset[str]] = {
-    # PrepaidPayment (XRechnung extension) makes BT-115 ≠ BT-112 − BT-113 in the source
-    ("ubl", "xrechnung-3.0.2/instances/business-cases/extension/05.01a-INVOICE_ubl.xml"): frozenset({"BR-CO-16"}),
-    # item classification scheme outside UNTDID 7143 in the source
-    ("ubl", "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml"): frozenset({"BR-CL-13"}),
-    ("cii-ubl", "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml"): frozenset(
-        {"BR-CL-13"}
+# exactly these rule ids and nothing else, each for the reason given, which is a defect of
+# the source document itself (the content is kept, so is the defect).
+_XR = "xrechnung-3.0.2/instances"
+_PREPAID = "BR-CO-16: the source's PrepaidPayment (XRechnung extension) makes BT-115 differ from BT-112 - BT-113"
+_CVD = "BR-CL-13: the source classifies items with listID 'IB', outside UNTDID 7143"
+PINNED_FAILURES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    ("ubl", f"{_XR}/business-cases/extension/05.01a-INVOICE_ubl.xml"): (frozenset({"BR-CO-16"}), _PREPAID),
+    ("ubl", f"{_XR}/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml"): (frozenset({"BR-CL-13"}), _CVD),
+    ("cii-ubl", f"{_XR}/technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml"): (frozenset({"BR-CL-13"}), _CVD),
+    ("cii-ubl", f"{_XR}/business-cases/extension/04.05a-INVOICE_uncefact.xml"): (
+        frozenset({"BR-CL-10", "BR-CL-21"}),
+        "BR-CL-10, BR-CL-21: the source identifies parties and items in the private schemes XR01/XR03, not ISO 6523",
     ),
-    # identifier schemes XR01/XR03 (not ISO 6523 ICD) in the source: the CII rules do not
-    # check these GlobalIDs, the UBL rules check every schemeID
-    ("cii-ubl", "xrechnung-3.0.2/instances/business-cases/extension/04.05a-INVOICE_uncefact.xml"): frozenset(
-        {"BR-CL-10", "BR-CL-21"}
+    ("ubl-cii", f"{_XR}/business-cases/extension/05.01a-INVOICE_ubl.xml"): (frozenset({"BR-CO-16"}), _PREPAID),
+    ("ubl-cii", f"{_XR}/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml"): (
+        frozenset({"BR-CL-13", "FX-SCH-A-000297"}),
+        f"{_CVD} (FX-SCH-A-000297 is the Factur-X copy of the same code list)",
     ),
-    # the same two source defects, carried into CII (the Factur-X rules name them too)
-    ("ubl-cii", "xrechnung-3.0.2/instances/business-cases/extension/05.01a-INVOICE_ubl.xml"): frozenset({"BR-CO-16"}),
-    ("ubl-cii", "xrechnung-3.0.2/instances/technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml"): frozenset(
-        {"BR-CL-13", "FX-SCH-A-000297"}
+    ("ubl-cii", "en16931-1.3.16/examples/ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml"): (
+        frozenset({"FX-SCH-A-000587", "FX-SCH-A-000619"}),
+        "FX-SCH-A-000587, FX-SCH-A-000619: the source uses VAT category B (Italian split payment) and an "
+        "ISO 6523 scheme that the Factur-X EN 16931 code lists do not hold",
     ),
-    # the Factur-X EN 16931 profile's code lists are narrower than EN 16931's: VAT category
-    # B (Italian split payment), some ISO 6523 schemes, some VATEX codes have no CII form
-    ("ubl-cii", "en16931-1.3.16/examples/ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml"): frozenset(
-        {"FX-SCH-A-000587", "FX-SCH-A-000619"}
+    ("ubl-cii", "en16931-1.3.16/examples/ubl-testfiles/CreditNote-Max_content.xml"): (
+        frozenset({"FX-SCH-A-000589"}),
+        "FX-SCH-A-000589: the source writes its VATEX code in lower case (vatex-eu-132-1g), outside the Factur-X list",
     ),
-    # the source writes its VATEX code in lower case (vatex-eu-132-1g): EN 16931 accepts it,
-    # the Factur-X list does not
-    ("ubl-cii", "en16931-1.3.16/examples/ubl-testfiles/CreditNote-Max_content.xml"): frozenset({"FX-SCH-A-000589"}),
-    ("ubl-cii", "en16931-1.3.16/examples/ubl-testfiles/Invoice-Max_content.xml"): frozenset({"FX-SCH-A-000589"}),
-    # the referee judges an EXTENDED-CTC-FR CII with the Factur-X 1.09 EXTENDED rules, whose
-    # guideline list does not hold the EXTENDED-CTC-FR id
-    ("ubl-cii", "facturx-lib-fixtures/xml/ubl-21-extended-ctc-fr.xml"): frozenset({"FX-SCH-A-000636"}),
+    ("ubl-cii", "en16931-1.3.16/examples/ubl-testfiles/Invoice-Max_content.xml"): (
+        frozenset({"FX-SCH-A-000589"}),
+        "FX-SCH-A-000589: the source writes its VATEX code in lower case (vatex-eu-132-1g), outside the Factur-X list",
+    ),
+    ("ubl-cii", "facturx-lib-fixtures/xml/ubl-21-extended-ctc-fr.xml"): (
+        frozenset({"FX-SCH-A-000636"}),
+        "FX-SCH-A-000636: the source's EXTENDED-CTC-FR guideline id is not in the Factur-X 1.09 EXTENDED list",
+    ),
 }
 
-# Failures of the CII writer (facturier.engine.cii, not this package) on UBL content, as
-# reported to its author: a UBL → CII output may fail these rules and no others. The pin
-# allows fixing (fewer failures pass) but no regression.
-CII_WRITER_FAILURES: dict[tuple[str, str], frozenset[str]] = {
-    # BT-6 equal to BT-5: CII forbids it (BR-53), UBL allows it with one TaxTotal; the
-    # writer should leave BT-6 and BT-111 out
-    ("ubl-cii", "en16931-1.3.16/examples/ubl/sample-discount-price.xml"): frozenset(
-        {"BR-53", "BR-CO-15", "FX-SCH-A-000042", "FX-SCH-A-000192"}
+# Failures of the CII writer (facturier.engine.cii), not of the source: a UBL → CII output
+# may fail these rules and no others. The pin allows fixing (fewer failures pass) but no
+# regression; the conversion work of issue 11 (section 3) owns the fix.
+CII_WRITER_FAILURES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    ("ubl-cii", "en16931-1.3.16/examples/ubl/sample-discount-price.xml"): (
+        frozenset({"BR-53", "BR-CO-15", "FX-SCH-A-000042", "FX-SCH-A-000192"}),
+        "BR-53, BR-CO-15: the writer copies BT-6 = BT-5 with a second TaxTotalAmount, which CII forbids",
     ),
 }
 

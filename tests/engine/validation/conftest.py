@@ -1,7 +1,7 @@
 """Fixtures of the validation tests: official examples, broken variants, and the referee's verdicts.
 
-The tests that need official material skip with a reason when it is missing. The referee
-runs ONCE per session, over every official example and every broken variant.
+The official material is the repository's copy in conformance/. The referee runs ONCE per
+session, over every official example and every broken variant; its tests skip without it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,23 @@ from validation_material import CONFORMANCE_DIR, MISSING, ORACLE, VARIANTS, offi
 
 @pytest.fixture(scope="session")
 def conformance_dir() -> Path:
-    if not CONFORMANCE_DIR.is_dir():
-        pytest.skip(MISSING)
+    assert CONFORMANCE_DIR.is_dir(), MISSING
     return CONFORMANCE_DIR
+
+
+@pytest.fixture(scope="session")
+def our_verdicts(conformance_dir):
+    """validate() on one official example, computed once per session (two tests read it)."""
+    from facturier.engine.validation import validate
+
+    cache = {}
+
+    def verdict(rel: str):
+        if rel not in cache:
+            cache[rel] = validate((conformance_dir / rel).read_bytes())
+        return cache[rel]
+
+    return verdict
 
 
 @pytest.fixture(scope="session")

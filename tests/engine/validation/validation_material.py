@@ -1,6 +1,6 @@
 """Official material for the validation tests: where it lives, which examples, which broken variants.
 
-Read in place from ../shared, never copied into the repository. A plain module (not a
+The repository's copy in conformance/ (the referee lives in ../shared). A plain module (not a
 conftest) so that test modules can import it by a unique name.
 """
 
@@ -14,9 +14,8 @@ from lxml import etree
 
 from facturier.engine.xml import NS_CII, NS_UBL
 
-SHARED_DIR = (Path(__file__).resolve().parents[3] / ".." / "shared").resolve()
-CONFORMANCE_DIR = SHARED_DIR / "conformance"
-ORACLE = SHARED_DIR / "tools" / "einvoice-oracle" / "einvoice-oracle"
+CONFORMANCE_DIR = Path(__file__).resolve().parents[3] / "conformance"
+ORACLE = (Path(__file__).resolve().parents[3] / ".." / "shared/tools/einvoice-oracle/einvoice-oracle").resolve()
 MISSING = f"official conformance material not found at {CONFORMANCE_DIR}"
 
 EN16931_CII_EXAMPLE = "en16931-1.3.16/examples/cii/CII_example1.xml"
@@ -30,6 +29,55 @@ _EXAMPLE_GLOBS = (
 )
 UNSUPPORTED_PREFIXES = ("order-x", "zugferd-")
 """facturx-lib-fixtures that are no invoice we support: Order-X orders and ZUGFeRD 1.0."""
+
+
+KNOWN_INVALID: dict[str, tuple[frozenset[str], str]] = {
+    # each official example our validator (and the referee) does not call valid, with the
+    # blocking rules or the rule set that could not run, and why the source itself is the cause
+    "en16931-1.3.16/examples/cii/XRechnung-O.xml": (
+        frozenset({"FX-SCH-A-000589", "FX-SCH-A-000616"}),
+        "its guideline id is the bare urn:cen.eu:en16931:2017, which is Factur-X EN 16931, and it writes "
+        "the VATEX code in lower case (FX-SCH-A-000589) and line documents without TypeCode (FX-SCH-A-000616)",
+    ),
+    "en16931-1.3.16/examples/ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml": (
+        frozenset({"peppol-bis3"}),
+        "peppol-bis3 could not run: its CustomizationID is Peppol BIS 3, whose rules the repository does not carry",
+    ),
+    "en16931-1.3.16/examples/ubl/issue116.xml": (
+        frozenset({"peppol-bis3"}),
+        "peppol-bis3 could not run: its CustomizationID is Peppol BIS 3, whose rules the repository does not carry",
+    ),
+}
+
+
+XRECHNUNG_KNOWN_INVALID: dict[str, tuple[frozenset[str], str]] = {
+    # XRechnung test-suite instances that fail the CEN rules, each for a defect of its own
+    f"xrechnung-3.0.2/instances/{rel}": rules_why
+    for rel, rules_why in {
+        "business-cases/extension/04.05a-INVOICE_uncefact.xml": (
+            frozenset({"BR-CL-10", "BR-CL-21"}),
+            "BR-CL-10, BR-CL-21: parties and items identified in the private schemes XR01/XR03, not ISO 6523",
+        ),
+        "business-cases/extension/05.01a-INVOICE_ubl.xml": (
+            frozenset({"BR-CO-16"}),
+            "BR-CO-16: its PrepaidPayment (XRechnung extension) makes BT-115 differ from BT-112 - BT-113",
+        ),
+        "technical-cases/cvd/02.01a-cvd_INVOICE_ubl.xml": (
+            frozenset({"BR-CL-13"}),
+            "BR-CL-13: items classified with listID 'IB', outside UNTDID 7143",
+        ),
+        "technical-cases/cvd/02.01a-cvd_INVOICE_uncefact.xml": (
+            frozenset({"BR-CL-13"}),
+            "BR-CL-13: items classified with listID 'IB', outside UNTDID 7143",
+        ),
+    }.items()
+}
+
+
+def xrechnung_instances() -> list[str]:
+    """The XRechnung 3.0.2 test-suite instances (CII and UBL), relative to the conformance folder."""
+    instances = CONFORMANCE_DIR.glob("xrechnung-3.0.2/instances/**/*.xml")
+    return sorted(str(p.relative_to(CONFORMANCE_DIR)) for p in instances)
 
 
 def official_examples() -> list[str]:

@@ -58,6 +58,10 @@ class XmpFacts:
     document_file_name: str | None
     version: str | None
     conformance_level: str | None
+    invoice_namespace: str | None = None
+    """The namespace the invoice properties are written in (Factur-X, ZUGFeRD 2 XRechnung, ZUGFeRD 1)."""
+    extensions: tuple[tuple[str, frozenset[str]], ...] = ()
+    """The PDF/A extension schemas of the packet: (namespaceURI, names of the properties it describes)."""
 
 
 def _parse(xmp: bytes) -> etree._Element:
@@ -111,7 +115,29 @@ def read_facts(xmp: bytes) -> XmpFacts:
         document_file_name=_property(rdf, INVOICE_NAMESPACES, "DocumentFileName"),
         version=_property(rdf, INVOICE_NAMESPACES, "Version"),
         conformance_level=_property(rdf, INVOICE_NAMESPACES, "ConformanceLevel"),
+        invoice_namespace=_invoice_namespace(rdf),
+        extensions=tuple(_extension_schemas(rdf)),
     )
+
+
+def _invoice_namespace(rdf: etree._Element) -> str | None:
+    """The first invoice namespace (by INVOICE_NAMESPACES order) that holds one of the four properties."""
+    for ns in INVOICE_NAMESPACES:
+        if any(_property(rdf, (ns,), name) is not None for name, _ in _FX_PROPERTIES):
+            return ns
+    return None
+
+
+def _extension_schemas(rdf: etree._Element):
+    """(namespaceURI, property names) of every pdfaExtension:schemas entry, however it is written."""
+    for schemas in rdf.iter(f"{{{PDFA_EXTENSION_NS}}}schemas"):
+        for li in schemas.iter(f"{_RDF}li"):
+            uri = f"{{{PDFA_SCHEMA_NS}}}namespaceURI"
+            if li.find(uri) is None and li.get(uri) is None:
+                continue  # a property's rdf:li, not a schema's
+            names = {(e.text or "").strip() for e in li.iter(f"{{{PDFA_PROPERTY_NS}}}name")}
+            names |= {e.get(f"{{{PDFA_PROPERTY_NS}}}name", "").strip() for e in li.iter()}
+            yield _schema_namespace(li) or "", frozenset(names - {""})
 
 
 def _drop_invoice_properties(rdf: etree._Element) -> None:

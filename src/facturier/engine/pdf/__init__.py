@@ -5,7 +5,10 @@ from facturier.engine.pdf.render import (
     RenderError,
     RenderOptions,
     TemplateError,
+    TemplateLimitError,
+    TemplateLimits,
     render_invoice,
 )
 
-__all__ = ["Attachment", "RenderError", "RenderOptions", "TemplateError", "render_invoice"]
+__all__ = ["Attachment", "RenderError", "RenderOptions", "TemplateError", "TemplateLimitError", "TemplateLimits",
+           "render_invoice"]

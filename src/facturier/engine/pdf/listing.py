@@ -90,7 +90,7 @@ def render_document_list(rows: Sequence[ListRow], *, model: Model = "by_date", l
                    [columns_label(labels, 5), money(tva)], [columns_label(labels, 6), money(ttc)],
                    [columns_label(labels, 7), money(due)]],
     }
-    return _TYPST.compile("list.typ", {"list.json": json.dumps(data, ensure_ascii=False).encode()}, custom=None,
+    return _TYPST.compile("list.typ", {"list.json": json.dumps(data, ensure_ascii=False).encode()},
                           timestamp=printed, tags=False)
 
 

@@ -9,8 +9,9 @@ parsed and memoised between documents, which is what makes a one-page invoice co
 milliseconds. The binding is not thread-safe, so compilations are serialised by a lock.
 
 Templates live next to this module (`templates/`): `standard.typ`, `chorus.typ` and the
-shared `lib.typ`. An organisation's own template is compiled in the same folder, so it can
-`#import "lib.typ": *` and reuse `invoice-data()` and the building blocks.
+shared `lib.typ`. An organisation's own template is not compiled here but in a child process,
+in a folder of its own that holds the same files, so it can `#import "lib.typ": *` and reuse
+`invoice-data()` and the building blocks (see `sandbox`: time and memory limits).
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ from facturier.engine.en16931.countries import address_country_line
 from facturier.engine.en16931.model import Identifier, Invoice, PostalAddress
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.epc_qr import EpcError, epc_payload, qr_png
+from facturier.engine.pdf.labels import LABELS
+from facturier.engine.pdf.sandbox import (
+    FONTS_DIR,
+    SCRATCH_PREFIX,
+    TEMPLATES_DIR,
+    TemplateError,
+    TemplateLimitError,
+    TemplateLimits,
+    compile_custom,
+)
 from facturier.engine.pdf.stamp_area import STAMP_SPACE
 
 __all__ = [
@@ -42,14 +53,14 @@ __all__ = [
     "RenderError",
     "RenderOptions",
     "TemplateError",
+    "TemplateLimitError",
+    "TemplateLimits",
     "format_amount",
     "format_date",
     "invoice_view",
     "render_invoice",
 ]
 
-TEMPLATES_DIR = Path(__file__).with_name("templates")
-FONTS_DIR = Path(__file__).with_name("fonts")
 
 Language = Literal["fr", "en"]
 DocumentKind = Literal["invoice", "credit_note", "deposit", "corrective", "final"]
@@ -58,16 +69,6 @@ TemplateName = Literal["standard", "chorus"]
 
 class RenderError(EngineError):
     """The PDF could not be produced (bad options, or a fault of a built-in template)."""
-
-
-class TemplateError(EngineError):
-    """An organisation's Typst template does not compile; `line` and `column` locate the fault."""
-
-    def __init__(self, message: Message, *, detail: str | None = None, line: int | None = None,
-                 column: int | None = None):
-        super().__init__(message, detail=detail)
-        self.line = line
-        self.column = column
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,9 @@ class RenderOptions:
     """Accent colour, "#rrggbb"."""
     template: TemplateName = "standard"
     custom_template: str | None = None
-    """An organisation's own Typst source, used instead of `template`."""
+    """An organisation's own Typst source, used instead of `template`: compiled in a child process
+    in a folder of its own, within `template_limits` (see `sandbox`)."""
+    template_limits: TemplateLimits = TemplateLimits()
     attachments: tuple[Attachment | tuple, ...] = ()
     """Files to embed; tuples are read as (filename, bytes, mime, relationship, description)."""
     extra_mentions: tuple[str, ...] = ()
@@ -113,191 +116,6 @@ class RenderOptions:
     """Tagged PDF (structure for screen readers). Not required by PDF/A-3b, and it costs about
     a third of the render time of a one-page invoice, so it is asked for explicitly."""
 
-
-# --- Labels ---------------------------------------------------------------------------------
-
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "invoice": "Facture",
-        "credit_note": "Avoir",
-        "deposit": "Facture d'acompte",
-        "corrective": "Facture rectificative",
-        "final": "Facture de solde",
-        "draft": "ÉBAUCHE",
-        "draft_notice": "Ébauche — document sans valeur légale, non numéroté",
-        "number": "N°",
-        "issue_date": "Date d'émission",
-        "due_date": "Échéance",
-        "tax_point_date": "Date d'exigibilité de la TVA",
-        "delivery_date": "Date de livraison",
-        "period": "Période facturée",
-        "seller": "Émetteur",
-        "buyer": "Facturé à",
-        "deliver_to": "Livré à",
-        "siren": "SIREN",
-        "siret": "SIRET",
-        "vat_id": "N° TVA",
-        "identifier": "Identifiant",
-        "tax_registration": "N° fiscal",
-        "phone": "Tél.",
-        "email": "E-mail",
-        "references": "Références",
-        "order": "Bon de commande",
-        "sales_order": "Commande",
-        "contract": "Contrat",
-        "buyer_reference": "Référence acheteur",
-        "project": "Projet",
-        "tender": "Lot / appel d'offres",
-        "despatch": "Bordereau d'expédition",
-        "receiving": "Avis de réception",
-        "accounting": "Imputation comptable",
-        "preceding": "Facture d'origine",
-        "preceding_of": "du",
-        "operation_category": "Catégorie d'opération",
-        "item": "Réf.",
-        "description": "Désignation",
-        "quantity": "Qté",
-        "unit": "Unité",
-        "unit_price": "P.U. HT",
-        "discount": "Remise",
-        "vat_rate": "TVA",
-        "net_amount": "Montant HT",
-        "allowances_charges": "Remises et frais",
-        "allowance": "Remise",
-        "charge": "Frais",
-        "base": "Base",
-        "vat_breakdown": "Détail de la TVA",
-        "vat_category": "Catégorie",
-        "rate": "Taux",
-        "taxable": "Base HT",
-        "tax": "TVA",
-        "totals": "Totaux",
-        "line_total": "Total des lignes HT",
-        "allowance_total": "Remises",
-        "charge_total": "Frais",
-        "total_excl": "Total HT",
-        "total_vat": "Total TVA",
-        "total_incl": "Total TTC",
-        "prepaid": "Déjà réglé",
-        "rounding": "Arrondi",
-        "amount_due": "Net à payer",
-        "amount_credited": "Montant de l'avoir",
-        "payment": "Paiement",
-        "payment_terms": "Conditions",
-        "payment_means": "Moyen de paiement",
-        "iban": "IBAN",
-        "bic": "BIC",
-        "account_name": "Titulaire",
-        "remittance": "Référence à rappeler",
-        "mandate": "Mandat SEPA",
-        "creditor_id": "ICS",
-        "payee": "Bénéficiaire",
-        "qr_caption": "Scannez pour payer par virement",
-        "mentions": "Mentions",
-        "notes": "Notes",
-        "page": "Page",
-        "chorus": "Chorus Pro",
-        "chorus_siret": "SIRET du destinataire",
-        "chorus_service": "Code service",
-        "chorus_engagement": "N° d'engagement",
-        "line_period": "Période",
-        "none": "—",
-        "goods": "Livraison de biens",
-        "services": "Prestation de services",
-        "mixed": "Mixte (biens et services)",
-        "credit_transfer": "Virement",
-    },
-    "en": {
-        "invoice": "Invoice",
-        "credit_note": "Credit note",
-        "deposit": "Deposit invoice",
-        "corrective": "Corrective invoice",
-        "final": "Final invoice",
-        "draft": "DRAFT",
-        "draft_notice": "Draft — not a legal document, not numbered",
-        "number": "No.",
-        "issue_date": "Issue date",
-        "due_date": "Due date",
-        "tax_point_date": "VAT point date",
-        "delivery_date": "Delivery date",
-        "period": "Invoicing period",
-        "seller": "From",
-        "buyer": "Bill to",
-        "deliver_to": "Deliver to",
-        "siren": "SIREN",
-        "siret": "SIRET",
-        "vat_id": "VAT no.",
-        "identifier": "Identifier",
-        "tax_registration": "Tax no.",
-        "phone": "Tel.",
-        "email": "Email",
-        "references": "References",
-        "order": "Purchase order",
-        "sales_order": "Sales order",
-        "contract": "Contract",
-        "buyer_reference": "Buyer reference",
-        "project": "Project",
-        "tender": "Tender or lot",
-        "despatch": "Despatch advice",
-        "receiving": "Receiving advice",
-        "accounting": "Accounting reference",
-        "preceding": "Original invoice",
-        "preceding_of": "of",
-        "operation_category": "Operation category",
-        "item": "Item",
-        "description": "Description",
-        "quantity": "Qty",
-        "unit": "Unit",
-        "unit_price": "Unit price",
-        "discount": "Discount",
-        "vat_rate": "VAT",
-        "net_amount": "Net amount",
-        "allowances_charges": "Allowances and charges",
-        "allowance": "Allowance",
-        "charge": "Charge",
-        "base": "Base",
-        "vat_breakdown": "VAT breakdown",
-        "vat_category": "Category",
-        "rate": "Rate",
-        "taxable": "Taxable amount",
-        "tax": "VAT",
-        "totals": "Totals",
-        "line_total": "Sum of lines",
-        "allowance_total": "Allowances",
-        "charge_total": "Charges",
-        "total_excl": "Total excl. VAT",
-        "total_vat": "Total VAT",
-        "total_incl": "Total incl. VAT",
-        "prepaid": "Paid",
-        "rounding": "Rounding",
-        "amount_due": "Amount due",
-        "amount_credited": "Amount credited",
-        "payment": "Payment",
-        "payment_terms": "Terms",
-        "payment_means": "Payment means",
-        "iban": "IBAN",
-        "bic": "BIC",
-        "account_name": "Account holder",
-        "remittance": "Payment reference",
-        "mandate": "SEPA mandate",
-        "creditor_id": "Creditor ID",
-        "payee": "Payee",
-        "qr_caption": "Scan to pay by bank transfer",
-        "mentions": "Legal notices",
-        "notes": "Notes",
-        "page": "Page",
-        "chorus": "Chorus Pro",
-        "chorus_siret": "Recipient SIRET",
-        "chorus_service": "Service code",
-        "chorus_engagement": "Commitment number",
-        "line_period": "Period",
-        "none": "—",
-        "goods": "Supply of goods",
-        "services": "Supply of services",
-        "mixed": "Mixed (goods and services)",
-        "credit_transfer": "Credit transfer",
-    },
-}
 
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -339,9 +157,18 @@ def format_number(value: Decimal, language: str, *, places: int | None = None) -
     return text
 
 
-def format_amount(value: Decimal, currency: str, language: str) -> str:
-    """"1 234,56 €" in French, "€1,234.56" in English ("1,234.56 CHF" without a symbol)."""
-    number = format_number(value, language, places=2 if currency != "JPY" else 0)
+def format_amount(value: Decimal, currency: str, language: str, *, as_entered: bool = False) -> str:
+    """"1 234,56 €" in French, "€1,234.56" in English ("1,234.56 CHF" without a symbol).
+
+    `as_entered` keeps the decimals a value has beyond the currency's (a unit price of
+    0,333 € prints 0,333 €, not a rounded 0,33 € that no longer multiplies to the line amount).
+    """
+    places = 2 if currency != "JPY" else 0
+    if as_entered:
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            places = max(places, -exponent)
+    number = format_number(value, language, places=places)
     symbol = _CURRENCY_SYMBOLS.get(currency)
     if language.startswith("fr"):
         return f"{number}{_NBSP}{symbol if currency == 'EUR' else currency}"
@@ -470,6 +297,23 @@ def _category_label(category, language: str) -> str:
         return str(category)
 
 
+_SPECIAL_RATES = frozenset(Decimal(r) for r in ("2.1", "1.05", "0.9", "13"))
+"""French « taux particuliers » (art. 281 quater ff. of the CGI, Corsica, the overseas départements)."""
+_NORMAL_RATES = frozenset(Decimal(r) for r in ("20", "8.5"))
+"""The normal rate in metropolitan France and in Guadeloupe, Martinique and La Réunion."""
+
+
+def _vat_label(category, rate: Decimal | None, language: str) -> str:
+    """The name of a VAT breakdown row: a standard-category rate is « Taux réduit » (10 %, 5,5 %),
+    « Taux particulier » (2,1 %) or « Taux normal » (20 %), as the CGI names them."""
+    if str(category) == VatCategory.S.value and rate is not None and rate not in _NORMAL_RATES:
+        if rate in _SPECIAL_RATES:
+            return LABELS[language]["rate_special"]
+        if rate < max(_NORMAL_RATES):
+            return LABELS[language]["rate_reduced"]
+    return _category_label(category, language)
+
+
 def _operation_category(invoice: Invoice, labels: dict[str, str]) -> str | None:
     process = invoice.process.business_process if invoice.process else None
     if not process:
@@ -526,12 +370,12 @@ def _lines(invoice: Invoice, lang: str, money) -> tuple[list[dict], bool]:
             text = format_rate(ac.percentage, lang) if ac.percentage is not None else money(ac.amount)
             discount_parts.append(("+" if ac.is_charge else "") + text)
         if line.price.discount:
-            discount_parts.insert(0, money(line.price.discount))
+            discount_parts.insert(0, format_amount(line.price.discount, invoice.currency, lang, as_entered=True))
         any_discount = any_discount or bool(discount_parts)
         details = [x for x in (line.item.description, line.note) if x]
         if line.period and (line.period.start or line.period.end):
             details.append(f"{format_date(line.period.start, lang)} – {format_date(line.period.end, lang)}")
-        price = money(line.price.net_price)
+        price = format_amount(line.price.net_price, invoice.currency, lang, as_entered=True)
         if line.price.base_quantity not in (None, Decimal(1)):
             price += f" / {format_number(line.price.base_quantity, lang)}"
         rows.append({
@@ -573,9 +417,10 @@ def _totals(invoice: Invoice, labels: dict[str, str], money, kind: str) -> list[
 
 def _payment(invoice: Invoice, options: RenderOptions, labels: dict[str, str], lang: str) -> dict | None:
     rows: list[list[str]] = []
-    if invoice.payment_terms:
+    credit_note = _kind(invoice, options) == "credit_note"
+    if invoice.payment_terms and not credit_note:  # terms of payment are the customer's; a credit note has none
         rows.append([labels["payment_terms"], invoice.payment_terms])
-    if invoice.due_date and not invoice.is_credit_note:
+    if invoice.due_date and not credit_note:
         rows.append([labels["due_date"], format_date(invoice.due_date, lang)])
     pay = invoice.payment
     qr = None
@@ -624,24 +469,56 @@ def _qr(invoice: Invoice, options: RenderOptions) -> bytes | None:
 _LEGAL_NOTE_CODES = frozenset({"TXD", "AAB", "PMD", "PMT", "REG", "ABL"})
 """Note subjects printed with the legal mentions: tax (TXD), discount (AAB), late penalties
 (PMD), recovery indemnity (PMT), regulatory (REG) and legal (ABL) information."""
+_PAYMENT_NOTE_CODES = frozenset({"AAB", "PMD", "PMT"})
+"""The mentions about the customer paying late or early: the French CTC wants them in every
+document's XML (BR-FR-05), but a credit note is not paid by the customer, so none is printed on it."""
+
+
+_WORDS = re.compile(r"\w+")
+_SAME_WORD = {"article": "art"}
+
+
+def _gist(text: str) -> str:
+    """A mention reduced to its words, so « art. 293 B du CGI. » and « article 293 B du CGI » compare equal."""
+    return " ".join(_SAME_WORD.get(w, w) for w in _WORDS.findall(text.casefold()))
+
+
+def _once(texts: list[str]) -> list[bool]:
+    """Which texts to print: one whose words another already says in full is left out (the fuller
+    one is kept; of two that say the same, the later, so a note wins over a heading-prefixed reason)."""
+    gists = [f" {_gist(t)} " for t in texts]
+    return [not any(j != i and gists[i] in gists[j] and (gists[i] != gists[j] or j > i)
+                    for j in range(len(texts))) for i in range(len(texts))]
 
 
 def _mentions(invoice: Invoice, options: RenderOptions) -> tuple[list[str], list[str]]:
-    """(free notes, legal mentions). BAR (B2B/B2C treatment) is for machines, not readers."""
+    """(free notes, legal mentions). BAR (B2B/B2C treatment) is for machines, not readers.
+
+    A VAT exemption reason is printed after its category's name unless it already says it
+    (« Autoliquidation », not « Autoliquidation : Autoliquidation »), and a reason that a note
+    also states (the franchise's art. 293 B) is printed once.
+    """
     notes, mentions = [], []
+    credit_note = _kind(invoice, options) == "credit_note"
     for note in invoice.notes:
         code = (note.subject_code or "").upper()
         text = note.text.strip()
-        if code == "BAR" or not text:
+        if code == "BAR" or not text or (credit_note and code in _PAYMENT_NOTE_CODES):
             continue
         (mentions if code in _LEGAL_NOTE_CODES else notes).append(text)
     mentions.extend(m for m in options.extra_mentions if m)
     colon = " : " if options.language == "fr" else ": "
-    exemptions = [
-        f"{_category_label(v.category, options.language)}{colon}{v.exemption_reason}"
-        for v in invoice.vat_breakdown if v.exemption_reason and v.exemption_reason not in mentions
-    ]
-    return notes, exemptions + mentions
+    reasons, exemptions = [], []
+    for v in invoice.vat_breakdown:
+        reason = (v.exemption_reason or "").strip()
+        if reason:
+            label = _category_label(v.category, options.language)
+            reasons.append(reason)
+            exemptions.append(reason if _gist(label) in _gist(reason) else f"{label}{colon}{reason}")
+    # Compared on the reasons themselves: the category's name in front is only a heading.
+    keep = _once(reasons + mentions)
+    printed = exemptions + mentions
+    return notes, [text for text, kept in zip(printed, keep, strict=True) if kept]
 
 
 def _legal_line(invoice: Invoice, labels: dict[str, str]) -> str:
@@ -716,7 +593,7 @@ def invoice_view(invoice: Invoice, options: RenderOptions) -> dict:
     ]
     vat = [
         {
-            "category": _category_label(v.category, lang),
+            "category": _vat_label(v.category, v.rate, lang),
             "rate": format_rate(v.rate, lang) if v.rate is not None else "",
             "base": money(v.taxable_amount),
             "tax": money(v.tax_amount),
@@ -877,7 +754,7 @@ class _Typst:
                 en="This process was forked after a Typst render: start workers with 'spawn', "
                    "or before any rendering."))
         if self._compiler is None:
-            root = Path(tempfile.mkdtemp(prefix="facturier-typst-"))
+            root = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
             for template in TEMPLATES_DIR.glob("*.typ"):
                 shutil.copyfile(template, root / template.name)
             atexit.register(_remove_scratch, root, os.getpid())
@@ -888,54 +765,29 @@ class _Typst:
         assert self._root is not None
         return self._compiler, self._root
 
-    def compile(self, main: str, files: dict[str, bytes], *, custom: str | None, timestamp: dt.datetime,
-                tags: bool) -> bytes:
+    def compile(self, main: str, files: dict[str, bytes], *, timestamp: dt.datetime, tags: bool) -> bytes:
         with self._lock:
             compiler, root = self._prepare()
             for name, data in files.items():
                 _overwrite(root / name, data)
-            if custom is not None:
-                _overwrite(root / "custom.typ", custom.encode("utf-8"))
-                main = "custom.typ"
             self._compiled_in = os.getpid()
             return compiler.compile(str(root / main), format="pdf", pdf_standards=["a-3b"],
                                     timestamp=timestamp, pdf_tags=tags)
 
 
 _TYPST = _Typst()
-_SCRATCH_PATH = re.compile(r"[^\s]*facturier-typst-[^/\s]+/")
-_LOCATION = re.compile(r"┌─\s*(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+)")
-
-
-def _template_error(error: typst.TypstError, *, custom: bool) -> EngineError:
-    diagnostic = getattr(error, "diagnostic", "") or str(error)
+def _render_error(error: typst.TypstError) -> RenderError:
+    """A fault of a built-in template: ours to fix, so the message says so without a location."""
     message = getattr(error, "message", "") or str(error)
-    where = _LOCATION.search(diagnostic)
-    if not custom:
-        return RenderError(Message(fr=f"Le rendu du PDF a échoué : {message}.", en=f"PDF rendering failed: {message}."),
-                           detail=diagnostic.strip())
-    line = int(where.group("line")) if where else None
-    column = int(where.group("col")) if where else None
-    file = Path(where.group("file")).name if where else None
-    detail = _SCRATCH_PATH.sub("", diagnostic).strip()  # the scratch folder means nothing to a user
-    if file and file != "custom.typ":
-        at_fr, at_en = f" (dans {file}, ligne {line})", f" (in {file}, line {line})"
-        line = column = None  # the fault shows in a built-in file the custom template called
-    elif line:
-        at_fr, at_en = f" à la ligne {line}, colonne {column}", f" at line {line}, column {column}"
-    else:
-        at_fr = at_en = ""
-    return TemplateError(
-        Message(fr=f"Le modèle de document ne compile pas{at_fr} : {message}. Corrigez le modèle.",
-                en=f"The document template does not compile{at_en}: {message}. Fix the template."),
-        detail=detail, line=line, column=column)
+    return RenderError(Message(fr=f"Le rendu du PDF a échoué : {message}.", en=f"PDF rendering failed: {message}."),
+                       detail=(getattr(error, "diagnostic", "") or str(error)).strip())
 
 
 def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> bytes:
     """The invoice as a PDF/A-3b file (fonts embedded, sRGB output intent), in one call to Typst.
 
-    Raises `TemplateError` when a custom template does not compile (no partial output), and
-    `RenderError` for bad options.
+    Raises `TemplateError` when a custom template does not compile (no partial output),
+    `TemplateLimitError` when it exceeds its time or memory limit, and `RenderError` for bad options.
     """
     options = options or RenderOptions()
     if options.custom_template is None and options.template not in ("standard", "chorus"):
@@ -960,13 +812,16 @@ def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> by
         view["attachments"].append({"name": a.filename, "file": f"/attachment-{i}.bin", "mime": a.mime,
                                     "rel": a.relationship.lower(), "desc": a.description or a.filename})
     files["data.json"] = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+    files["title.txt"] = view["doc_title"].encode()  # the page footer's, read alone (see lib.typ)
     timestamp = options.timestamp or dt.datetime.combine(invoice.issue_date, dt.time(12), tzinfo=dt.UTC)
-    custom = options.custom_template
-    try:
-        pdf = _TYPST.compile(f"{options.template}.typ", files, custom=custom, timestamp=timestamp,
-                             tags=options.pdf_tags)
-    except typst.TypstError as error:
-        raise _template_error(error, custom=custom is not None) from None
+    if options.custom_template is not None:
+        pdf = compile_custom(options.custom_template, files, timestamp=timestamp, tags=options.pdf_tags,
+                             limits=options.template_limits)
+    else:
+        try:
+            pdf = _TYPST.compile(f"{options.template}.typ", files, timestamp=timestamp, tags=options.pdf_tags)
+        except typst.TypstError as error:
+            raise _render_error(error) from None
     if not isinstance(pdf, bytes | bytearray) or not pdf.startswith(b"%PDF"):
         raise RenderError(Message(fr="Typst n'a pas produit de PDF.", en="Typst produced no PDF."))
     return bytes(pdf)

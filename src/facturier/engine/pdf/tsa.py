@@ -3,9 +3,10 @@
 `TimeStampClient` is the pyHanko `TimeStamper` the sealer uses for PAdES B-T: it posts a
 TimeStampReq over HTTP(S) and checks what comes back — status, nonce, message imprint, and
 the token's signature by a certificate allowed to time-stamp — before the token goes into a
-signature. Its URL is configured by people, so it refuses hosts that resolve to private,
-loopback or link-local addresses (a configured URL must not reach the operator's internal
-network) unless told `allow_private=True` (tests, and the built-in authority on loopback).
+signature. Its URL is configured by people, so it connects only to public addresses, checked
+once per connection and connected to as checked (`engine.net`; a configured URL must not reach
+the operator's internal network) unless told `allow_private=True` (tests, and the built-in
+authority on loopback). No environment proxy is used: a proxy would resolve the name again.
 
 `TimeStampAuthority` is the responder of the built-in TSA: bytes of a TimeStampReq in,
 bytes of a TimeStampResp out; the web view only translates HTTP. `serve` runs it on
@@ -17,16 +18,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import ipaddress
+import http.client
 import os
 import socket
+import ssl
 import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import requests
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -38,6 +39,7 @@ from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import get_nonce
 
+from facturier.engine import net
 from facturier.engine.errors import EngineError, Message
 from facturier.engine.pdf.certificates import SigningIdentity, cms_signature_algorithm, raw_sign
 
@@ -264,32 +266,61 @@ def parse_response(der: bytes) -> tuple[tsp.PKIStatusInfo, bytes | None]:
 # --- Client --------------------------------------------------------------------------------------
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
+def check_url(url: str, *, allow_private: bool = False) -> net.Resolved:
     """Refuse a TSA URL that is not http(s) or whose host resolves to a non-public address.
 
-    The client checks the URL's form when it is made and the host's addresses before every
-    request (redirects are not followed), so a name that later resolves to a private
-    address is refused then. Raises ForbiddenTimeStampUrl (TimeStampUnavailable when the
-    name does not resolve).
+    The form is checked when the client is made; the host is resolved and checked when a
+    connection opens, by the platform's one rule (`engine.net`), and the request goes to the
+    address checked (redirects are not followed), so a name that later resolves to a private
+    address is refused then. Returns the checked addresses. Raises ForbiddenTimeStampUrl
+    (TimeStampUnavailable when the name does not resolve).
     """
+    parts, port = _url_parts(url)
+    try:
+        return net.resolve_public(parts.hostname, port, allow_private=allow_private)
+    except net.HostNotFound as e:
+        raise TimeStampUnavailable(_UNREACHABLE, detail=e.detail)
+    except net.HostRefused as e:
+        raise ForbiddenTimeStampUrl(_PRIVATE_URL, detail=e.detail)
+
+
+def _url_parts(url: str) -> tuple[urllib.parse.SplitResult, int]:
+    """The URL's parts and port, or ForbiddenTimeStampUrl when it is not a plain http(s) URL."""
     parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ForbiddenTimeStampUrl(_BAD_URL, detail=url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ForbiddenTimeStampUrl(_BAD_URL, detail=url)
     if parts.username or parts.password:
         raise ForbiddenTimeStampUrl(_BAD_URL, detail="credentials in the URL")
-    if allow_private:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        resolved = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError) as e:
-        raise TimeStampUnavailable(_UNREACHABLE, detail=f"{parts.hostname}: {e}")
-    for *_, sockaddr in resolved:
-        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise ForbiddenTimeStampUrl(_PRIVATE_URL, detail=f"{parts.hostname} → {address}")
+    return parts, port
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the checked addresses of a host (never a second DNS answer)."""
+
+    def __init__(self, resolved: net.Resolved, timeout: float):
+        super().__init__(resolved.host, resolved.port, timeout=timeout)
+        self.resolved = resolved
+
+    def connect(self):
+        self.sock = net.pinned_connection(self.resolved, self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """HTTPS to the checked addresses; the certificate is verified against the host's name."""
+
+    def __init__(self, resolved: net.Resolved, timeout: float):
+        super().__init__(resolved, timeout)
+        self.default_port = 443
+        self._context = ssl.create_default_context()
+
+    def connect(self):
+        super().connect()
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.resolved.host)
 
 
 class TimeStampClient(TimeStamper):
@@ -307,7 +338,7 @@ class TimeStampClient(TimeStamper):
     ):
         if hash_algo not in HASH_ALGORITHMS:
             raise ValueError(f"hash_algo must be one of {HASH_ALGORITHMS}")
-        check_url(url, allow_private=True)  # the form now, the addresses at each request
+        self._parts, _port = _url_parts(url)  # the form now, the addresses when a connection opens
         super().__init__(include_nonce=True)
         self.url = url
         self.timeout = timeout
@@ -315,9 +346,9 @@ class TimeStampClient(TimeStamper):
         self.allow_private = allow_private
         self.tsa_certificate = tsa_certificate
         self.headers = dict(headers or {})
-        self._session = requests.Session()  # keep-alive: one TCP connection for a batch
-        # An environment proxy may carry requests to a public TSA, never to a local one.
-        self._session.trust_env = not allow_private
+        # Keep-alive: one TCP connection for a batch, to an address checked when it was opened.
+        self._connection: _PinnedHTTPConnection | None = None
+        self._lock = threading.Lock()
 
     def timestamp(self, data: bytes) -> bytes:
         """A verified token (DER) over `data`, hashed with `hash_algo`."""
@@ -357,17 +388,29 @@ class TimeStampClient(TimeStamper):
         return nonce, request
 
     def _exchange(self, body: bytes) -> tuple[tsp.PKIStatusInfo, bytes | None]:
-        check_url(self.url, allow_private=self.allow_private)
         headers = {**self.headers, "Content-Type": CONTENT_TYPE_QUERY, "Accept": CONTENT_TYPE_REPLY}
-        try:
-            with self._session.post(
-                self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
-            ) as response:
-                content = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-                status_code = response.status_code
-                content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        except requests.RequestException as e:
-            raise TimeStampUnavailable(_UNREACHABLE, detail=f"{self.url}: {e}")
+        path = (self._parts.path or "/") + (f"?{self._parts.query}" if self._parts.query else "")
+        with self._lock:
+            for attempt in (1, 2):  # a kept-alive connection the server has closed is opened once more
+                fresh = self._connection is None
+                if fresh:
+                    resolved = check_url(self.url, allow_private=self.allow_private)
+                    kind = _PinnedHTTPSConnection if self._parts.scheme == "https" else _PinnedHTTPConnection
+                    self._connection = kind(resolved, self.timeout)
+                connection = self._connection
+                try:
+                    connection.request("POST", path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    content = response.read(MAX_RESPONSE_BYTES + 1)
+                    status_code = response.status
+                    content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+                    if len(content) > MAX_RESPONSE_BYTES or response.will_close:
+                        self._drop_connection()
+                    break
+                except (OSError, http.client.HTTPException) as e:
+                    self._drop_connection()
+                    if fresh or attempt == 2:
+                        raise TimeStampUnavailable(_UNREACHABLE, detail=f"{self.url}: {e}")
         if status_code != 200 or content_type != CONTENT_TYPE_REPLY:
             raise TimeStampUnavailable(_NOT_RFC3161, detail=f"HTTP {status_code}, {content_type or 'no type'}")
         if len(content) > MAX_RESPONSE_BYTES:
@@ -376,6 +419,11 @@ class TimeStampClient(TimeStamper):
             return parse_response(content)
         except ValueError as e:
             raise TimeStampUnavailable(_NOT_RFC3161, detail=f"not a TimeStampResp: {e}")
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 # --- Responder -----------------------------------------------------------------------------------

@@ -41,12 +41,27 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class NotRun:
+    """A rule set that applies to the document but could not run on it: the document is not validated."""
+
+    check: str
+    """The rule set's name, as ``Report.checks`` would have named it."""
+    title: str
+    reason: Message
+
+    def as_dict(self, language: str = "en") -> dict[str, str]:
+        return {"check": self.check, "title": self.title, "reason": self.reason.in_language(language)}
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The findings of one or more checks on one document."""
 
     findings: tuple[Finding, ...] = ()
     checks: tuple[str, ...] = field(default=())
     """Names of the checks that actually ran (so an empty report is never mistaken for a pass of nothing)."""
+    not_run: tuple[NotRun, ...] = ()
+    """Rule sets that apply to the document but could not run, each with its reason: never a pass."""
 
     @property
     def fatal(self) -> tuple[Finding, ...]:
@@ -58,7 +73,8 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not self.fatal
+        """No blocking finding, and every rule set that applies ran."""
+        return not self.fatal and not self.not_run
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -71,10 +87,12 @@ class Report:
     def merge(self, *others: Report) -> Report:
         findings = list(self.findings)
         checks = list(self.checks)
+        not_run = list(self.not_run)
         for o in others:
             findings.extend(o.findings)
             checks.extend(c for c in o.checks if c not in checks)
-        return Report(tuple(findings), tuple(checks))
+            not_run.extend(n for n in o.not_run if n not in not_run)
+        return Report(tuple(findings), tuple(checks), tuple(not_run))
 
     @classmethod
     def of(cls, findings: Iterable[Finding], check: str) -> Report:

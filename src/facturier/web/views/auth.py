@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from facturier.delivery.platform_mail import PlatformMailError
 from facturier.web import security
-from facturier.web.forms import EmailLoginForm, TokenForm
+from facturier.web.forms import EmailLoginForm, PlatformPasswordResetForm, TokenForm
 from facturier.web.middleware import SESSION_KEY
 from facturier.web.views.base import member_required
 
@@ -46,6 +47,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "web/auth/password_reset_email.txt"
     subject_template_name = "web/auth/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
+    form_class = PlatformPasswordResetForm
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except PlatformMailError as e:  # logged where it happened; the person asking is told, not sent on
+            form.add_error(None, e.message)
+            response = self.form_invalid(form)
+            response.status_code = 503
+            return response
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

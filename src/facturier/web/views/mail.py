@@ -109,14 +109,20 @@ def mail_settings(request):
     form = _server_form(ms, request.POST)
     if form.is_valid():
         try:
-            mail_settings_save(by=request.member, password=form.password_change(),
-                               imap_password=form.imap_password_change(), **form.values())
+            saved = mail_settings_save(by=request.member, password=form.password_change(),
+                                       imap_password=form.imap_password_change(), **form.values())
         except ValidationError as e:
             _errors_into(form, e)
         except FacturierError as e:
             form.add_error(None, e.message)
         else:
             messages.success(request, _("Mail server saved."))
+            if "password" in saved.forgotten_secrets:
+                messages.warning(request, _("The server changed: its stored password was forgotten, so that it is "
+                                            "never sent to another host. Type the password again."))
+            if "imap_password" in saved.forgotten_secrets:
+                messages.warning(request, _("The bounce mailbox's server changed: its stored password was "
+                                            "forgotten. Type it again."))
             if request.POST.get("action") == "test":
                 return _connection_test(request)
             return redirect(reverse("web:settings_mail") + "#server")

@@ -131,7 +131,8 @@ def settings_organisation(request):
     def save(data):
         services.organisation_update(by=request.member, logo=data.get("logo"),
                                      **{name: data[name] for name in OrganisationForm.FIELDS})
-        services.time_zone_set(by=request.member, time_zone=data["time_zone"])
+        if data.get("time_zone"):
+            services.time_zone_set(by=request.member, time_zone=data["time_zone"])
         return _("Settings saved.")
 
     return _submit(request, OrganisationForm(request.POST, request.FILES), form_key="org_form",

@@ -39,6 +39,24 @@ def xml_of(data: bytes) -> tuple[bytes, str | None]:
     return data, None
 
 
+def judge(data: bytes, *, french: bool):
+    """The verdict on one file: its XML by the official rules and, for a PDF, its Factur-X container."""
+    from facturier.engine.validation import validate
+
+    if data.lstrip()[:5] != PDF_MAGIC:
+        return validate(data, french=french)
+    from facturier.engine.facturx.container import check_container
+
+    container = check_container(data)
+    try:
+        xml, _name = xml_of(data)
+    except EngineError:
+        if container.passed:
+            raise
+        return container  # its findings say why the XML cannot be read (encrypted, no invoice attached…)
+    return container.merge(validate(xml, french=french))
+
+
 def read_model(xml: bytes):
     from facturier.engine.cii.read import read_cii
     from facturier.engine.ubl.read import read_ubl
@@ -82,14 +100,11 @@ class Command(BaseCommand):
     def do_validate(self, *, files: list[str], fr: bool, json: bool, **_):
         import json as jsonlib
 
-        from facturier.engine.validation import validate
-
         failed = 0
         results = []
         for path in files:
             try:
-                xml, _name = xml_of(_read(path))
-                report = validate(xml, french=fr)
+                report = judge(_read(path), french=fr)
             except EngineError as e:
                 failed += 1
                 results.append({"file": path, "valid": False, "error": e.message.in_language(_language())})
@@ -97,14 +112,19 @@ class Command(BaseCommand):
                     self.stderr.write(f"{path}: {e.message.in_language(_language())}")
                 continue
             failed += not report.passed
+            lang = _language()
             results.append({"file": path, "valid": report.passed, "checks": list(report.checks),
-                            "findings": [f.as_dict(_language()) for f in report.findings]})
+                            "not_run": [n.as_dict(lang) for n in report.not_run],
+                            "findings": [f.as_dict(lang) for f in report.findings]})
             if not json:
                 verdict = self.style.SUCCESS("valid") if report.passed else self.style.ERROR("INVALID")
-                self.stdout.write(f"{path}: {verdict} ({', '.join(report.checks)})")
+                self.stdout.write(f"{path}: {verdict}")
+                self.stdout.write(f"  rules run: {', '.join(report.checks)}")
+                for n in report.not_run:
+                    self.stdout.write(f"  could not run: {n.check} — {n.reason.in_language(lang)}")
                 for f in report.findings:
                     self.stdout.write(f"  [{f.severity.value}] {f.rule} {f.xpath or f.path}: "
-                                      f"{f.message.in_language(_language())}")
+                                      f"{f.message.in_language(lang)}")
         if json:
             self.stdout.write(jsonlib.dumps(results, ensure_ascii=False, indent=2))
         if failed:

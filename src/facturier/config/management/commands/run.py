@@ -7,6 +7,8 @@ worker, and serves the application, then prints the address and the demo login.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import signal
 import subprocess
 import sys
@@ -16,17 +18,43 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address links in e-mails, letters and the portal name when FACTURIER_BASE_URL is unset:
+    the one served. A wildcard bind (0.0.0.0, ::) names the loopback address, as it is printed."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"http://{host}:{port}"
+    if address.is_unspecified:
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
+
+
+def follow_served_address(host: str, port: int) -> str:
+    """Make this process and the worker it starts link to the address served, unless configured."""
+    if not settings.FACTURIER_BASE_URL_CONFIGURED:
+        settings.FACTURIER_BASE_URL = served_base_url(host, port)
+        os.environ["FACTURIER_BASE_URL"] = settings.FACTURIER_BASE_URL  # the worker reads it at start
+        served = settings.FACTURIER_BASE_URL.split("//", 1)[1].rsplit(":", 1)[0]  # "127.0.0.1", "[::1]", a name
+        if served not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, served]
+    return settings.FACTURIER_BASE_URL
+
+
 class Command(BaseCommand):
     help = "Migrate, load the demo on first start, start a worker and serve Facturier."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1",
+                            help="address to serve; links name it unless FACTURIER_BASE_URL is set")
+        parser.add_argument("--port", type=int, default=8000,
+                            help="port to serve; links name it unless FACTURIER_BASE_URL is set")
         parser.add_argument("--no-demo", action="store_true", help="do not create the demo organisation")
 
     def handle(self, *args, host: str, port: int, no_demo: bool, **options):
         import uvicorn
 
+        base_url = follow_served_address(host, port)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
@@ -39,7 +67,7 @@ class Command(BaseCommand):
 
         catcher = catcher_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_MAIL_CATCHER
         worker = subprocess.Popen([sys.executable, "-m", "facturier.config.cli", "worker"])
-        url = f"http://{host}:{port}/"
+        url = f"{base_url}/"
         self.stdout.write(self.style.SUCCESS(f"\nFacturier is running at {url}"))
         if not no_demo:
             self.stdout.write("Demo login: demo@facturier.test / demo\n")
