@@ -24,7 +24,26 @@ class FacturierError(Exception):
     @property
     def message(self) -> str:
         text = str(self._message)
-        return text % self.params if self.params else text
+        return text % {name: localized(value) for name, value in self.params.items()} if self.params else text
+
+
+def localized(value: Any) -> Any:
+    """A date, time or decimal as the active language writes it (03/12/2026, 1 234,50 in French); the
+    organisation's time zone for a moment. Anything else as it is."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import formats, timezone
+
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, Decimal):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return value
 
     def __str__(self) -> str:
         return self.message

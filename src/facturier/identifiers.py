@@ -96,8 +96,18 @@ def compact_siret(value: str) -> str:
     return stdnum_siret.compact(value) if value else ""
 
 
+def is_eu_vat_prefix(prefix: str) -> bool:
+    """Whether a VAT number starting so can be an intra-EU one (EL for Greece, XI for Northern Ireland)."""
+    return prefix.lower() in stdnum_vat.MEMBER_STATES or prefix.upper() == "EL"
+
+
 def compact_vat(value: str) -> str:
-    return stdnum_vat.compact(value) if value else ""
+    """The number without separators; "" when it is no EU VAT number at all (a Swiss CHE-… number,
+    a typo in the country code): the field's validator words that error, this never raises."""
+    try:
+        return stdnum_vat.compact(value) if value else ""
+    except StdnumError:
+        return ""
 
 
 def check_vat_matches_siren(siren: str, vat_number: str) -> None:

@@ -181,3 +181,16 @@ def test_the_mailbox_speaks_the_members_language(client, owner, sent):
     client.force_login(owner.user)
     page = client.get(reverse("delivery:mailbox")).content.decode()
     assert "Messages envoyés" in page and "vos réglages de messagerie envoient vers lui" in page
+
+
+def test_the_french_mailbox_names_the_headers_in_french_and_dates_them_in_paris_time(client, org, owner, sent):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    client.force_login(owner.user)
+    [key] = keys(org)
+    text = client.get(reverse("delivery:mailbox_message", args=[key])).content.decode()
+    for name, label in (("From", "De"), ("To", "À"), ("Subject", "Objet"), ("Date", "Date"),
+                        ("Message-ID", "Identifiant du message")):
+        assert f'<dt title="{name}">{label}</dt>' in text, name
+    date = text.split('<dt title="Date">Date</dt><dd>')[1].split("</dd>")[0]
+    assert "+0000" not in date and date[2] == "/" and date[5] == "/"  # 06/12/2026 12:25, not an RFC 2822 date

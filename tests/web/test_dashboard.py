@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from facturier.invoicing.models import Document, Kind, State
 from facturier.web.forms import period_bounds
-from facturier.web.selectors import Sort, dashboard_filter, dashboard_page
+from facturier.web.selectors import SIGNED_PAYABLE, Sort, dashboard_filter, dashboard_page
 
 
 def _numbers(response) -> list[str]:
@@ -118,7 +118,7 @@ def test_keyset_pages_walk_every_row_once_in_order_and_back(org, owner, book, so
     _many(org, owner)
     s = Sort.parse(sort)
     f = dashboard_filter(status=status)
-    rows = Document.objects.filter(organisation=org)
+    rows = Document.objects.filter(organisation=org).annotate(signed_payable=SIGNED_PAYABLE)
     if status:
         rows = rows.filter(state__in=(State.ISSUED, State.PARTIALLY_PAID))
     else:
@@ -172,3 +172,48 @@ def test_another_organisations_documents_never_show(signed_in, other_org, book):
                           lines=[{"name": "X", "quantity": "1", "unit_price": "1"}])
     shown = {row["doc"].pk for row in signed_in.get(reverse("web:dashboard")).context["rows"]}
     assert theirs.pk not in shown
+
+
+@pytest.mark.parametrize("sort", ["amount", "-amount"])
+def test_amounts_sort_as_shown_with_credit_notes_below_every_invoice(signed_in, book, sort):
+    rows = signed_in.get(reverse("web:dashboard"), {"sort": sort}).context["rows"]
+    amounts = [row["amount"] for row in rows]
+    assert amounts == sorted(amounts, reverse=sort.startswith("-"))
+    lowest = rows[0] if sort == "amount" else rows[-1]
+    assert lowest["doc"].pk == book["credit"].pk and lowest["amount"] < 0
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "list.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_the_dashboard_prints_the_list_of_the_filtered_documents(signed_in, book, tmp_path):
+    page = signed_in.get(reverse("web:dashboard"), {"status": "issued"}).content.decode()
+    link = reverse("web:document_list_print") + "?status=issued&amp;model=by_date"
+    assert link in page  # the list follows the filters on screen
+    response = signed_in.get(reverse("web:document_list_print"), {"status": "issued", "model": "by_date"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = _pdf_text(response.content, tmp_path)
+    assert "List of documents" in text
+    assert book["invoice"].number in text and book["credit"].number in text
+    assert "Draft no." not in text  # the filter left the draft out
+    net = f"{book['invoice'].tax_exclusive:,.2f}"
+    assert net in text.replace("\u202f", ",").replace("\u00a0", ",")  # the net amount, excl. VAT
+
+
+def test_the_list_by_payment_method_groups_the_paid_documents(signed_in, owner, book, tmp_path):
+    from facturier.invoicing.settlement import payment_record
+
+    invoice = book["invoice"]
+    payment_record(by=owner, document_id=invoice.pk, date=dt.date(2026, 4, 1), amount=Decimal("10.00"),
+                   method="cheque", reference="")
+    signed_in.post(reverse("web:language"), {"language": "fr", "next": "/"})
+    response = signed_in.get(reverse("web:document_list_print"), {"model": "by_payment_method", "kind": "invoice"})
+    text = _pdf_text(response.content, tmp_path)
+    assert "Liste des documents" in text and "Chèque" in text and "Sous-total" in text
+    assert invoice.number in text and book["credit"].number not in text

@@ -228,3 +228,132 @@ def test_history_shows_the_extension_panels_of_installed_apps(signed_in, issued)
     titles = [p["title"] for p in panels]
     assert ("Deliveries" in titles) == apps.is_installed("facturier.delivery")
     assert ("Archive" in titles) == apps.is_installed("facturier.archive")
+
+
+# --- credit note for some lines; "issue it first" when printing or sending a draft --------------------------------
+
+
+def test_a_credit_note_for_some_lines_credits_only_those(signed_in, issued):
+    page = signed_in.get(reverse("web:document_credit_note", args=[issued.pk]))
+    assert page.status_code == 200
+    lines = list(issued.lines.order_by("position"))
+    assert all(f'value="{line.pk}"' in page.content.decode() for line in lines)
+    response = signed_in.post(reverse("web:document_credit_note", args=[issued.pk]),
+                              {"choose": "1", "line": [lines[0].pk, lines[2].pk]})
+    credit = Document.objects.get(kind=Kind.CREDIT_NOTE)
+    assert response["Location"] == reverse("web:document_edit", args=[credit.pk])
+    assert [line.name for line in credit.lines.order_by("position")] == [lines[0].name, lines[2].name]
+    assert credit.tax_exclusive == lines[0].net_amount + lines[2].net_amount
+
+
+def test_a_credit_note_with_no_line_ticked_is_refused_on_the_page(signed_in, issued):
+    response = signed_in.post(reverse("web:document_credit_note", args=[issued.pk]), {"choose": "1"})
+    assert response.status_code == 422
+    assert "Choose at least one line" in response.content.decode()
+    assert not Document.objects.filter(kind=Kind.CREDIT_NOTE).exists()
+
+
+def test_printing_a_draft_offers_to_issue_it_first_then_downloads_the_pdf(signed_in, draft):
+    response = signed_in.get(reverse("web:document_pdf", args=[draft.pk]))
+    confirm = reverse("web:document_issue", args=[draft.pk]) + "?then=pdf"
+    assert response["Location"] == confirm
+    page = signed_in.get(confirm).content.decode()
+    assert "is printed once issued" in page and "?copy=1" in page  # the owner may print a draft copy instead
+    response = signed_in.post(reverse("web:document_issue", args=[draft.pk]), {"then": "pdf"})
+    draft.refresh_from_db()
+    assert draft.state == State.ISSUED
+    assert response["Location"] == reverse("web:document", args=[draft.pk]) + "?download=pdf"
+    page = signed_in.get(response["Location"]).content.decode()
+    assert f'<meta http-equiv="refresh" content="0;url={reverse("web:document_pdf", args=[draft.pk])}">' in page
+    pdf = signed_in.get(reverse("web:document_pdf", args=[draft.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and draft.number in pdf["Content-Disposition"]
+
+
+def test_a_draft_copy_is_printed_with_the_print_drafts_right(signed_in, draft):
+    response = signed_in.get(reverse("web:document_pdf", args=[draft.pk]), {"copy": "1"})
+    assert response["Content-Type"] == "application/pdf"
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_a_clerk_who_cannot_issue_is_not_offered_to_issue(client_of, org, draft):
+    clerk = client_of(org.member("clerk", can_print_drafts=False))
+    response = clerk.get(reverse("web:document_pdf", args=[draft.pk]))
+    assert response["Location"] == reverse("web:document", args=[draft.pk])
+    assert clerk.get(reverse("web:document_issue", args=[draft.pk])).status_code == 403
+
+
+@pytest.fixture
+def mail(owner, smtp_server):
+    from facturier.delivery.services import mail_settings_save
+
+    return mail_settings_save(by=owner, host=smtp_server.host, port=smtp_server.port, security="none",
+                              username=smtp_server.user, password=smtp_server.password,
+                              sender_address="factures@acme.test")
+
+
+def test_sending_a_draft_offers_to_issue_it_first_then_sends_it(signed_in, draft, mail):
+    response = signed_in.post(reverse("web:document_send", args=[draft.pk]))
+    confirm = reverse("web:document_issue", args=[draft.pk]) + "?then=send"
+    assert response["Location"] == confirm
+    assert "can be sent once issued" in signed_in.get(confirm).content.decode()
+    response = signed_in.post(reverse("web:document_issue", args=[draft.pk]), {"then": "send"}, follow=True)
+    draft.refresh_from_db()
+    assert draft.state == State.ISSUED
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(draft.number in m for m in shown)
+    assert any("queued for sending" in m for m in shown), shown
+
+
+@pytest.mark.parametrize("action", ["print", "send"])
+def test_a_batch_with_drafts_offers_to_issue_them_first(client_of, org, owner, issued, mail, action):
+    from facturier.invoicing.services import draft_create
+
+    member = client_of(org.member("accountant", can_print_drafts=False))
+    other = draft_create(by=owner, customer_id=org.customer.pk, lines=[{"name": "B", "quantity": 1,
+                                                                        "unit_price": 7}])
+    ids = [issued.pk, other.pk]
+    offer = member.post(reverse("web:batch"), {"action": action, "ids": ids})
+    assert offer.status_code == 200 and 'name="issue_drafts" value="1"' in offer.content.decode()
+    assert Document.objects.get(pk=other.pk).is_draft
+    done = member.post(reverse("web:batch"), {"action": action, "ids": ids, "issue_drafts": "1"})
+    assert Document.objects.get(pk=other.pk).state == State.ISSUED
+    if action == "print":
+        assert done["Content-Type"] == "application/pdf"
+    else:
+        assert done.status_code == 302
+
+
+def test_history_shows_amounts_and_dates_as_the_reader_writes_them(signed_in, owner, issued):
+    from decimal import Decimal
+
+    from facturier.invoicing.settlement import payment_record
+
+    payment_record(by=owner, document_id=issued.pk, date=dt.date(2026, 4, 1), amount=Decimal("1234.5"),
+                   method="transfer", reference="")
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    content = signed_in.get(reverse("web:document_history", args=[issued.pk])).content.decode()
+    assert "date : 01/04/2026" in content and "2026-04-01" not in content
+    assert "montant : 1\u202f234,50" in content or "montant : 1\xa0234,50" in content or "montant : 1 234,50" in content
+
+
+def test_a_draft_is_titled_in_french(signed_in, owner, draft):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    content = signed_in.get(reverse("web:document", args=[draft.pk])).content.decode()
+    assert f"<h1>Facture (brouillon n° {draft.pk})</h1>" in content and "draft #" not in content
+    dashboard = signed_in.get(reverse("web:dashboard")).content.decode()
+    assert f"Brouillon n° {draft.pk}" in dashboard
+
+
+def test_the_payment_form_shows_the_amount_due_as_the_reader_writes_it(signed_in, owner, issued):
+    owner.user.language = "fr"
+    owner.user.save(update_fields=["language"])
+    page = signed_in.get(reverse("web:document_payments", args=[issued.pk])).content.decode()
+    assert f'value="{str(issued.amount_due).replace(".", ",")}"' in page
+    response = signed_in.post(reverse("web:document_payments", args=[issued.pk]),
+                              {"date": "2026-04-01", "amount": "10,50", "method": "transfer"})
+    assert response.status_code == 302
+    issued.refresh_from_db()
+    assert str(issued.paid_amount) == "10.50"

@@ -130,3 +130,35 @@ def test_customer_search_finds_by_code_or_name_within_the_organisation(signed_in
 def test_a_viewer_cannot_open_the_editor(client_of, org):
     viewer = client_of(org.member("viewer"))
     assert viewer.get(reverse("web:document_new")).status_code == 403
+
+
+def test_a_saved_draft_is_saved_again_without_its_locked_kind(signed_in, draft, org):
+    # The browser does not post a disabled field: the form must not ask for the kind it locks.
+    data = _post(org.customer.pk, [{"name": "Changé", "quantity": "2", "unit_price": "10"}])
+    del data["kind"]
+    response = signed_in.post(reverse("web:document_edit", args=[draft.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    draft.refresh_from_db()
+    assert draft.kind == "invoice" and draft.payable == Decimal("24.00")
+    data["then"] = "issue"
+    response = signed_in.post(reverse("web:document_edit", args=[draft.pk]), data)
+    assert response["Location"] == reverse("web:document_issue", args=[draft.pk])
+
+
+def test_a_posted_kind_cannot_change_a_saved_draft(signed_in, draft, org):
+    data = _post(org.customer.pk, [{"name": "A", "unit_price": "5"}], kind="deposit")
+    assert signed_in.post(reverse("web:document_edit", args=[draft.pk]), data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.kind == "invoice"
+
+
+def test_a_draft_credit_note_is_edited_and_keeps_its_kind(signed_in, issued, org):
+    signed_in.post(reverse("web:document_credit_note", args=[issued.pk]))
+    credit = Document.objects.get(kind="credit_note")
+    page = signed_in.get(reverse("web:document_edit", args=[credit.pk])).content.decode()
+    assert 'name="kind"' in page and "disabled" in page.split('name="kind"')[1].split(">")[0]
+    data = _post(org.customer.pk, [{"name": "Remise commerciale", "quantity": "1", "unit_price": "10"}])
+    del data["kind"]
+    assert signed_in.post(reverse("web:document_edit", args=[credit.pk]), data).status_code == 302
+    credit.refresh_from_db()
+    assert credit.kind == "credit_note" and credit.payable == Decimal("12.00")

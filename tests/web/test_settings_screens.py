@@ -13,7 +13,8 @@ from facturier.accounts.models import LegalProfile
 from facturier.invoicing.models import Series
 
 ORG = {"name": "Acme Renamed", "default_language": "fr", "payment_terms_days": "45", "due_date_rule": "net",
-       "late_penalty_rate": "12,15", "facturx_profile": "en16931", "sealing_level": "B-T", "tsa_url": ""}
+       "late_penalty_rate": "12,15", "facturx_profile": "en16931", "sealing_level": "B-T", "tsa_url": "",
+       "time_zone": "Europe/Paris"}
 
 
 def _png(size=(4, 4)) -> bytes:
@@ -125,3 +126,27 @@ def test_settings_forms_refuse_members_without_the_right(client_of, org):
     for name in ("web:settings_organisation", "web:settings_legal", "web:settings_series",
                  "web:settings_certificate", "web:settings_member_add", "web:settings_security"):
         assert clerk.post(reverse(name), {}).status_code == 403
+
+
+def test_every_moment_is_shown_in_the_organisations_time_zone(signed_in, owner, org, issued):
+    import zoneinfo
+
+    from facturier.audit.selectors import events_of
+
+    response = signed_in.post(reverse("web:settings_organisation"), {**ORG, "time_zone": "Indian/Reunion"})
+    assert response.status_code == 302
+    issue = next(e for e in events_of(organisation=org, subject=issued) if e.action == "document.issue")
+    owner.user.language = "fr"  # 24-hour times
+    owner.user.save(update_fields=["language"])
+    page = signed_in.get(reverse("web:document_history", args=[issued.pk])).content.decode()
+    reunion = issue.at.astimezone(zoneinfo.ZoneInfo("Indian/Reunion"))
+    paris = issue.at.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
+    assert reunion.hour != paris.hour
+    assert f"{reunion:%d/%m/%Y %H:%M}" in page
+    assert f"{paris:%d/%m/%Y %H:%M}" not in page
+    settings_page = signed_in.get(reverse("web:settings")).content.decode()
+    assert '<option value="Indian/Reunion" selected>' in settings_page
+    # Another organisation keeps the platform's zone: nothing leaks from one request to the next.
+    from facturier.web.selectors import time_zone_of
+
+    assert time_zone_of(org.pk) == "Indian/Reunion" and time_zone_of(org.pk + 1000) == "Europe/Paris"

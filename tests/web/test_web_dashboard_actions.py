@@ -84,10 +84,15 @@ def test_each_row_menu_offers_what_the_state_and_rights_allow(signed_in, client_
     assert reverse("web:document_pdf", args=[draft.pk]) not in viewer_menu
 
 
-def test_row_menu_credit_note_posts_to_the_document(signed_in, book):
+def test_row_menu_credit_note_opens_the_choice_of_the_lines_to_credit(signed_in, book):
     invoice = book["invoice"]
-    response = signed_in.post(reverse("web:document_credit_note", args=[invoice.pk]),
-                              {"ids": [invoice.pk], "query": ""})  # what the menu's button submits
+    url = reverse("web:document_credit_note", args=[invoice.pk])
+    assert f'<a href="{url}">Credit note…</a>' in _menu(signed_in.get(reverse("web:dashboard")).content.decode(),
+                                                        invoice)
+    page = signed_in.get(url).content.decode()
+    assert all(f'name="line" value="{line.pk}"' in page for line in invoice.lines.all())
+    # Posted without a choice (as before), the whole invoice is credited.
+    response = signed_in.post(url, {"ids": [invoice.pk], "query": ""})
     assert response.status_code == 302 and "/edit/" in response["Location"]
 
 

@@ -29,6 +29,7 @@ from facturier.delivery.models import (
     ProcessedBounce,
 )
 from facturier.delivery.services import imap_password_of, settings_of
+from facturier.errors import localized
 
 VERP = re.compile(r"\+([0-9a-f]{20})@", re.IGNORECASE)
 
@@ -222,7 +223,7 @@ def bounce_record(*, message: OutboxMessage, report: Report) -> None:
         organisation=organisation, kind="delivery.bounce", document=message.document,
         text=str(_("%(document)s did not reach %(who)s. Correct the address before %(date)s, or it goes by post.")
                  % {"document": str(message.document), "who": ", ".join(report.recipients) or "?",
-                    "date": deadline.isoformat()})[:500])
+                    "date": localized(deadline)})[:500])
 
 
 def bounces_fetch(*, organisation_id: int) -> FetchResult:

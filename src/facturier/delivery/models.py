@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Language, Organisation
+from facturier.errors import localized
 from facturier.invoicing.models import Document
 from facturier.parties.models import ConsentOrigin, Customer
 
@@ -206,7 +207,7 @@ class DeliveryEvent(models.Model):
         ordering = ["delivery", "at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+        return f"{localized(self.at)} {self.get_state_display()}"
 
 
 class ConsentAnswer(models.Model):

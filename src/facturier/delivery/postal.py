@@ -23,6 +23,7 @@ from facturier.delivery.history import delivery_mark
 from facturier.delivery.models import Delivery, DeliveryState, MailSettings, Notification
 from facturier.engine.en16931.countries import address_country_line
 from facturier.engine.pdf.render import format_date
+from facturier.errors import localized
 from facturier.parties.models import Customer
 from facturier.parties.selectors import billing_address_at
 
@@ -107,11 +108,11 @@ def postal_fallback(*, organisation_id: int, today: dt.date | None = None) -> li
         with transaction.atomic():
             delivery_mark(document=delivery.document, state=DeliveryState.POSTAL_PENDING, postal_date=today,
                           detail=str(_("No corrected address by %(date)s: joins the postal batch of %(today)s") % {
-                              "date": delivery.correction_deadline.isoformat(), "today": today.isoformat()}))
+                              "date": localized(delivery.correction_deadline), "today": localized(today)}))
             Notification.objects.create(
                 organisation_id=organisation_id, kind="delivery.postal", document=delivery.document,
                 text=str(_("%(document)s goes by post (postal batch of %(day)s).") % {
-                    "document": str(delivery.document), "day": today.isoformat()})[:500])
+                    "document": str(delivery.document), "day": localized(today)})[:500])
         moved.append(delivery.document_id)
     return moved
 
@@ -162,5 +163,5 @@ def postal_batch_pdf(*, organisation, day: dt.date, envelope: str = "DL", mark_s
             if delivery.state != DeliveryState.SENT_BY_POST:
                 delivery_mark(document=delivery.document, state=DeliveryState.SENT_BY_POST,
                               detail=str(_("Postal batch of %(day)s (%(reference)s)") % {
-                                  "day": day.isoformat(), "reference": reference}))
+                                  "day": localized(day), "reference": reference}))
     return pdf

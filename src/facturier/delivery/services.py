@@ -29,7 +29,7 @@ from facturier.delivery.models import (
     OutboxState,
     Security,
 )
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 from facturier.invoicing.models import Document, State
 from facturier.parties.models import Channel, Contact, Customer
 from facturier.secrets import open_secret, seal_secret
@@ -224,7 +224,7 @@ def _duplicates(document: Document) -> list[str]:
     same_number = sent.filter(document__number=document.number).first()
     if same_number is not None:
         reasons.append(str(_("%(number)s was already sent to this customer (%(when)s).") % {
-            "number": document.number, "when": timezone.localtime(same_number.created_at).strftime("%Y-%m-%d %H:%M")}))
+            "number": document.number, "when": localized(same_number.created_at)}))
     twin = (sent.filter(document__payable=document.payable, document__issue_date=document.issue_date)
             .exclude(document=document).select_related("document").first())
     if twin is not None:
@@ -307,7 +307,7 @@ def _refusal(document: Document) -> tuple[str, str] | None:
         return "draft", str(_("This document is a draft: issue it first, then send it."))
     if not customer.accepts_einvoices:
         return "refused", str(_("%(customer)s refused e-invoices on %(date)s: send it by post.") % {
-            "customer": customer.name, "date": customer.consent_refused_on.isoformat()})
+            "customer": customer.name, "date": localized(customer.consent_refused_on)})
     if customer.preferred_channel not in (Channel.EMAIL, Channel.PORTAL):
         return "channel", str(_("%(customer)s receives its invoices by “%(channel)s”, not by e-mail.") % {
             "customer": customer.name, "channel": Channel(customer.preferred_channel).label})

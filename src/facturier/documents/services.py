@@ -257,7 +257,7 @@ def document_list_pdf(*, by: Membership, documents, model: str = "by_date", lang
             used = methods.get(d.pk, set())
             method = (str(PaymentMethod(next(iter(used))).label) if len(used) == 1 else several if used else "")
             rows.append(ListRow(
-                issue_date=d.issue_date, number=d.number or f"({_('draft')} #{d.pk})",
+                issue_date=d.issue_date, number=d.number or str(_("Draft no. %(id)s") % {"id": d.pk}),
                 customer=f"{d.customer.code} — {d.customer.name}", kind=str(Kind(d.kind).label),
                 tax_exclusive=sign * d.tax_exclusive, tax_total=sign * d.tax_total,
                 tax_inclusive=sign * d.tax_inclusive, amount_due=sign * d.amount_due, payment_method=method,

@@ -194,7 +194,9 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         label = self.get_kind_display()
-        return f"{label} {self.number}" if self.number else f"{label} ({_('draft')} #{self.pk})"
+        if self.number:
+            return f"{label} {self.number}"
+        return str(_("%(kind)s (draft no. %(id)s)") % {"kind": label, "id": self.pk})
 
     @property
     def type_code(self) -> str:

@@ -26,7 +26,7 @@ def series_take_number(*, series_id: int, issue_date: dt.date) -> tuple[int, str
         raise NotChronological(
             _("Series %(series)s already holds a document issued on %(last)s: numbers follow the dates, "
               "so this one cannot be issued on %(date)s. Issue it on %(last)s or later."),
-            series=series.code, last=series.last_issue_date.isoformat(), date=issue_date.isoformat())
+            series=series.code, last=series.last_issue_date, date=issue_date)
     value = series.next_number
     series.next_number = value + 1
     series.last_issue_date = issue_date

@@ -272,7 +272,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         if not document.is_draft:
             raise IllegalTransition(_("%(document)s is already issued."), document=str(document))
         if issue_date > today:
-            raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date.isoformat())
+            raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
         if not document.lines.exists():
             raise NotIssuable(_("Add at least one line before issuing."))
         if document.kind != Kind.CREDIT_NOTE and document.tax_inclusive < 0:
@@ -281,7 +281,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
             raise NotIssuable(_("A credit note must refer to the invoice it corrects."))
         if document.due_date and document.due_date < issue_date:
             raise NotIssuable(_("The due date %(due)s is before the issue date %(date)s."),
-                              due=document.due_date.isoformat(), date=issue_date.isoformat())
+                              due=document.due_date, date=issue_date)
         seller, buyer = seller_snapshot(document, issue_date), buyer_snapshot(document, issue_date)
         if document.due_date is None:
             customer, organisation = document.customer, document.organisation

@@ -68,7 +68,7 @@ def payment_record(*, by: Membership, document_id: int, date: dt.date, amount, m
                                       "recorded as exceptional income, not on the invoice."), document=str(document))
         if date < document.issue_date:
             raise SettlementRefused(_("The payment date %(date)s is before the issue date %(issue)s."),
-                                    date=date.isoformat(), issue=document.issue_date.isoformat())
+                                    date=date, issue=document.issue_date)
         before = _snapshot(document)
         payment = Payment.objects.create(organisation=by.organisation, document=document, date=date, amount=amount,
                                          method=method, reference=reference, recorded_by=by.user)

@@ -43,5 +43,5 @@ def billing_address_at(*, customer: Customer, on: dt.date) -> Address:
     address = address_at(customer=customer, kind=AddressKind.BILLING, on=on)
     if address is None:
         raise NoAddress(_("The customer %(code)s has no billing address in force on %(date)s."),
-                        code=customer.code, date=on.isoformat())
+                        code=customer.code, date=on)
     return address

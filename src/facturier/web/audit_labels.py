@@ -7,10 +7,15 @@ named here is shown as recorded.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from facturier.errors import localized
 from facturier.invoicing.models import PaymentMethod, State
 
 ACTIONS = {
@@ -60,6 +65,27 @@ FIELDS = {
 }
 
 _VALUES = {"state": dict(State.choices), "method": dict(PaymentMethod.choices)}
+AMOUNTS = {"payable", "paid", "amount_due", "amount", "credited", "written_off"}
+"""Details recorded as decimal text ("1234.5"): shown as amounts in the screen's language (1 234,50)."""
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _value(key: str, text: str):
+    """A recorded value as the reader's language writes it: states and methods named, amounts, dates and
+    moments (in the organisation's time zone) formatted; anything else as recorded."""
+    if key in _VALUES:
+        return _VALUES[key].get(text, text)
+    try:
+        if key in AMOUNTS:
+            return formats.number_format(Decimal(text), decimal_pos=2, use_l10n=True, force_grouping=True)
+        if _ISO_DATE.match(text):
+            return localized(dt.date.fromisoformat(text))
+        if _ISO_MOMENT.match(text):
+            return localized(dt.datetime.fromisoformat(text))
+    except (ValueError, ArithmeticError):
+        pass
+    return text
 
 
 @dataclass(frozen=True)
@@ -79,7 +105,7 @@ def shown(event) -> ShownEvent:
         if event.action.startswith("delivery.") and key == "state":
             continue  # the action already says it
         text = " ".join(map(str, recorded)) if isinstance(recorded, list) else recorded
-        text = _VALUES.get(key, {}).get(text, text) if isinstance(text, str) else text
+        text = _value(key, text) if isinstance(text, str) else text
         details.append((str(FIELDS.get(key, key)), "—" if text in ("", None) else str(text)))
     return ShownEvent(at=event.at, who=event.actor_label, action=str(ACTIONS.get(event.action, event.action)),
                       code=event.action, details=details)

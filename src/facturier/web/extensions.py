@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.apps import apps
 
+from facturier.errors import localized
+
 
 def delivery_installed() -> bool:
     return apps.is_installed("facturier.delivery")
@@ -77,14 +79,14 @@ def history_panels(organisation, document) -> list[dict]:
         from facturier.delivery.selectors import delivery_history
 
         panels.append({"title": _("Deliveries"), "items": [
-            f"{e.at:%d/%m/%Y %H:%M} — {e.get_state_display()}" + (f" — {e.detail}" if e.detail else "")
+            f"{localized(e.at)} — {e.get_state_display()}" + (f" — {e.detail}" if e.detail else "")
             for e in delivery_history(organisation=organisation, document_id=document.pk)]})
     if archive_installed():
         from facturier.archive.selectors import archive_entries
 
         panels.append({"title": _("Archive"), "items": [
             f"{e.get_kind_display()} — {e.filename} — SHA-256 {e.fingerprint} — "
-            f"{e.timestamped_at:%d/%m/%Y %H:%M}"
+            f"{localized(e.timestamped_at)}"
             for e in archive_entries(organisation=organisation).filter(document_id=document.pk)]})
     return panels
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from facturier import identifiers
 from facturier.accounts.models import (
     DocumentTemplate,
     DueDateRule,
@@ -28,6 +29,7 @@ from facturier.archive.models import MINIMUM_RETENTION_YEARS
 from facturier.invoicing.models import Kind, OperationCategory, PaymentMethod
 from facturier.parties.models import Channel
 from facturier.web import security
+from facturier.web.models import TIME_ZONES
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +47,7 @@ class AmountField(forms.DecimalField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        kwargs.setdefault("localize", True)  # shown back as the screen's language writes it: 690,00 in French
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -256,6 +259,15 @@ class DocumentHeaderForm(forms.Form):
     HEADER = ("due_date", "delivery_date", "operation_category", "language", "purchase_order", "buyer_reference",
               "note")
 
+    def __init__(self, *args, document=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if document is not None:
+            # A saved draft keeps its kind (a credit note comes from its invoice). A disabled field is not
+            # posted: Django takes its initial value, so the form never asks for what it locks.
+            kind = self.fields["kind"]
+            kind.disabled, kind.required, kind.initial = True, False, document.kind
+            kind.choices = [(document.kind, document.get_kind_display())]
+
     def header(self) -> dict:
         header = {name: (self.cleaned_data.get(name) if name in ("due_date", "delivery_date")
                          else self.cleaned_data.get(name) or "") for name in self.HEADER}
@@ -308,6 +320,13 @@ class CustomerForm(forms.Form):
     siren = forms.CharField(label=_("SIREN"), max_length=9, required=False)
     siret = forms.CharField(label=_("SIRET"), max_length=14, required=False)
     vat_number = forms.CharField(label=_("Intra-EU VAT number"), max_length=20, required=False)
+    foreign_identifier_scheme = forms.RegexField(
+        label=_("Foreign identifier: scheme"), regex=r"^\d{4}$", max_length=4, required=False,
+        error_messages={"invalid": _("An ISO 6523 scheme is four digits, e.g. 0183 for a Swiss UID.")},
+        help_text=_("ISO 6523 code: 0183 Swiss UID, 0088 GLN, 0060 DUNS, 0208 Belgian company number."))
+    foreign_identifier = forms.CharField(label=_("Foreign identifier: value"), max_length=50, required=False,
+                                         help_text=_("For a customer outside France without SIREN, "
+                                                     "e.g. CHE-123.456.789."))
     language = forms.ChoiceField(label=_("Language"), required=False,
                                  choices=[("", _("Organisation default")), *Language.choices])
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), required=False, min_value=0,
@@ -316,20 +335,46 @@ class CustomerForm(forms.Form):
                                       choices=[("", _("Organisation default")), *DueDateRule.choices])
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
-    chorus_service_code = forms.CharField(label=_("Chorus Pro service code"), max_length=100, required=False)
+    chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100,
+                                          required=False)
     document_template = forms.ChoiceField(
         label=_("Document model"), required=False,
         choices=[("", _("Automatic (Chorus Pro for the public sector)")), *DocumentTemplate.choices])
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    FIELDS = ("code", "name", "siren", "siret", "vat_number", "language", "payment_terms_days", "due_date_rule",
-              "preferred_channel", "is_public_sector", "chorus_service_code", "document_template", "notes")
+    FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",
+              "language", "payment_terms_days", "due_date_rule", "preferred_channel", "is_public_sector",
+              "chorus_service_code", "document_template", "notes")
+
+    def clean_vat_number(self):
+        """An EU VAT number, checked here so a number of another kind gets its own advice, not an error page."""
+        value = (self.cleaned_data.get("vat_number") or "").replace(" ", "").upper()
+        if not value:
+            return value
+        if not identifiers.is_eu_vat_prefix(value[:2]):
+            raise ValidationError(
+                _("%(value)s is not an intra-EU VAT number. For a customer outside the EU, leave this field empty "
+                  "and enter its number as a foreign identifier below (for a Swiss UID: scheme 0183, value "
+                  "CHE-123.456.789)."), code="not_eu_vat", params={"value": value})
+        identifiers.validate_vat(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        scheme, value = data.get("foreign_identifier_scheme"), data.get("foreign_identifier")
+        if scheme and not value:
+            self.add_error("foreign_identifier", _("Type the identifier of this scheme, or empty the scheme."))
+        elif value and not scheme and "foreign_identifier_scheme" not in self.errors:
+            self.add_error("foreign_identifier_scheme", _("Choose the scheme of this identifier (four digits)."))
+        return data
 
     def values(self) -> dict:
         data = {name: self.cleaned_data.get(name) for name in self.FIELDS}
         for name in ("siren", "siret"):
             data[name] = (data[name] or "").replace(" ", "")
-        data["vat_number"] = (data["vat_number"] or "").replace(" ", "").upper()
+        data["vat_number"] = data["vat_number"] or ""
+        data["foreign_identifier_scheme"] = data["foreign_identifier_scheme"] or ""
+        data["foreign_identifier"] = (data["foreign_identifier"] or "").strip()
         return data
 
 
@@ -390,6 +435,8 @@ class OrganisationForm(forms.Form):
         help_text=_("Public-sector customers get the Chorus Pro model unless their record says otherwise."))
     custom_template = forms.CharField(label=_("Own template (Typst)"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES, required=False,  # absent: unchanged
+                                  help_text=_("Every date and time on the screens is shown in it."))
 
     FIELDS = ("name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
               "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from facturier.accounts.selectors import memberships_of
 from facturier.web import security
+from facturier.web.selectors import time_zone_of
 
 SESSION_KEY = "web.organisation"
 OPEN_ROUTES = frozenset({
@@ -80,7 +82,7 @@ class SecondFactorMiddleware:
 
 class CurrentMemberMiddleware:
     """Sets `request.member` (the membership in the organisation chosen in the session, or the first one)
-    and activates the user's language."""
+    and activates the user's language and the organisation's time zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,4 +100,9 @@ class CurrentMemberMiddleware:
             if user.language:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
-        return self.get_response(request)
+            if request.member is not None:
+                timezone.activate(zoneinfo.ZoneInfo(time_zone_of(request.member.organisation_id)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the next request on this thread starts from the platform's zone

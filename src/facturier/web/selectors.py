@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, DecimalField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from facturier.accounts.models import Organisation
@@ -26,7 +26,7 @@ SORT_FIELDS = {
     "date": ("issue_date", dt.date.fromisoformat, True),
     "number": ("number_value", int, True),
     "customer": ("customer__code", str, False),
-    "amount": ("payable", Decimal, False),
+    "amount": ("signed_payable", Decimal, False),  # as shown: a credit note counts negative
     "due": ("due_date", dt.date.fromisoformat, True),
 }
 STATUS_FILTERS = {
@@ -69,6 +69,8 @@ class Sort:
         return desc == _nulls_high()
 
     def value_of(self, document: Document):
+        if self.key == "amount":
+            return signed_amount(document)
         value = document
         for step in self.field.split("__"):
             value = getattr(value, step)
@@ -104,6 +106,11 @@ class Sort:
             return Q(**{f"{field}__isnull": True, f"id__{cmp}": pk})
         rows = Q(**{f"{field}__{cmp_eq}": value}) & (Q(**{f"{field}__{cmp}": value}) | Q(**{f"id__{cmp}": pk}))
         return rows | Q(**{f"{field}__isnull": True}) if nullable else rows
+
+
+SIGNED_PAYABLE = Case(When(kind=Kind.CREDIT_NOTE, then=-F("payable")), default=F("payable"),
+                      output_field=DecimalField(max_digits=18, decimal_places=2))
+"""The amount as the dashboard shows and sorts it: a credit note's (stored positive) counts negative."""
 
 
 def dashboard_filter(*, period=None, status: str = "", kind: str = "", customer: str = "",
@@ -159,7 +166,7 @@ def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter | Dashbo
     qs = document_list(organisation=organisation, f=f)
     if archive:
         qs = extensions.archive_filter(qs, organisation, archive)
-    return qs.only(
+    return qs.annotate(signed_payable=SIGNED_PAYABLE).only(
         "id", "kind", "state", "number", "number_value", "issue_date", "due_date", "payable", "amount_due",
         "currency", "customer__id", "customer__code", "customer__name", "customer__consent_refused_on")
 
@@ -202,6 +209,15 @@ def neighbours(*, organisation: Organisation, f: DocumentFilter | DashboardFilte
 def signed_amount(document: Document) -> Decimal:
     """What the dashboard shows: a credit note counts against the customer."""
     return -document.payable if document.kind == Kind.CREDIT_NOTE else document.payable
+
+
+def time_zone_of(organisation_id: int) -> str:
+    """The organisation's time zone (the platform's default until it chooses one)."""
+    from facturier.web.models import DEFAULT_TIME_ZONE, OrganisationPreferences
+
+    chosen = OrganisationPreferences.objects.filter(organisation_id=organisation_id).values_list(
+        "time_zone", flat=True).first()
+    return chosen or DEFAULT_TIME_ZONE
 
 
 # --- operator -------------------------------------------------------------------------------------

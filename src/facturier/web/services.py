@@ -14,7 +14,7 @@ from facturier.accounts.models import Membership, Organisation, Right, Role
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.invoicing.models import Document, Series, State
-from facturier.web.models import OrganisationSecurity
+from facturier.web.models import OrganisationPreferences, OrganisationSecurity
 
 ORGANISATION_FIELDS = {"name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
                        "facturx_profile", "sealing_enabled", "sealing_level", "tsa_url", "document_template",
@@ -93,6 +93,23 @@ def security_set(*, by: Membership, require_2fa: bool) -> OrganisationSecurity:
         audit_record(actor=by, subject=by.organisation, action="security.update", before=before,
                      after={"require_2fa": require_2fa})
     return policy
+
+
+def time_zone_set(*, by: Membership, time_zone: str) -> OrganisationPreferences:
+    """The time zone the organisation's screens show every moment in."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        preferences, _created = OrganisationPreferences.objects.select_for_update().get_or_create(
+            organisation=by.organisation)
+        if preferences.time_zone == time_zone:
+            return preferences
+        before = {"time_zone": preferences.time_zone}
+        preferences.time_zone = time_zone
+        preferences.full_clean()
+        preferences.save()
+        audit_record(actor=by, subject=by.organisation, action="preferences.update", before=before,
+                     after={"time_zone": time_zone})
+    return preferences
 
 
 # --- archive policy -------------------------------------------------------------------------------

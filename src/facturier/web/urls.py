@@ -23,6 +23,7 @@ urlpatterns = [
     path("documents/recompute/", editor.recompute, name="recompute"),
     path("documents/line/", editor.line_row, name="line_row"),
     path("documents/batch/", documents.batch, name="batch"),
+    path("documents/list.pdf", documents.document_list_print, name="document_list_print"),
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/edit/", editor.document_edit, name="document_edit"),
     path("documents/<int:pk>/issue/", documents.document_issue_view, name="document_issue"),

@@ -19,7 +19,7 @@ from facturier.accounts.models import Right
 from facturier.audit.selectors import events_of
 from facturier.documents.batch import batch_start
 from facturier.documents.models import GenerationJob, JobState
-from facturier.documents.services import document_facturx, document_pdf
+from facturier.documents.services import document_facturx, document_list_pdf, document_pdf
 from facturier.engine.en16931.rules import check_rules
 from facturier.errors import FacturierError
 from facturier.invoicing.mapping import document_to_invoice
@@ -35,6 +35,7 @@ from facturier.web.views.base import get_or_404, is_htmx, member_required
 FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "archive",
                "sort")
 PRINT_LIMIT = 500
+LIST_LIMIT = 20000
 STATE_LEGEND = [(s.value, s.label) for s in State]
 SETTLED = (State.PAID, State.BAD_DEBT, State.BAD_DEBT_PARTIAL)
 
@@ -43,12 +44,14 @@ def delivery_installed() -> bool:
     return extensions.delivery_installed()
 
 
-def _filters(request):
+def _filters(request, *, period: bool = False):
+    """The dashboard's filter form, filter, sort and query string (and, with `period`, the dates it covers)."""
     form = DashboardFilterForm(request.GET or None, archive=extensions.archive_installed())
-    archive = ""
+    archive, dates = "", None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        f = selectors.dashboard_filter(period=form.period_range(timezone.localdate()), status=data.get("status") or "",
+        dates = form.period_range(timezone.localdate())
+        f = selectors.dashboard_filter(period=dates, status=data.get("status") or "",
                                        kind=data.get("kind") or "", customer=data.get("customer") or "",
                                        amount_min=data.get("amount_min"), amount_max=data.get("amount_max"))
         sort = selectors.Sort.parse(data.get("sort"))
@@ -57,6 +60,8 @@ def _filters(request):
         f, sort = selectors.dashboard_filter(), selectors.Sort.parse(None)
     f = selectors.DashboardFilter.of(f, archive=archive)
     query = urlencode([(k, v) for k in FILTER_KEYS for v in request.GET.getlist(k) if v])
+    if period:
+        return form, f, sort, query, dates
     return form, f, sort, query
 
 
@@ -76,10 +81,40 @@ def dashboard(request):
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
                "sort": sort, "delivery_installed": delivery_installed(), "member": request.member,
-               "labels": _menu_labels()}
+               "labels": _menu_labels(), "list_url": reverse("web:document_list_print")}
     if is_htmx(request) and request.htmx.target == "results":
         return render(request, "web/partials/dashboard_results.html", context)
     return render(request, "web/dashboard.html", context)
+
+
+LIST_MODELS = ("by_date", "by_payment_method")
+
+
+@member_required()
+def document_list_print(request):
+    """The printed list of the documents the dashboard's filters select (by date, or grouped by payment
+    method), with their net amounts, as one PDF."""
+    _form, f, sort, query, dates = _filters(request, period=True)
+    model = request.GET.get("model") if request.GET.get("model") in LIST_MODELS else "by_date"
+    documents = selectors.dashboard_queryset(organisation=request.member.organisation, f=f)
+    count = documents.count()
+    if count > LIST_LIMIT:
+        messages.error(request, _("The list holds at most %(n)d documents (%(m)d match): narrow the filters, for "
+                                  "example to one month.") % {"n": LIST_LIMIT, "m": count})
+        return redirect(reverse("web:dashboard") + (f"?{query}" if query else ""))
+    pdf = document_list_pdf(by=request.member, documents=documents.order_by(*sort.order_by()), model=model,
+                            language=request.LANGUAGE_CODE, period=_printed_period(dates))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = "liste" if request.LANGUAGE_CODE == "fr" else "list"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.pdf"'
+    return response
+
+
+def _printed_period(dates):
+    """The period the list's heading names: only a bounded one (an open end is no period to print)."""
+    if dates is None or dates[0].year == 1900 or dates[1].year == 9999:
+        return None
+    return dates
 
 
 ROW_URLS = ("document", "document_edit", "document_issue", "document_pdf", "document_facturx", "document_payments",
@@ -96,7 +131,7 @@ def _row_urls() -> dict[str, str]:
 def _menu_labels() -> dict[str, str]:
     """The row menu's words, translated once per page rather than once per row."""
     return {"open": _("Open"), "edit": _("Edit"), "issue": _("Issue…"), "payment": _("Record a payment"),
-            "credit_note": _("Credit note"), "write_off": _("Write off"), "send": _("Send by e-mail"),
+            "credit_note": _("Credit note…"), "write_off": _("Write off"), "send": _("Send by e-mail"),
             "history": _("History"), "delete": _("Delete"), "confirm_delete": _("Delete this draft?")}
 
 
@@ -106,14 +141,15 @@ def _actions(member, document) -> dict[str, bool]:
         "edit": draft and member.has_right(Right.EDIT),
         "delete": draft and member.has_right(Right.EDIT),
         "issue": draft and member.has_right(Right.ISSUE),
-        "pdf": not draft or member.has_right(Right.PRINT_DRAFTS),
+        # A draft prints as a watermarked copy (print-drafts right) or, with the issue right, after being issued.
+        "pdf": not draft or member.has_right(Right.PRINT_DRAFTS) or member.has_right(Right.ISSUE),
         "facturx": not draft,
         "payment": state in (State.ISSUED, State.PARTIALLY_PAID, State.PAID) and member.has_right(
             Right.RECORD_PAYMENTS),
         "credit_note": not draft and document.kind != Kind.CREDIT_NOTE and member.has_right(Right.EDIT),
         "write_off": state in (State.ISSUED, State.PARTIALLY_PAID) and document.amount_due > 0
         and member.has_right(Right.WRITE_OFF),
-        "send": not draft and member.has_right(Right.SEND),
+        "send": member.has_right(Right.SEND) and (not draft or member.has_right(Right.ISSUE)),
     }
 
 
@@ -133,7 +169,11 @@ def document_detail(request, pk):
     prev_id, next_id = selectors.neighbours(organisation=request.member.organisation, f=f, sort=sort,
                                             document=document)
     actions = _actions(request.member, document)
+    # Issued from "PDF" on the draft: the page starts the download it was asked for.
+    download = (reverse("web:document_pdf", args=[document.pk])
+                if request.GET.get("download") == "pdf" and not document.is_draft else None)
     return render(request, "web/documents/detail.html", {
+        "download": download,
         "doc": document, "lines": document.lines.order_by("position"), "amount": selectors.signed_amount(document),
         "actions": actions, "query": query, "prev_id": prev_id, "next_id": next_id,
         "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
@@ -167,10 +207,19 @@ def _findings_or_error(request, document):
         return [], e.message
 
 
+THEN = ("pdf", "send")
+"""What the issue confirmation goes on to once the draft is issued: print it, or send it."""
+
+
 @member_required(Right.ISSUE)
 def document_issue_view(request, pk):
-    """Confirmation (with the number it will take and the rule check), then issue."""
+    """Confirmation (with the number it will take and the rule check), then issue, and then print or send
+    when the member came from "PDF" or "Send" on a draft."""
     document = _document(request, pk)
+    then = request.POST.get("then") or request.GET.get("then") or ""
+    then = then if then in THEN else ""
+    if then == "send" and not (delivery_installed() and request.member.has_right(Right.SEND)):
+        then = ""
     if not document.is_draft:
         messages.info(request, _("%(document)s is already issued.") % {"document": document})
         return redirect(_back(document))
@@ -183,11 +232,20 @@ def document_issue_view(request, pk):
             problem = e.message
         else:
             messages.success(request, _("Issued under number %(number)s.") % {"number": issued.number})
+            if then == "send":
+                _send_and_say(request, [issued.pk])
+            elif then == "pdf":
+                return redirect(f"{_back(issued)}?download=pdf")
             return redirect(_back(issued))
     return render(request, "web/documents/issue.html", {
         "doc": document, "findings": findings, "problem": problem, "blocking": bool(blocking or problem),
-        "next_number": next_number_of(document), "today": timezone.localdate(),
+        "next_number": next_number_of(document), "today": timezone.localdate(), "then": then,
+        "draft_copy": then == "pdf" and request.member.has_right(Right.PRINT_DRAFTS),
     }, status=422 if request.method == "POST" else 200)
+
+
+def _issue_first(document) -> str:
+    return reverse("web:document_issue", args=[document.pk])
 
 
 @require_POST
@@ -211,7 +269,12 @@ def _file(produced, content_type="application/pdf"):
 
 @member_required()
 def document_pdf_view(request, pk):
+    """The PDF. A draft, for a member who may issue, goes to the issue confirmation first (which then
+    prints); `?copy=1` asks for the watermarked draft copy instead (print-drafts right)."""
     document = _document(request, pk)
+    if document.is_draft and request.member.has_right(Right.ISSUE) and not (
+            request.GET.get("copy") and request.member.has_right(Right.PRINT_DRAFTS)):
+        return redirect(f"{_issue_first(document)}?then=pdf")
     try:
         return _file(document_pdf(by=request.member, document_id=document.pk))
     except FacturierError as e:
@@ -293,13 +356,26 @@ def document_write_off(request, pk):
                   status=422 if request.method == "POST" else 200)
 
 
-@require_POST
 @member_required(Right.EDIT)
 def document_credit_note(request, pk):
+    """The lines to credit (all ticked), then the draft credit note in the editor. A POST without the
+    choice (the dashboard's row menu) credits the whole invoice."""
     document = _document(request, pk)
+    lines = document.lines.order_by("position")
+    if request.method != "POST":
+        if document.is_draft or document.kind == Kind.CREDIT_NOTE:
+            messages.error(request, _("Only an issued invoice can be credited."))
+            return redirect(_back(document))
+        return render(request, "web/documents/credit_note.html", {"doc": document, "lines": lines})
+    line_ids = None
+    if request.POST.get("choose"):
+        line_ids = [int(v) for v in request.POST.getlist("line") if v.isdigit()]
     try:
-        credit = credit_note_create(by=request.member, invoice_id=document.pk)
+        credit = credit_note_create(by=request.member, invoice_id=document.pk, line_ids=line_ids)
     except FacturierError as e:
+        if line_ids is not None:
+            return render(request, "web/documents/credit_note.html", {
+                "doc": document, "lines": lines, "problem": e.message, "chosen": set(line_ids)}, status=422)
         messages.error(request, e.message)
         return redirect(_back(document))
     messages.success(request, _("Draft credit note created: check it, then issue it."))
@@ -341,20 +417,10 @@ def batch(request):
         if not member.has_right(Right.ISSUE):
             messages.error(request, _("You do not have the right to issue documents."))
             return redirect(back)
-        drafts = selectors.dashboard_queryset(organisation=member.organisation, f=selectors.dashboard_filter(
-            status="draft")).filter(pk__in=ids).order_by("id")
-        issued, failed = [], []
-        for document in drafts:
-            try:
-                issued.append(document_issue(by=member, document_id=document.pk).number)
-            except FacturierError as e:
-                failed.append(f"{document}: {e.message}")
-        if issued:
-            messages.success(request, _("%(n)d documents issued: %(numbers)s.") % {
-                "n": len(issued), "numbers": ", ".join(issued)})
-        for problem in failed:
-            messages.error(request, problem)
-        if not issued and not failed:
+        drafts = _drafts_among(member, ids)
+        if drafts:
+            _issue_all(request, drafts)
+        else:
             messages.info(request, _("None of the selected documents is a draft."))
         return redirect(back)
     if action == "facturx":
@@ -364,16 +430,59 @@ def batch(request):
             messages.error(request, e.message)
             return redirect(back)
         return redirect(reverse("web:job", args=[job.pk]))
+    issue_first = request.POST.get("issue_drafts") == "1" and member.has_right(Right.ISSUE)
     if action == "print":
+        drafts = _drafts_among(member, ids) if not member.has_right(Right.PRINT_DRAFTS) else []
+        if drafts and member.has_right(Right.ISSUE):
+            if not issue_first:
+                return _offer_issue_first(request, action, ids, drafts)
+            if not _issue_all(request, drafts, then=action):
+                return redirect(back)
         return _print(request, ids, back)
     if action == "send" and delivery_installed():
         if not member.has_right(Right.SEND):
             messages.error(request, _("You do not have the right to send documents."))
-        else:
-            _send(request, ids)
+            return redirect(back)
+        drafts = _drafts_among(member, ids)
+        if drafts and member.has_right(Right.ISSUE) and not issue_first:
+            return _offer_issue_first(request, action, ids, drafts)
+        if issue_first and drafts and not _issue_all(request, drafts, then=action):
+            return redirect(back)
+        _send_and_say(request, ids)
         return redirect(back)
     messages.error(request, _("Unknown action."))
     return redirect(back)
+
+
+def _drafts_among(member, ids) -> list:
+    return list(document_list(organisation=member.organisation).filter(pk__in=ids, state=State.DRAFT)
+                .select_related("customer").order_by("id"))
+
+
+def _offer_issue_first(request, action: str, ids: list[int], drafts: list):
+    """Drafts cannot be printed (without the print-drafts right) nor sent: offer to issue them first."""
+    return render(request, "web/documents/issue_first.html", {
+        "action": action, "ids": ids, "drafts": drafts, "query": request.POST.get("query", ""),
+        "others": len(ids) - len(drafts)})
+
+
+def _issue_all(request, drafts, *, then: str = "") -> bool:
+    """Issue the drafts through the issuing service (its rule gate applies); False, with the reasons, when
+    one could not be issued (and, before printing or sending, nothing is printed or sent)."""
+    issued, failed = [], []
+    for document in drafts:
+        try:
+            issued.append(document_issue(by=request.member, document_id=document.pk).number)
+        except FacturierError as e:
+            failed.append(f"{document}: {e.message}")
+    if issued:
+        messages.success(request, _("%(n)d documents issued: %(numbers)s.") % {
+            "n": len(issued), "numbers": ", ".join(issued)})
+    for problem in failed:
+        messages.error(request, problem)
+    if failed and then:
+        messages.error(request, _("Nothing was printed or sent: correct the drafts that could not be issued."))
+    return not failed
 
 
 def _print(request, ids, back):
@@ -399,7 +508,7 @@ def _print(request, ids, back):
     return response
 
 
-def _send(request, ids, *, allow_duplicates: bool = False):
+def _send_and_say(request, ids, *, allow_duplicates: bool = False):
     """Hand documents to the delivery app and say what happened to each."""
     try:
         result = extensions.send(request.member, ids, allow_duplicates=allow_duplicates)
@@ -424,8 +533,10 @@ def _send(request, ids, *, allow_duplicates: bool = False):
 @member_required(Right.SEND)
 def document_send(request, pk):
     document = _document(request, pk)
+    if document.is_draft and request.member.has_right(Right.ISSUE):
+        return redirect(f"{_issue_first(document)}?then=send")
     # "Send anyway" on the document page: the member saw why it looks like a duplicate and confirms.
-    _send(request, [document.pk], allow_duplicates=request.POST.get("allow_duplicates") == "1")
+    _send_and_say(request, [document.pk], allow_duplicates=request.POST.get("allow_duplicates") == "1")
     return redirect(_back(document))
 
 

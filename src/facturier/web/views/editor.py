@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import Right
@@ -55,7 +55,7 @@ def _decorate(rows: list[dict], errors: dict[str, list[str]] | None = None) -> l
 
 FIELD_LABELS = {"name": gettext_lazy("Item"), "quantity": gettext_lazy("Quantity"), "unit": gettext_lazy("Unit"),
                 "unit_price": gettext_lazy("Unit price excl. VAT"), "vat_rate": gettext_lazy("VAT rate %"),
-                "vat_category": gettext_lazy("VAT category"), "discount_percent": gettext_lazy("Discount %"),
+                "vat_category": pgettext_lazy("column", "VAT category"), "discount_percent": gettext_lazy("Discount %"),
                 "exemption_reason": gettext_lazy("Exemption reason"), "gross_price": gettext_lazy("Gross price")}
 
 
@@ -88,7 +88,7 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
     member = request.member
     if form is None:
         if document is not None:
-            form = DocumentHeaderForm(initial={
+            form = DocumentHeaderForm(document=document, initial={
                 "kind": document.kind, "customer_id": document.customer_id, "due_date": document.due_date,
                 "delivery_date": document.delivery_date, "operation_category": document.operation_category,
                 "language": document.language, "purchase_order": document.purchase_order,
@@ -96,9 +96,6 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
         else:
             form = DocumentHeaderForm(initial={"kind": Kind.INVOICE, "operation_category": "services",
                                                "customer_id": request.GET.get("customer") or None})
-    if document is not None:
-        form.fields["kind"].disabled = True  # a draft keeps its kind; a credit note comes from its invoice
-        form.fields["kind"].choices = [(document.kind, document.get_kind_display())]
     if rows is None:
         rows = _rows_of_document(document) if document is not None else [dict(EMPTY_LINE)]
     typed = [row for row in rows if row["name"] or row["unit_price"]]
@@ -106,7 +103,8 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
     customer = None
     if customer_id and str(customer_id).isdigit():
         customer = customer_list(organisation=member.organisation).filter(pk=int(customer_id)).first()
-    kind = (form.data.get("kind") if form.is_bound else form.initial.get("kind")) or Kind.INVOICE
+    kind = document.kind if document is not None else (
+        (form.data.get("kind") if form.is_bound else form.initial.get("kind")) or Kind.INVOICE)
     totals, compute_errors = compute(kind if kind in Kind.values else Kind.INVOICE,
                                      document.currency if document else "EUR", typed)
     findings, check_problem = [], None
@@ -142,7 +140,7 @@ def _apply_errors(form, errors: dict[str, list[str]]) -> None:
 
 def _save(request, document=None):
     member = request.member
-    form = DocumentHeaderForm(request.POST)
+    form = DocumentHeaderForm(request.POST, document=document)
     rows = lines_from_post(request.POST)
     if not rows:
         errors = {"lines": [_("Add at least one line.")]}

@@ -19,9 +19,9 @@ from facturier.accounts.services import legal_profile_add
 from facturier.documents.models import Certificate
 from facturier.documents.services import certificate_upload
 from facturier.engine.errors import EngineError
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 from facturier.invoicing.models import Series
-from facturier.web import extensions, services
+from facturier.web import extensions, selectors, services
 from facturier.web.forms import (
     ArchivePolicyForm,
     CertificateForm,
@@ -56,7 +56,8 @@ def _context(request, **forms):
         expires_in = (certificate.not_after - timezone.now()).days
     security = OrganisationSecurity.objects.filter(organisation=organisation).first()
     defaults = {
-        "org_form": OrganisationForm(initial={name: getattr(organisation, name) for name in OrganisationForm.FIELDS}),
+        "org_form": OrganisationForm(initial={**{name: getattr(organisation, name) for name in OrganisationForm.FIELDS},
+                                              "time_zone": selectors.time_zone_of(organisation.pk)}),
         "legal_form": LegalProfileForm(initial={"effective_from": timezone.localdate(), "country": "FR"}),
         "series_form": SeriesForm(),
         "cert_form": CertificateForm(),
@@ -131,6 +132,8 @@ def settings_organisation(request):
     def save(data):
         services.organisation_update(by=request.member, logo=data.get("logo"),
                                      **{name: data[name] for name in OrganisationForm.FIELDS})
+        if data.get("time_zone"):
+            services.time_zone_set(by=request.member, time_zone=data["time_zone"])
         return _("Settings saved.")
 
     return _submit(request, OrganisationForm(request.POST, request.FILES), form_key="org_form",
@@ -146,7 +149,7 @@ def settings_legal(request):
         values = form.values()
         effective_from: dt.date = values.pop("effective_from")
         legal_profile_add(organisation=request.member.organisation, effective_from=effective_from, **values)
-        return _("Legal data saved, in force from %(date)s.") % {"date": effective_from.strftime("%d/%m/%Y")}
+        return _("Legal data saved, in force from %(date)s.") % {"date": localized(effective_from)}
 
     return _submit(request, form, form_key="legal_form", anchor="legal", save=save)
 
