@@ -169,6 +169,9 @@ TASKS = {
     }
 }
 
+# A worker whose heartbeat is older than this is dead: what it claimed is recovered (config/leases.py).
+FACTURIER_WORKER_LEASE_SECONDS = env.integer("FACTURIER_WORKER_LEASE_SECONDS", 30, minimum=3)
+
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env.string("FACTURIER_EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("FACTURIER_EMAIL_PORT", 25, minimum=1)

@@ -2,13 +2,12 @@
 
 Migrates the database, loads the demo organisation on first start, starts the local mail
 catcher (unless FACTURIER_MAIL_CATCHER=off) with the demo organisation sending to it, a task
-worker, and serves the application, then prints the address and the demo login.
+worker (started again whenever it dies: `facturier.config.supervise`), and serves the
+application, then prints the address and the demo login.
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 
 from django.conf import settings
@@ -38,7 +37,9 @@ class Command(BaseCommand):
         from facturier.delivery.catcher import catcher_for_run
 
         catcher = catcher_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_MAIL_CATCHER
-        worker = subprocess.Popen([sys.executable, "-m", "facturier.config.cli", "worker"])
+        from facturier.config.supervise import Supervised
+
+        worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
         url = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nFacturier is running at {url}"))
         if not no_demo:
@@ -51,8 +52,4 @@ class Command(BaseCommand):
         finally:
             if catcher is not None:
                 catcher.stop()
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            worker.stop()
