@@ -17,6 +17,9 @@ from facturier.config import leases, schedule
 
 class Command(BaseCommand):
     help = "Run the background task worker (rendering, sealing, archiving, sending) and the periodic jobs."
+    # The system checks (URLs, admin, templates) are `facturier check`'s and the web server's: a worker
+    # restarted after a crash should be back at work in the time it takes to import what it runs.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the queue")
