@@ -168,6 +168,6 @@ def test_a_worker_killed_at_random_points_archives_everything_and_sends_each_doc
     report = archive_verify(org)
     assert report.ok, [p.message.en for p in report.problems]
     assert any(remaining for _seed, remaining in kills), f"no kill landed during the work: {kills}"
-    verify = subprocess.run([str(FACTURIER), "archive", "verify", "--org", org.slug], env=worker_env(shared), check=False,
-                            capture_output=True, text=True, timeout=120)
+    verify = subprocess.run([str(FACTURIER), "archive", "verify", "--org", org.slug], env=worker_env(shared),
+                            check=False, capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stderr
