@@ -8,11 +8,14 @@ application, then prints the address and the demo login.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from facturier.config import env
 
 
 class Command(BaseCommand):
@@ -26,7 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, no_demo: bool, **options):
         import uvicorn
 
-        call_command("migrate", interactive=False, verbosity=0)
+        if env.raw("FACTURIER_MIGRATE_DATABASE_URL"):  # the tables belong to another role: migrate as it
+            subprocess.run([sys.executable, "-m", "facturier.config.cli", "migrate", "--no-input", "-v0"], check=True)
+        else:
+            call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             from facturier.accounts.models import Organisation
