@@ -156,3 +156,19 @@ def test_a_worker_found_dead_can_record_nothing_more_under_its_id(org, owner, ma
     assert leases.transfer_begins(row) is False  # so its final dot is never sent
     assert leases.worker_id() != row.claimed_by  # a process that is not a dedicated worker starts afresh
     assert os.getpid() == Worker.objects.get(id=leases.worker_id()).pid
+
+
+def test_the_document_page_shows_an_unknown_outcome_and_the_members_decision_settles_it(
+        org, owner, mail, smtp_server, issued, client):
+    Contact.objects.filter(customer=issued.customer).update(email="vanish@client.test")
+    send_documents(by=owner, document_ids=[issued.pk])
+    outbox_flush(organisation_id=org.pk)
+    client.force_login(owner.user)
+    page = client.get(f"/documents/{issued.pk}/").content.decode()
+    assert "Outcome unknown, check" in page and "vanish@client.test may have reached the mail server" in page
+
+    answer = client.post(f"/documents/{issued.pk}/delivery/decide/", {"decision": "sent"}, follow=True)
+    assert "The message is recorded as sent." in answer.content.decode()
+    assert OutboxMessage.objects.get(document=issued).state == OutboxState.SENT
+    assert "Outcome unknown, check" not in client.get(f"/documents/{issued.pk}/").content.decode()
+    assert len(smtp_server.messages) == 1
