@@ -87,3 +87,34 @@ def test_the_served_time_stamp_authority_answers_a_real_rfc3161_exchange(served)
     verify_token(token, data=b"facture FA-2026-000001")
     with pytest.raises(Exception, match="(?i)imprint|digest|match"):
         verify_token(token, data=b"another document")
+
+
+def test_a_worker_killed_with_sigkill_is_started_again_by_run(served, tmp_path_factory):
+    import signal
+    import sqlite3
+
+    url, process = served
+    database = next(Path(tmp_path_factory.getbasetemp()).glob("run*/data/facturier.sqlite3"))
+
+    def live_workers() -> list[int]:
+        with sqlite3.connect(database, timeout=20) as db:
+            pids = [pid for (pid,) in db.execute("SELECT pid FROM facturier_config_worker WHERE stopped_at IS NULL")]
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        return alive
+
+    deadline = time.monotonic() + 60
+    while not live_workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [first] = live_workers()
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [p for p in live_workers() if p != first]:
+        time.sleep(0.2)
+    assert [p for p in live_workers() if p != first], "the worker was not started again"
+    assert process.poll() is None

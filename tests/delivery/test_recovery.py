@@ -165,10 +165,11 @@ def test_the_document_page_shows_an_unknown_outcome_and_the_members_decision_set
     outbox_flush(organisation_id=org.pk)
     client.force_login(owner.user)
     page = client.get(f"/documents/{issued.pk}/").content.decode()
-    assert "Outcome unknown, check" in page and "vanish@client.test may have reached the mail server" in page
+    # the member reads French (French first)
+    assert "Issue inconnue, à vérifier" in page and "vanish@client.test est peut-être arrivé au serveur" in page
 
     answer = client.post(f"/documents/{issued.pk}/delivery/decide/", {"decision": "sent"}, follow=True)
-    assert "The message is recorded as sent." in answer.content.decode()
+    assert "Le message est enregistré comme envoyé." in answer.content.decode()
     assert OutboxMessage.objects.get(document=issued).state == OutboxState.SENT
-    assert "Outcome unknown, check" not in client.get(f"/documents/{issued.pk}/").content.decode()
+    assert "Issue inconnue" not in client.get(f"/documents/{issued.pk}/").content.decode()
     assert len(smtp_server.messages) == 1

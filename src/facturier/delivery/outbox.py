@@ -388,10 +388,17 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
             with suppress(Exception):  # noqa: BLE001 - stopping anyway; only wait for the socket to be free
                 begun.result()
         io.shutdown(wait=True)
-        if current is not None:  # stopped before the final dot: the server delivers nothing
+        if current is not None:
             smtp.abandon_open(client)
             client = None
-            _unclaim(current)
+            if current.message.transfer_started_at is None:  # stopped before the final dot: nothing delivered
+                _unclaim(current)
+            else:  # stopped while the dot may have gone: a person checks (this worker lives on, holding nothing)
+                with suppress(db.DatabaseError):
+                    _unknown(current.message, RuntimeError("sending interrupted"), report=report)
+        if accepted is not None:  # the server took it: recorded even when stopping
+            with suppress(db.DatabaseError):
+                _sent(accepted[0].message, accepted[1], now, report, delivery_id=accepted[0].delivery_id)
         _unclaim(ready)
         smtp.close(client)
     return report
