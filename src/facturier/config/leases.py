@@ -55,6 +55,8 @@ class _Me:
     id: str | None = None
     beat_at: dt.datetime | None = None
     fenced: bool = False
+    dedicated: bool = False
+    """A `facturier worker` (its heartbeat in a thread): fenced, it exits rather than start afresh."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -109,6 +111,8 @@ def worker_id() -> str:
     try:
         return heartbeat()
     except Fenced:
+        if _me.dedicated:
+            raise
         return register()
 
 
@@ -124,6 +128,8 @@ def keep_alive(stop: threading.Event) -> threading.Thread:
     task does not let it expire). Found dead by another (a stall longer than the lease), the worker
     exits at once: what it held is being given to others, and its supervisor starts it afresh."""
     from django.db import connection
+
+    _me.dedicated = True
 
     def beat() -> None:
         while not stop.wait(lease().total_seconds() / 3):

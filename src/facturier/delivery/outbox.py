@@ -539,7 +539,7 @@ def outbox_decide(*, by, message_id: int, resend: bool) -> OutboxMessage:
 
     require_right(by, Right.SEND)
     with transaction.atomic():
-        message = (OutboxMessage.objects.select_for_update().select_related("document__organisation")
+        message = (OutboxMessage.objects.select_for_update(of=("self",)).select_related("document__organisation")
                    .filter(pk=message_id, organisation=by.organisation, state=OutboxState.UNKNOWN).first())
         if message is None:
             raise NothingToDecide(_("This message is not waiting for a decision: it was sent, or someone "
