@@ -130,7 +130,8 @@ def english_by_default():
 
 @pytest.fixture(autouse=True)
 def audit_truncate_guard(request):
-    """On PostgreSQL the audit log refuses TRUNCATE unless the session allows it on purpose.
+    """On PostgreSQL the audit log refuses TRUNCATE unless a superuser session allows it on purpose
+    (the suite connects as one; the application's role never is: audit migration 0003).
 
     Tests in a transaction start with the guard on (the RESET is rolled back with the test);
     tests that commit (transactional_db) allow it at teardown, so Django's flush can empty

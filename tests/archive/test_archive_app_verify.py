@@ -113,7 +113,8 @@ def test_a_deleted_archive_row_is_named(two_archived, org):
     _, second = two_archived
     with untriggered("archive_archiveentry") as connection, connection.cursor() as cursor:
         cursor.execute("DELETE FROM archive_archiveentry WHERE id = %s", [second.pk])
-    assert found(org) == {(ProblemCode.METADATA, second.journal_seq)}
+    # the journal names the entry, and its document is now an issued document without its file
+    assert found(org) == {(ProblemCode.METADATA, second.journal_seq), (ProblemCode.MISSING, None)}
 
 
 def test_two_reordered_entries_are_named(two_archived, org):

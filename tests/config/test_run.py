@@ -153,3 +153,32 @@ def test_the_server_cuts_a_chunked_body_at_the_limit(served):
         connection.settimeout(10)
         answer = connection.recv(4096).decode("latin-1")
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
+def test_a_worker_killed_with_sigkill_is_started_again_by_run(served, tmp_path_factory):
+    import signal
+    import sqlite3
+
+    url, process = served
+    database = next(Path(tmp_path_factory.getbasetemp()).glob("run*/data/facturier.sqlite3"))
+
+    def live_workers() -> list[int]:
+        with sqlite3.connect(database, timeout=20) as db:
+            pids = [pid for (pid,) in db.execute("SELECT pid FROM facturier_config_worker WHERE stopped_at IS NULL")]
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        return alive
+
+    deadline = time.monotonic() + 60
+    while not live_workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [first] = live_workers()
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [p for p in live_workers() if p != first]:
+        time.sleep(0.2)
+    assert [p for p in live_workers() if p != first], "the worker was not started again"
+    assert process.poll() is None

@@ -48,7 +48,8 @@ class SmtpServer:
 
 
 class _Handler:
-    """Accepts everything but addresses that say otherwise: "invalid" → 550, "busy" → 451."""
+    """Accepts everything but addresses that say otherwise: "invalid" → 550, "busy" → 451; a message to
+    "vanish…" is taken, then the connection drops before the answer (the sender cannot know)."""
 
     def __init__(self, server: SmtpServer):
         self.server = server
@@ -64,6 +65,8 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         with self.server.lock:
             self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if any(address.startswith("vanish") for address in envelope.rcpt_tos):
+            server.transport.abort()
         return "250 2.0.0 Message accepted"
 
 

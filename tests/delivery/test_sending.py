@@ -122,17 +122,6 @@ def test_a_worker_killed_in_the_middle_of_a_batch_sends_every_document_exactly_o
     assert set(Delivery.objects.filter(document__in=documents).values_list("state", flat=True)) == {"sent"}
 
 
-def test_a_message_left_sending_by_a_killed_worker_is_retried_later_with_the_same_message_id(
-        org, owner, mail, smtp_server, issued):
-    send_documents(by=owner, document_ids=[issued.pk])
-    row = OutboxMessage.objects.get(document=issued)
-    OutboxMessage.objects.filter(pk=row.pk).update(state=OutboxState.SENDING, claimed_at=timezone.now())
-    assert flush(org).sent == 0  # another worker may still be on it
-    later = timezone.now() + outbox_module.STALE_AFTER + dt.timedelta(seconds=1)
-    assert flush(org, now=later).sent == 1
-    assert smtp_server.messages[0].message["Message-ID"] == row.message_id
-
-
 def test_a_wrong_smtp_password_sends_nothing_marks_nothing_and_says_why(org, owner, mail, smtp_server, issued):
     mail_settings_save(by=owner, password="wrong")
     send_documents(by=owner, document_ids=[issued.pk])

@@ -143,8 +143,8 @@ def test_check_deploy_names_a_missing_proxy_header_behind_tls(tmp_path):
     env = {**os.environ, "FACTURIER_DATA_DIR": str(tmp_path), "FACTURIER_BASE_URL": "https://factures.example"}
     done = subprocess.run([str(FACTURIER), "check", "--deploy"], check=False, env=env, capture_output=True,
                           text=True, timeout=120)
-    assert "facturier.W011" in done.stderr + done.stdout
+    assert "facturier.W015" in done.stderr + done.stdout
     env["FACTURIER_TRUSTED_PROXY_HEADER"] = "X-Forwarded-For"
     done = subprocess.run([str(FACTURIER), "check", "--deploy"], check=False, env=env, capture_output=True,
                           text=True, timeout=120)
-    assert "facturier.W011" not in done.stderr + done.stdout and "facturier.W010" not in done.stderr + done.stdout
+    assert "facturier.W015" not in done.stderr + done.stdout and "facturier.W014" not in done.stderr + done.stdout

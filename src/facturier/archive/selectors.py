@@ -117,3 +117,25 @@ def archive_counters(*, organisation, today: dt.date | None = None) -> ArchiveCo
     return ArchiveCounters(total=documents.count(),
                            period=documents.filter(archived_at__gte=start_at, archived_at__lt=end_at).count(),
                            period_start=start, period_end=end, files=files["n"] or 0, bytes=files["size"] or 0)
+
+
+def unarchived_documents(*, organisation=None, issued_before: dt.datetime | None = None):
+    """Issued documents missing one of their archived files (the Factur-X PDF or its XML), oldest first.
+
+    `organisation=None` is the platform's own recovery job, which looks at every organisation.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from facturier.invoicing.models import Document, State
+
+    qs = Document.objects.exclude(state=State.DRAFT)
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    if issued_before is not None:
+        qs = qs.filter(issued_at__lt=issued_before)
+
+    def archived(kind):
+        return Exists(ArchiveEntry.objects.filter(document=OuterRef("pk"), kind=kind))
+
+    return qs.filter(~Q(archived(ArtefactKind.FACTURX_PDF)) | ~Q(archived(ArtefactKind.XML))).order_by("issued_at",
+                                                                                                        "pk")

@@ -452,6 +452,57 @@ def archive_document(document_id: int) -> list[ArchiveEntry]:
     return [pdf_entry, xml_entry]
 
 
+def _archive_tasks_waiting() -> set[int]:
+    """The documents whose archiving task is queued or running (none when tasks run at once)."""
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_get_result:
+        return set()
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from facturier.archive.tasks import archive_document as task
+
+    waiting = DBTaskResult.objects.filter(task_path=task.module_path, status__in=(
+        TaskResultStatus.READY, TaskResultStatus.RUNNING)).values_list("args_kwargs", flat=True)
+    return {kw["kwargs"].get("document_id") for kw in waiting} - {None}
+
+
+def archive_recover(*, older_than: dt.timedelta) -> list[int]:
+    """Queue the archiving of issued documents left unarchived (their worker died during the ingest):
+    those issued more than `older_than` ago whose task is neither queued nor running. Idempotent."""
+    from facturier.archive.selectors import unarchived_documents
+    from facturier.archive.tasks import archive_document as task
+
+    waiting = _archive_tasks_waiting()
+    ids = [pk for pk in unarchived_documents(issued_before=timezone.now() - older_than).values_list("pk", flat=True)
+           if pk not in waiting]
+    for pk in ids:
+        task.enqueue(document_id=pk)
+    if ids:
+        log.warning("%s issued document(s) were not archived: archiving queued again", len(ids))
+    return ids
+
+
+def archive_backfill_all() -> dict[str, list[str]]:
+    """The daily backfill: archive every issued document that has no archived files yet, now.
+    Returns, per organisation, the numbers archived by it (each logged: it should have been done at issue)."""
+    from facturier.archive.selectors import unarchived_documents
+
+    done: dict[str, list[str]] = {}
+    for pk, slug, number in unarchived_documents().values_list("pk", "organisation__slug", "number"):
+        try:
+            archive_document(pk)
+        except Exception:  # noqa: BLE001 - one document's failure must not stop the others; it is retried tomorrow
+            log.exception("daily backfill: archiving %s of %s failed", number, slug)
+            continue
+        done.setdefault(slug, []).append(number)
+    for slug, numbers in done.items():
+        log.warning("daily backfill: %s: %s issued document(s) archived late: %s", slug, len(numbers),
+                    ", ".join(numbers))
+    return done
+
+
 # --- checkpoints --------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Background work of the archive (run by `facturier worker`).
 
-`archive_document` is queued on commit by `document_issue`. `seal_checkpoints` and
-`purge_expired` are the daily jobs, enqueued by the worker's own schedule
+`archive_document` is queued on commit by `document_issue` (and again by the recovery job when
+a worker died during the ingest). `seal_checkpoints`, `purge_expired` and `backfill_unarchived`
+are the daily jobs, enqueued by the worker's own schedule
 (`facturier.config.schedule`; `facturier archive checkpoint` and `purge` run them by hand).
 Each is idempotent: run twice, it does the work once.
 """
@@ -28,3 +29,10 @@ def purge_expired() -> int:
     from facturier.archive.services import archive_purge
 
     return archive_purge()
+
+
+@task()
+def backfill_unarchived() -> dict[str, list[str]]:
+    from facturier.archive.services import archive_backfill_all
+
+    return archive_backfill_all()

@@ -194,6 +194,19 @@ def _unchained_events(organisation) -> list[Problem]:
         "predate the archive; otherwise their entries were deleted.")]
 
 
+def _unarchived_documents(organisation) -> list[Problem]:
+    """Issued documents of the organisation without their archived files, each named."""
+    from facturier.archive.selectors import unarchived_documents
+
+    return [_problem(
+        ProblemCode.MISSING, None,
+        f"Le document émis {number or pk} n'est pas archivé (PDF Factur-X ou XML absent) : lancez `facturier "
+        f"archive backfill --org {organisation.slug}`.",
+        f"The issued document {number or pk} is not archived (Factur-X PDF or XML missing): run `facturier "
+        f"archive backfill --org {organisation.slug}`.")
+        for pk, number in unarchived_documents(organisation=organisation).values_list("pk", "number")]
+
+
 def archive_verify(organisation) -> Report:
     """Every check of the organisation's archive; `report.ok` when nothing is wrong."""
     head_row = JournalHead.objects.filter(organisation=organisation).first()
@@ -219,6 +232,7 @@ def archive_verify(organisation) -> Report:
             f"Truncated journal: the recorded head is at seq {head_row.seq}, the journal holds {entries} entries."))
     problems.extend(extra)
     problems.extend(_unchained_events(organisation))
+    problems.extend(_unarchived_documents(organisation))
     problems.sort(key=lambda p: (p.seq or 0, str(p.code)))
     return Report(organisation=organisation.slug, entries=entries, artefacts=counts["artefacts"],
                   checkpoints=len(checkpoints), problems=problems)

@@ -1,11 +1,31 @@
-"""System checks run by `facturier check` (and before every command)."""
+"""System checks run by `facturier check` (and before every command).
+
+`facturier check --deploy` adds what a production deployment still lacks, each named with what
+to set. A new requirement is one function registered with `@deployment` returning the issues it
+finds; one that needs the database reads it through `_database` (the check then says so when the
+database cannot be reached, instead of failing).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.db import DatabaseError, connection
+
+
+def deployment(check: Callable[[], list[CheckMessage]]):
+    """Register a production requirement: run by `facturier check --deploy` only."""
+
+    def run(app_configs, **kwargs):
+        return check()
+
+    run.__name__ = check.__name__
+    run.__doc__ = check.__doc__
+    register(run, deploy=True)
+    return check
 
 
 @register()
@@ -19,8 +39,8 @@ def data_dir_writable(app_configs, **kwargs):
     return []
 
 
-@register(deploy=True)
-def production_database(app_configs, **kwargs):
+@deployment
+def production_database() -> list[CheckMessage]:
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return [Warning(
             "SQLite is the embedded default; use PostgreSQL (DATABASE_URL) for several users or workers.",
@@ -29,8 +49,8 @@ def production_database(app_configs, **kwargs):
     return []
 
 
-@register(deploy=True)
-def explicit_keys(app_configs, **kwargs):
+@deployment
+def explicit_keys() -> list[CheckMessage]:
     missing = [name for name in ("FACTURIER_SECRET_KEY", "FACTURIER_MASTER_KEY")
                if not (os.environ.get(name) or os.environ.get(f"{name}_FILE"))]
     if missing:
@@ -62,7 +82,7 @@ def shared_cache(app_configs, **kwargs):
         return [Warning(
             f"The cache ({backend}) is not shared between processes: the sign-in throttle would count per process.",
             hint="Leave FACTURIER_CACHE_URL empty (database cache) or point it at Redis.",
-            id="facturier.W010",
+            id="facturier.W014",
         )]
     return []
 
@@ -75,6 +95,64 @@ def trusted_proxy_header(app_configs, **kwargs):
             "from the proxy, and the sign-in throttle counts all users as one address.",
             hint="Set it to the header your proxy writes (e.g. X-Forwarded-For); leave it unset only when "
                  "clients reach Facturier directly.",
-            id="facturier.W011",
+            id="facturier.W015",
         )]
     return []
+
+
+@deployment
+def tls() -> list[CheckMessage]:
+    """Served over HTTPS: secure cookies, HSTS and the redirection follow from the public address."""
+    if not settings.FACTURIER_BASE_URL.startswith("https://"):
+        return [Warning(
+            f"The public address {settings.FACTURIER_BASE_URL} is not HTTPS: sessions, passwords and invoices "
+            "travel in clear, and cookies are not marked secure.",
+            hint="Serve Facturier behind a TLS reverse proxy and set FACTURIER_BASE_URL=https://your.host "
+                 "(secure cookies, HSTS and the redirection to HTTPS follow).",
+            id="facturier.W010",
+        )]
+    return []
+
+
+def _database(sql: str, params: tuple = ()) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+ROLE_SQL = """
+SELECT current_user, r.rolsuper, t.tableowner, pg_has_role(current_user, t.tableowner, 'USAGE')
+FROM pg_roles r, pg_tables t
+WHERE r.rolname = current_user AND t.schemaname = current_schema() AND t.tablename = 'audit_event'
+"""
+
+
+def database_role_findings() -> list[CheckMessage]:
+    """What the application's PostgreSQL role can do that it must not: be a superuser, or own the tables
+    (an owner can drop the triggers that keep the audit log and the archive append-only)."""
+    try:
+        row = _database(ROLE_SQL)
+    except DatabaseError as e:
+        return [Warning(f"The database role could not be checked: {e}".strip(), id="facturier.W013")]
+    if row is None:
+        return [Warning("The database role could not be checked: the tables are not there yet (run the "
+                        "migrations first).", id="facturier.W013")]
+    role, superuser, owner, acts_as_owner = row
+    hint = ("Run the migrations as a separate role that owns the tables (FACTURIER_MIGRATE_DATABASE_URL, used "
+            "by `facturier migrate`), and connect the application (DATABASE_URL) as a role that is granted "
+            "SELECT, INSERT, UPDATE, DELETE only: see README, \"Deployment: database roles\".")
+    if superuser:
+        return [Warning(f"The application connects to PostgreSQL as {role}, a superuser: it can drop the triggers "
+                        "that keep the audit log and the archive append-only.", hint=hint, id="facturier.W011")]
+    if acts_as_owner:
+        return [Warning(f"The application's database role {role} owns the tables (owner: {owner}): it can drop the "
+                        "triggers that keep the audit log and the archive append-only.", hint=hint,
+                        id="facturier.W012")]
+    return []
+
+
+@deployment
+def database_role() -> list[CheckMessage]:
+    if connection.vendor != "postgresql":
+        return []  # SQLite has no roles: W001 already asks for PostgreSQL
+    return database_role_findings()

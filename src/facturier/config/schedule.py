@@ -2,8 +2,10 @@
 
 django-tasks has no scheduler and a fresh install has no cron: without this, the archive would
 never seal its daily checkpoint nor purge past retention, and bounces would never be read.
-Every job only enqueues idempotent tasks, so a restart (which runs what is due at once) or two
-workers doing the same thing cost a little time and never do the work twice.
+Every job only enqueues idempotent tasks — except recovery, which runs in this thread so that
+a queue stuck behind tasks a dead worker left running still gets unstuck — so a restart (which
+runs what is due at once) or two workers doing the same thing cost a little time and never do
+the work twice.
 """
 
 from __future__ import annotations
@@ -17,12 +19,25 @@ from dataclasses import dataclass
 from django.db import connections
 
 log = logging.getLogger(__name__)
+TICK_S = 60.0
+
+
+def _recovery() -> None:
+    from facturier.config.leases import recover
+
+    recover()
 
 
 def _archive_checkpoints() -> None:
     from facturier.archive.tasks import seal_checkpoints
 
     seal_checkpoints.enqueue()
+
+
+def _archive_backfill() -> None:
+    from facturier.archive.tasks import backfill_unarchived
+
+    backfill_unarchived.enqueue()
 
 
 def _archive_purge() -> None:
@@ -55,6 +70,8 @@ class Job:
 
 
 JOBS = (
+    Job("recovery", dt.timedelta(seconds=0), _recovery),  # every tick (the lease, at most a minute)
+    Job("archive backfill", dt.timedelta(hours=24), _archive_backfill),
     Job("archive checkpoints", dt.timedelta(hours=24), _archive_checkpoints),
     Job("archive purge", dt.timedelta(hours=24), _archive_purge),
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
@@ -80,7 +97,7 @@ def run_due(last_run: dict[str, dt.datetime], now: dt.datetime, jobs=JOBS) -> li
     return ran
 
 
-def start(stop: threading.Event, tick: float = 60.0) -> threading.Thread:
+def start(stop: threading.Event, tick: float = TICK_S) -> threading.Thread:
     """A daemon thread that checks the jobs every `tick` seconds until `stop` is set."""
 
     def loop() -> None:

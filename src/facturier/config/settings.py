@@ -174,6 +174,9 @@ CSRF_COOKIE_SECURE = _secure
 if _secure:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_SSL_REDIRECT = env.boolean("FACTURIER_SSL_REDIRECT", True)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("FACTURIER_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env.boolean("FACTURIER_HSTS_PRELOAD", False)
 
 # The shared cache: the sign-in throttle lives here, so it must be shared by every process and survive a
 # restart. The database cache by default (its table is made by the migrations); Redis when configured.
@@ -193,6 +196,9 @@ TASKS = {
         }[env.choice("FACTURIER_TASKS", "database", ("database", "immediate"))],
     }
 }
+
+# A worker whose heartbeat is older than this is dead: what it claimed is recovered (config/leases.py).
+FACTURIER_WORKER_LEASE_SECONDS = env.integer("FACTURIER_WORKER_LEASE_SECONDS", 30, minimum=3)
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env.string("FACTURIER_EMAIL_HOST", "localhost")

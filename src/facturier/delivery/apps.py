@@ -7,3 +7,10 @@ class DeliveryConfig(AppConfig):
     label = "delivery"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Delivery")
+
+    def ready(self) -> None:
+        from facturier.config.leases import Outbox, register_outbox
+        from facturier.delivery.models import OutboxMessage
+        from facturier.delivery.outbox import outbox_recovered
+
+        register_outbox(Outbox(OutboxMessage, after_recovery=outbox_recovered))

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Language, Organisation
+from facturier.config.models import LeasedClaim
 from facturier.errors import localized
 from facturier.invoicing.models import Document
 from facturier.parties.models import ConsentOrigin, Customer
@@ -119,10 +120,14 @@ class OutboxState(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Outcome unknown, check")
 
 
-class OutboxMessage(models.Model):
-    """One message to send, recorded before the SMTP transaction and marked after it."""
+class OutboxMessage(LeasedClaim):
+    """One message to send, recorded before the SMTP transaction and marked after it.
+
+    Its claim (worker, lease, "final dot on its way") is the platform's one mechanism for every
+    outbox (`facturier.config.leases`)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+",
                                      verbose_name=_("organisation"))
@@ -137,7 +142,6 @@ class OutboxMessage(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     smtp_response = models.CharField(_("server response"), max_length=500, blank=True)
@@ -164,6 +168,7 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Not delivered")
     POSTAL_PENDING = "postal", _("In the postal batch")
     SENT_BY_POST = "by_post", _("Sent by post")
+    UNKNOWN = "unknown", _("Outcome unknown, check")
 
 
 class Delivery(models.Model):

@@ -1,11 +1,12 @@
 """The outbox worker: sends what is due over one reused SMTP connection, exactly once.
 
-Each row is claimed with a conditional update (pending → sending) committed before the SMTP
-transaction, and marked sent (or rescheduled, or failed) in its own commit right after the
-server's answer. A worker killed between two messages leaves the sent rows sent and the rest
-pending, so running the flush again sends each remaining message once. A row left "sending"
-by a worker killed in the middle of the SMTP transaction itself is retried after
-`STALE_AFTER` with the same Message-ID, so a receiving system can still recognise a repeat.
+Each row is claimed by this worker with a conditional update (pending → sending) committed
+before the SMTP transaction; "the final dot is on its way" is committed just before that dot,
+and the server's answer right after it (`facturier.config.leases`, shared by every outbox).
+A worker killed before the dot leaves its message to recovery, which gives it back to pending
+(the server delivered nothing); killed after it, or losing the connection while waiting for
+the answer, it leaves the message "unknown, check": the server may have taken it, so it is
+never sent again without a person's decision (`outbox_decide`: resend, or mark sent).
 
 Speed comes from overlapping, not from batching the marks: the next message is claimed and
 built while the server reads the current one, and its transaction is opened (without the final
@@ -28,10 +29,10 @@ from email.utils import format_datetime, formataddr
 
 from django import db
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from facturier.config import leases
 from facturier.delivery import smtp
 from facturier.delivery.history import delivery_mark
 from facturier.delivery.models import (
@@ -50,7 +51,6 @@ from facturier.errors import FacturierError
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
            dt.timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
-STALE_AFTER = dt.timedelta(minutes=15)
 CHUNK = 100
 
 
@@ -59,6 +59,7 @@ class FlushReport:
     sent: int = 0
     rescheduled: int = 0
     failed: int = 0
+    unknown: int = 0
     errors: list[str] = field(default_factory=list)
     retry_at: dt.datetime | None = None
 
@@ -203,26 +204,11 @@ def _param(value: str) -> str:
 
 
 def _due(organisation_id: int, now: dt.datetime, batch: str | None):
-    qs = OutboxMessage.objects.filter(
-        Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
-        | Q(state=OutboxState.SENDING, claimed_at__lt=now - STALE_AFTER),
-        organisation_id=organisation_id)
+    qs = OutboxMessage.objects.filter(state=OutboxState.PENDING, next_attempt_at__lte=now,
+                                      organisation_id=organisation_id)
     if batch:
         qs = qs.filter(batch=batch)
     return qs.order_by("id")
-
-
-def _claim(message_id: int, now: dt.datetime) -> dt.datetime | None:
-    """Take the message for this worker (one conditional UPDATE, committed); None if another has it.
-
-    The claim is stamped with the real time, not the flush's start: a long batch must not make
-    its own late claims look stale to another worker.
-    """
-    real = timezone.now()
-    claimed = OutboxMessage.objects.filter(
-        Q(state=OutboxState.PENDING) | Q(state=OutboxState.SENDING, claimed_at__lt=max(now, real) - STALE_AFTER),
-        pk=message_id).update(state=OutboxState.SENDING, claimed_at=real)
-    return real if claimed == 1 else None
 
 
 def _after_sent(message: OutboxMessage) -> None:
@@ -264,6 +250,7 @@ def outbox_flush(*, organisation_id: int, batch: str | None = None, now: dt.date
         total.sent += report.sent
         total.rescheduled += report.rescheduled
         total.failed += report.failed
+        total.unknown += report.unknown
         total.errors += report.errors
         total.retry_at = min(filter(None, (total.retry_at, report.retry_at)), default=None)
     _schedule_retry(organisation_id, total)
@@ -308,10 +295,8 @@ def _rows(ids: list[int]) -> Iterator[tuple[OutboxMessage, int | None]]:
 def _next_ready(rows, ms: MailSettings, now: dt.datetime, templates: dict, report: FlushReport) -> _Ready | None:
     """Claim and build the next message this worker can send (None when there is none left)."""
     for message, delivery_id in rows:
-        claimed_at = _claim(message.pk, now)
-        if claimed_at is None:
+        if not leases.claim(message):
             continue  # another worker has it
-        message.state, message.claimed_at = OutboxState.SENDING, claimed_at
         try:
             data = build(message, ms, templates=templates)
         except FacturierError as e:
@@ -323,12 +308,11 @@ def _next_ready(rows, ms: MailSettings, now: dt.datetime, templates: dict, repor
 
 def _unclaim(ready: _Ready | None) -> None:
     """Give back a message claimed but not sent (the worker is stopping), so the next flush sends it
-    at once rather than after STALE_AFTER."""
+    at once rather than after recovery."""
     if ready is None:
         return
     with suppress(db.DatabaseError):
-        OutboxMessage.objects.filter(pk=ready.message.pk, state=OutboxState.SENDING,
-                                     claimed_at=ready.message.claimed_at).update(state=OutboxState.PENDING)
+        leases.give_back(ready.message)
 
 
 def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport:
@@ -340,8 +324,8 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
     the message after is claimed and built. The final dot — the moment the server takes a
     message — is only sent once everything before it is marked sent. A worker stopped anywhere
     drops the connection before that dot (the server delivers nothing) and gives its claims back;
-    killed outright, it leaves at most the message whose answer it was reading to the stale-claim
-    retry, with the same Message-ID.
+    killed outright, it leaves at most the message whose answer it was reading "unknown" (its
+    dot was recorded as on its way), and the rest to recovery.
     """
     report = FlushReport()
     if not ids:
@@ -389,12 +373,22 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
             finally:
                 begun = None
             ready = _next_ready(rows, ms, now, templates, report)  # while the server reads `job`
+            if not leases.transfer_begins(job.message):
+                current = None  # recovery gave it to another worker: drop the open transaction, no dot
+                smtp.abandon_open(client)
+                client = None
+                continue
             try:
                 smtp.data_end(client)
-            except (smtplib.SMTPException, OSError) as e:
+            except smtplib.SMTPResponseException as e:  # the server answered: it did not take the message
                 current = None
                 if _refused(job.message, e, now=now, report=report):
                     client = _drop(client)
+                continue
+            except (smtplib.SMTPException, OSError) as e:  # no answer after the dot: it may have been taken
+                current = None
+                _unknown(job.message, e, report=report)
+                client = _drop(client)
                 continue
             current = None
             accepted = (job, refused)
@@ -408,10 +402,17 @@ def _send_all(ids: list[int], ms: MailSettings, now: dt.datetime) -> FlushReport
             with suppress(Exception):  # noqa: BLE001 - stopping anyway; only wait for the socket to be free
                 begun.result()
         io.shutdown(wait=True)
-        if current is not None:  # stopped before the final dot: the server delivers nothing
+        if current is not None:
             smtp.abandon_open(client)
             client = None
-            _unclaim(current)
+            if current.message.transfer_started_at is None:  # stopped before the final dot: nothing delivered
+                _unclaim(current)
+            else:  # stopped while the dot may have gone: a person checks (this worker lives on, holding nothing)
+                with suppress(db.DatabaseError):
+                    _unknown(current.message, RuntimeError("sending interrupted"), report=report)
+        if accepted is not None:  # the server took it: recorded even when stopping
+            with suppress(db.DatabaseError):
+                _sent(accepted[0].message, accepted[1], now, report, delivery_id=accepted[0].delivery_id)
         _unclaim(ready)
         smtp.close(client)
     return report
@@ -452,16 +453,23 @@ def _sent(message: OutboxMessage, refused: dict, now: dt.datetime, report: Flush
         message.attempts += 1
         message.last_error = ""
         message.smtp_response = "; ".join(f"{a}: {c}" for a, (c, _r) in refused.items())[:500]
-        message.save(update_fields=["state", "sent_at", "attempts", "last_error", "smtp_response", "subject"])
-        if message.kind == MessageKind.DOCUMENT:
-            delivery_mark(document=message.document, state=DeliveryState.SENT, message=message,
-                          recipient=", ".join(message.recipients), delivery_id=delivery_id,
-                          detail=str(_("Sent to %(to)s") % {"to": ", ".join(message.recipients)}))
-        else:
-            from facturier.delivery.consent import consent_letter_sent
-
-            consent_letter_sent(message)
+        if not leases.finish(message, state=message.state, sent_at=message.sent_at, attempts=message.attempts,
+                             last_error="", smtp_response=message.smtp_response, subject=message.subject):
+            return  # no longer this worker's (found dead meanwhile): the one that holds it records it
+        _mark_sent(message, delivery_id=delivery_id)
     report.sent += 1
+
+
+def _mark_sent(message: OutboxMessage, *, delivery_id: int | None = None, actor=None, detail: str = "") -> None:
+    """The delivery (or the consent letter) of a message the server took."""
+    if message.kind == MessageKind.DOCUMENT:
+        delivery_mark(document=message.document, state=DeliveryState.SENT, message=message,
+                      recipient=", ".join(message.recipients), delivery_id=delivery_id, actor=actor,
+                      detail=detail or str(_("Sent to %(to)s") % {"to": ", ".join(message.recipients)}))
+    else:
+        from facturier.delivery.consent import consent_letter_sent
+
+        consent_letter_sent(message)
 
 
 def _failure(message: OutboxMessage, reason: str, *, temporary: bool, now: dt.datetime,
@@ -474,11 +482,15 @@ def _failure(message: OutboxMessage, reason: str, *, temporary: bool, now: dt.da
         if temporary and message.attempts < MAX_ATTEMPTS:
             message.state = OutboxState.PENDING
             message.next_attempt_at = now + BACKOFF[message.attempts - 1]
-            report.rescheduled += 1
         else:
             message.state = OutboxState.FAILED
+        if not leases.finish(message, attempts=message.attempts, last_error=message.last_error,
+                             state=message.state, next_attempt_at=message.next_attempt_at):
+            return  # no longer this worker's: the one that holds it records its outcome
+        if message.state == OutboxState.PENDING:
+            report.rescheduled += 1
+        else:
             report.failed += 1
-        message.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
         if message.state == OutboxState.FAILED:
             if recipients and not temporary:
                 from facturier.delivery.bounces import Report, bounce_record
@@ -490,3 +502,74 @@ def _failure(message: OutboxMessage, reason: str, *, temporary: bool, now: dt.da
     report.errors.append(reason)
     if message.state == OutboxState.PENDING:
         report.retry_at = min(filter(None, (report.retry_at, message.next_attempt_at)))
+
+
+def _unknown(message: OutboxMessage, e: Exception, *, report: FlushReport) -> None:
+    """The final dot went and no answer came back: the server may have taken the message. Left for a
+    person to check (`outbox_decide`), never sent again on its own."""
+    reason = str(_("The connection was lost after the message was handed over (%(reason)s): the server may have "
+                   "taken it. Check with the recipient, then send it again or mark it sent.") % {
+        "reason": str(e) or e.__class__.__name__})
+    with transaction.atomic():
+        if not leases.finish(message, state=OutboxState.UNKNOWN, last_error=reason[:2000]):
+            return
+        message.state = OutboxState.UNKNOWN
+        _mark_unknown(message, reason)
+    report.unknown += 1
+    report.errors.append(reason)
+
+
+def _mark_unknown(message: OutboxMessage, reason: str) -> None:
+    if message.kind == MessageKind.DOCUMENT:
+        delivery_mark(document=message.document, state=DeliveryState.UNKNOWN, message=message, detail=reason)
+
+
+def outbox_recovered(pending: list[int], unknown: list[int]) -> None:
+    """After recovery (`facturier.config.leases`): the messages given back are flushed again, and
+    those whose final dot was on its way are shown as "outcome unknown" on their documents."""
+    reason = str(_("The worker stopped while the server was taking this message: it may have been delivered. "
+                   "Check with the recipient, then send it again or mark it sent."))
+    for message in OutboxMessage.objects.filter(pk__in=unknown).select_related("document__organisation"):
+        with transaction.atomic():
+            OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.UNKNOWN).update(last_error=reason)
+            _mark_unknown(message, reason)
+    from facturier.delivery.services import enqueue_flush
+
+    for organisation_id in set(OutboxMessage.objects.filter(pk__in=pending).values_list("organisation_id",
+                                                                                          flat=True)):
+        enqueue_flush(organisation_id)
+
+
+class NothingToDecide(FacturierError):
+    code = "nothing_to_decide"
+
+
+def outbox_decide(*, by, message_id: int, resend: bool) -> OutboxMessage:
+    """A person's decision on a message whose outcome is unknown: send it again (they checked that
+    the recipient did not get it), or record it as sent (they checked that it arrived)."""
+    from facturier.accounts.models import Right
+    from facturier.accounts.services import require_right
+    from facturier.delivery.services import enqueue_flush
+
+    require_right(by, Right.SEND)
+    with transaction.atomic():
+        message = (OutboxMessage.objects.select_for_update(of=("self",)).select_related("document__organisation")
+                   .filter(pk=message_id, organisation=by.organisation, state=OutboxState.UNKNOWN).first())
+        if message is None:
+            raise NothingToDecide(_("This message is not waiting for a decision: it was sent, or someone "
+                                    "already decided."))
+        now = timezone.now()
+        if resend:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                state=OutboxState.PENDING, next_attempt_at=now, claimed_by="", transfer_started_at=None)
+            if message.kind == MessageKind.DOCUMENT:
+                delivery_mark(document=message.document, state=DeliveryState.QUEUED, message=message, actor=by,
+                              detail=str(_("Checked: not received, sent again")))
+            transaction.on_commit(lambda: enqueue_flush(message.organisation_id))
+        else:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                state=OutboxState.SENT, sent_at=message.transfer_started_at or now, last_error="")
+            _mark_sent(message, actor=by, detail=str(_("Checked: received by %(to)s") % {
+                "to": ", ".join(message.recipients)}))
+        message.refresh_from_db()
+    return message

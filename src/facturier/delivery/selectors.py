@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from facturier.accounts.models import Organisation
-from facturier.delivery.models import Delivery, DeliveryEvent, Notification, OutboxMessage
+from facturier.delivery.models import Delivery, DeliveryEvent, Notification, OutboxMessage, OutboxState
 
 
 def delivery_state_of(*, organisation: Organisation, document_id: int) -> Delivery | None:
@@ -36,3 +36,10 @@ def notifications(*, organisation: Organisation, unread_only: bool = True) -> Qu
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-at", "-id")
+
+
+def undecided_message(*, organisation: Organisation, document_id: int) -> OutboxMessage | None:
+    """The document's message whose outcome is unknown (its worker died, or the answer never came after
+    the final dot), waiting for a member to decide: send it again, or mark it sent."""
+    return OutboxMessage.objects.filter(organisation=organisation, document_id=document_id,
+                                        state=OutboxState.UNKNOWN).order_by("-pk").first()

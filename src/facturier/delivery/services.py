@@ -317,6 +317,9 @@ def _refusal(document: Document) -> tuple[str, str] | None:
     active = OutboxMessage.objects.filter(document=document, state__in=(OutboxState.PENDING, OutboxState.SENDING))
     if active.exists():
         return "in_progress", str(_("This document is already waiting to be sent."))
+    if OutboxMessage.objects.filter(document=document, state=OutboxState.UNKNOWN).exists():
+        return "unknown", str(_("The outcome of this document's last sending is unknown: check whether the customer "
+                                "received it, then send it again or mark it sent from its page."))
     return None
 
 

@@ -100,6 +100,22 @@ def send(by, document_ids: list[int], *, allow_duplicates: bool = False):
     return send_documents(by=by, document_ids=document_ids, allow_duplicates=allow_duplicates)
 
 
+def undecided_message(organisation, document_id: int):
+    """The document's message whose outcome is unknown, waiting for a decision (None without delivery)."""
+    if not delivery_installed():
+        return None
+    from facturier.delivery.selectors import undecided_message as undecided
+
+    return undecided(organisation=organisation, document_id=document_id)
+
+
+def delivery_decide(by, message_id: int, *, resend: bool):
+    """A member's decision on a message whose outcome is unknown: send it again, or mark it sent."""
+    from facturier.delivery.outbox import outbox_decide
+
+    return outbox_decide(by=by, message_id=message_id, resend=resend)
+
+
 def duplicate_block(document) -> list[str]:
     """Why sending the document would be refused as a duplicate ([] when it would not, or without delivery)."""
     if not delivery_installed():

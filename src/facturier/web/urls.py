@@ -36,6 +36,7 @@ urlpatterns = [
     path("documents/<int:pk>/write-off/", documents.document_write_off, name="document_write_off"),
     path("documents/<int:pk>/credit-note/", documents.document_credit_note, name="document_credit_note"),
     path("documents/<int:pk>/send/", documents.document_send, name="document_send"),
+    path("documents/<int:pk>/delivery/decide/", documents.document_delivery_decide, name="document_delivery_decide"),
     path("documents/<int:pk>/history/", documents.document_history, name="document_history"),
     path("jobs/<int:pk>/", documents.job_view, name="job"),
     path("jobs/<int:pk>/zip/", documents.job_zip, name="job_zip"),

@@ -179,6 +179,8 @@ class ProblemCode(enum.StrEnum):
     BLOB = "blob"
     FINGERPRINT = "fingerprint"
     TIMESTAMP = "timestamp"
+    MISSING = "missing"
+    """An issued document whose archived files are not there."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,6 +179,7 @@ def document_detail(request, pk):
         "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
         "delivery_installed": delivery_installed(),
         "duplicate_reasons": extensions.duplicate_block(document) if actions.get("send") else [],
+        "undecided": extensions.undecided_message(request.member.organisation, document.pk),
     })
 
 
@@ -537,6 +538,26 @@ def document_send(request, pk):
         return redirect(f"{_issue_first(document)}?then=send")
     # "Send anyway" on the document page: the member saw why it looks like a duplicate and confirms.
     _send_and_say(request, [document.pk], allow_duplicates=request.POST.get("allow_duplicates") == "1")
+    return redirect(_back(document))
+
+
+@require_POST
+@member_required(Right.SEND)
+def document_delivery_decide(request, pk):
+    """The member checked with the customer a message whose outcome was unknown: send again, or sent."""
+    document = _document(request, pk)
+    undecided = extensions.undecided_message(request.member.organisation, document.pk)
+    resend = request.POST.get("decision") == "resend"
+    if undecided is None or request.POST.get("decision") not in ("resend", "sent"):
+        messages.error(request, _("This document has no message waiting for a decision."))
+        return redirect(_back(document))
+    try:
+        extensions.delivery_decide(request.member, undecided.pk, resend=resend)
+    except FacturierError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("The message will be sent again.") if resend
+                         else _("The message is recorded as sent."))
     return redirect(_back(document))
 
 

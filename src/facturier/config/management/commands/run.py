@@ -2,20 +2,22 @@
 
 Migrates the database, loads the demo organisation on first start, starts the local mail
 catcher (unless FACTURIER_MAIL_CATCHER=off) with the demo organisation sending to it, a task
-worker, and serves the application, then prints the address and the demo login.
+worker (started again whenever it dies: `facturier.config.supervise`), and serves the
+application, then prints the address and the demo login.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import signal
 import subprocess
 import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from facturier.config import env
 
 
 def served_base_url(host: str, port: int) -> str:
@@ -55,7 +57,10 @@ class Command(BaseCommand):
         import uvicorn
 
         base_url = follow_served_address(host, port)
-        call_command("migrate", interactive=False, verbosity=0)
+        if env.raw("FACTURIER_MIGRATE_DATABASE_URL"):  # the tables belong to another role: migrate as it
+            subprocess.run([sys.executable, "-m", "facturier.config.cli", "migrate", "--no-input", "-v0"], check=True)
+        else:
+            call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo:
             from facturier.accounts.models import Organisation
@@ -66,7 +71,9 @@ class Command(BaseCommand):
         from facturier.delivery.catcher import catcher_for_run
 
         catcher = catcher_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_MAIL_CATCHER
-        worker = subprocess.Popen([sys.executable, "-m", "facturier.config.cli", "worker"])
+        from facturier.config.supervise import Supervised
+
+        worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
         url = f"{base_url}/"
         self.stdout.write(self.style.SUCCESS(f"\nFacturier is running at {url}"))
         if not no_demo:
@@ -79,8 +86,4 @@ class Command(BaseCommand):
         finally:
             if catcher is not None:
                 catcher.stop()
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            worker.stop()
