@@ -204,6 +204,22 @@ class Document(models.Model):
     def is_draft(self) -> bool:
         return self.state == State.DRAFT
 
+    @property
+    def owed_to_customer(self) -> Decimal:
+        """What the company owes the customer on this document (a credit to refund or to use): an
+        invoice's over-payment, or the part of a credit note neither set against its invoice nor refunded."""
+        if self.is_draft:
+            return ZERO
+        owed = self.amount_due if self.kind == Kind.CREDIT_NOTE else -self.amount_due
+        return max(ZERO, owed)
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What the customer still owes on this document (never negative: an excess is `owed_to_customer`)."""
+        if self.kind == Kind.CREDIT_NOTE:
+            return ZERO
+        return max(ZERO, self.amount_due)
+
     def save(self, *args, update_fields=None, **kwargs):
         if self.pk is not None and not self._state.adding:
             self._refuse_frozen_changes(update_fields)
