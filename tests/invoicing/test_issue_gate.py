@@ -75,3 +75,18 @@ def test_a_franchise_seller_issues_exempt_lines_with_the_franchise_reason(owner,
 
 def test_a_normal_seller_is_proposed_standard_vat(org):
     assert new_line_defaults(org)["vat_category"] == "S" and new_line_defaults(org)["vat_rate"] == "20"
+
+
+def test_a_buyer_identifier_without_its_scheme_is_refused_at_issue_as_ubl_would_refuse_it(owner):
+    """BR-FR-CO-10 is only a warning for CII, but Facturier also writes UBL, where it is fatal."""
+    from facturier.parties.services import customer_create
+
+    swiss = customer_create(by=owner, code="CH01", name="Zürich Handel AG", effective_from=dt.date(2020, 1, 1),
+                            foreign_identifier="CHE116281710", billing_address={
+                                "line1": "Bahnhofstrasse 1", "postcode": "8001", "city": "Zürich", "country": "CH"})
+    draft = draft_create(by=owner, customer_id=swiss.pk, lines=[
+        {"name": "Pièces", "quantity": Decimal("1"), "unit_price": Decimal("10"), "vat_category": "G",
+         "vat_rate": Decimal("0"), "exemption_reason": "Exportation"}])
+    with pytest.raises(RulesRefused) as refused:
+        document_issue(by=owner, document_id=draft.pk, issue_date=ISSUE_DAY)
+    assert "BR-FR-CO-10" in refused.value.rule_ids

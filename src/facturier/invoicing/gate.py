@@ -28,6 +28,9 @@ FRANCHISE_RULE = "FR-293B"
 FRANCHISE_REASON = "TVA non applicable, art. 293 B du CGI"
 FRANCHISE_CODE = "VATEX-FR-FRANCHISE"
 SHOWN_FINDINGS = 5
+FATAL_IN_WHAT_WE_WRITE = frozenset({"BR-FR-CO-10"})
+"""Rules the model reports as warnings because one syntax tolerates the case (an identifier without
+scheme is fatal in UBL, ignored in CII). Facturier writes both syntaxes, so at issue they are fatal."""
 
 
 class RulesRefused(FacturierError):
@@ -94,8 +97,10 @@ def issue_report(document: Document, *, number: str | None = None) -> Report:
         invoice = dataclasses.replace(invoice, number=number)
     seller = document.seller_snapshot or {"vat_regime": document.organisation.vat_regime}
     report = check_rules(invoice, french=True)
+    findings = tuple(dataclasses.replace(f, severity=Severity.FATAL) if f.rule in FATAL_IN_WHAT_WE_WRITE else f
+                     for f in report.findings)
     regime = regime_findings(document, seller)
-    return Report(report.findings + tuple(regime), (*report.checks, "regime")) if regime else report
+    return Report(findings + tuple(regime), (*report.checks, "regime"))
 
 
 def require_issuable(document: Document, *, label: str) -> Report:
