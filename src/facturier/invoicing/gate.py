@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import VatRegime
 from facturier.engine.en16931.codes import VatCategory
+from facturier.engine.en16931.model import Invoice
 from facturier.engine.en16931.rules import check_rules
 from facturier.engine.errors import Message
 from facturier.engine.validation.report import Finding, Report, Severity
@@ -86,15 +87,7 @@ def regime_findings(document: Document, seller: dict) -> list[Finding]:
     return out
 
 
-def issue_report(document: Document, *, number: str | None = None) -> Report:
-    """Every rule the document must pass to be issued, on the document as it will be issued.
-
-    A draft not yet numbered is checked with `number` (the number it would take), so only real
-    problems show; the service calls this after giving the number, the date and the snapshots.
-    """
-    invoice = document_to_invoice(document)
-    if number is not None and not invoice.number:
-        invoice = dataclasses.replace(invoice, number=number)
+def _checked(invoice: Invoice, document: Document) -> Report:
     seller = document.seller_snapshot or {"vat_regime": document.organisation.vat_regime}
     report = check_rules(invoice, french=True)
     findings = tuple(dataclasses.replace(f, severity=Severity.FATAL) if f.rule in FATAL_IN_WHAT_WE_WRITE else f
@@ -103,13 +96,47 @@ def issue_report(document: Document, *, number: str | None = None) -> Report:
     return Report(findings + tuple(regime), (*report.checks, "regime"))
 
 
-def require_issuable(document: Document, *, label: str) -> Report:
-    """The gate: the report when the document passes, RulesRefused (naming the draft `label`) when it
-    breaks a rule."""
-    report = issue_report(document)
+def _invoice(document: Document, number: str | None) -> Invoice:
+    invoice = document_to_invoice(document)
+    if number is not None and not invoice.number:
+        invoice = dataclasses.replace(invoice, number=number)
+    return invoice
+
+
+def issue_report(document: Document, *, number: str | None = None) -> Report:
+    """Every rule the document must pass to be issued, on the document as it will be issued.
+
+    A draft not yet numbered is checked with `number` (the number it would take), so only real
+    problems show; the service calls this with the issue date and the snapshots already set.
+    """
+    return _checked(_invoice(document, number), document)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Checked:
+    """A document that passed the gate, and the engine invoice it passed as."""
+
+    document: Document
+    invoice: Invoice
+
+
+def require_issuable(document: Document, *, label: str, number: str | None = None) -> Checked:
+    """The gate: the document as it will be issued (numbered `number` if not yet numbered) passes every
+    rule, or RulesRefused (naming the draft `label`) says which it breaks."""
+    invoice = _invoice(document, number)
+    report = _checked(invoice, document)
     if report.fatal:
         raise RulesRefused(label, report)
-    return report
+    return Checked(document, invoice)
+
+
+def require_number_issuable(checked: Checked, *, number: str, label: str) -> None:
+    """The gate again when the number finally taken is not the one checked (another issuer took it)."""
+    if checked.invoice.number == number:
+        return
+    report = _checked(dataclasses.replace(checked.invoice, number=number), checked.document)
+    if report.fatal:
+        raise RulesRefused(label, report)
 
 
 def new_line_defaults(organisation) -> dict[str, str]:

@@ -221,7 +221,11 @@ class Document(models.Model):
         return max(ZERO, self.amount_due)
 
     def save(self, *args, update_fields=None, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        # `_draft_under_lock` is set by the issue service, which read this row as a draft under
+        # SELECT … FOR UPDATE in the current transaction: the stored row is a draft, no need to read
+        # it again. It holds for one save; the database triggers still refuse any change once issued.
+        draft_under_lock = self.__dict__.pop("_draft_under_lock", False)
+        if self.pk is not None and not self._state.adding and not draft_under_lock:
             self._refuse_frozen_changes(update_fields)
         super().save(*args, update_fields=update_fields, **kwargs)
 
@@ -233,7 +237,7 @@ class Document(models.Model):
     def _refuse_frozen_changes(self, update_fields) -> None:
         if update_fields is not None and set(update_fields) <= MUTABLE_AFTER_ISSUE:
             return
-        stored = Document.objects.filter(pk=self.pk).values().first()
+        stored = next(iter(Document.objects.filter(pk=self.pk).order_by().values()), None)
         if stored is None or stored["state"] == State.DRAFT:
             return
         for field in self._meta.concrete_fields:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,7 @@ from facturier.invoicing.content import (
     totals_of,
     validate_content,
 )
-from facturier.invoicing.gate import RulesRefused, require_issuable
+from facturier.invoicing.gate import RulesRefused, require_issuable, require_number_issuable
 from facturier.invoicing.models import (
     AllowanceCharge,
     Document,
@@ -192,7 +193,7 @@ def _breakdown_rows(totals, lines: list[LineData]) -> list[dict[str, Any]]:
 
 def _summary(document: Document) -> dict[str, Any]:
     return {"state": document.state, "number": document.number, "customer": document.customer.code,
-            "payable": str(document.payable), "lines": document.lines.count()}
+            "payable": str(document.payable), "lines": len(document.lines.all())}
 
 
 def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, lines: list[Any],
@@ -290,7 +291,9 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         draft_label = str(document)
         if issue_date > today:
             raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date.isoformat())
-        if not document.lines.exists():
+        # Read once, under the lock: the checks, the rule gate, the summary and the audit use these.
+        prefetch_related_objects([document], "lines", "allowances_charges")
+        if not document.lines.all():
             raise NotIssuable(_("Add at least one line before issuing."))
         if document.kind != Kind.CREDIT_NOTE and document.tax_inclusive < 0:
             raise NotIssuable(_("The total is negative: issue a credit note instead of an invoice."))
@@ -306,23 +309,34 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
                     else organisation.payment_terms_days)
             document.due_date = terms.due_date(issue_date, days=days,
                                                rule=customer.due_date_rule or organisation.due_date_rule)
-        document.number_value, document.number = series_take_number(series_id=document.series_id,
-                                                                    issue_date=issue_date)
         transition(document, to=State.ISSUED)
         document.issue_date = issue_date
         document.seller_snapshot, document.buyer_snapshot = seller, buyer
         document.issued_at, document.issued_by = timezone.now(), by.user
         document.amount_due = document.payable
-        require_issuable(document, label=draft_label)
+        credit_note = document.kind == Kind.CREDIT_NOTE
+        if not credit_note:
+            settle(document, save=False)  # a final invoice covered by its deposits is paid at once
+        # The rule gate runs before the series' counter row is locked, with the number the document
+        # is about to take, so concurrent issuers wait on that lock for as short a time as possible;
+        # the number taken is checked again when it differs (no read, the rules alone).
+        series = document.series
+        checked = require_issuable(document, label=draft_label,
+                                   number=series.format_number(series.next_number, issue_date.year))
+        document.number_value, document.number = series_take_number(series_id=document.series_id,
+                                                                    issue_date=issue_date)
+        require_number_issuable(checked, number=document.number, label=draft_label)
+        document._draft_under_lock = True  # read as a draft under this transaction's lock
         document.save()
         audit_record(actor=by, subject=document, action="document.issue",
                      before={"state": State.DRAFT}, after=_summary(document))
         from facturier.archive.tasks import archive_document
 
         transaction.on_commit(lambda: archive_document.enqueue(document_id=document.pk))
-        for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
-            _allocate_credit(by, credit_note=document, link=link, confirmed=confirm_overcredit)
-        settle(document)
+        if credit_note:
+            for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
+                _allocate_credit(by, credit_note=document, link=link, confirmed=confirm_overcredit)
+            settle(document)
     return document
 
 

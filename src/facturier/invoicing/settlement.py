@@ -34,14 +34,16 @@ def money_text(amount: Decimal) -> str:
     return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
-def settle(document: Document) -> None:
-    """Recompute what is due and move the document to the state its amounts imply (row already locked)."""
+def settle(document: Document, *, save: bool = True) -> None:
+    """Recompute what is due and move the document to the state its amounts imply (row already locked);
+    `save=False` leaves the writing to the caller (the issue, which saves the whole document)."""
     document.amount_due = (document.payable - document.paid_amount - document.credited_amount
                            - document.written_off_amount)
     transition(document, to=settlement_state(payable=document.payable, paid=document.paid_amount,
                                              credited=document.credited_amount,
                                              written_off=document.written_off_amount))
-    document.save(update_fields=SETTLEMENT_FIELDS)
+    if save:
+        document.save(update_fields=SETTLEMENT_FIELDS)
 
 
 def _locked(by: Membership, document_id: int) -> Document:
