@@ -100,7 +100,7 @@ def bench_issue(count: int = 300, archived: int = 20) -> dict[str, float]:
         **({"gate_ms_p50": p50_ms(gate)} if gate else {}),
         "issue_ms_p50": p50_ms(issue),
         "issue_per_s": round(count / sum(issue), 1),
-        "archive_ms_p50": p50_ms(archive),
+        **({"archive_ms_p50": p50_ms(archive)} if archive else {}),
     }
 
 
