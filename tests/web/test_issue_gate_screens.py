@@ -57,3 +57,35 @@ def test_the_editor_proposes_exempt_lines_with_the_franchise_reason_to_a_franchi
     row = signed_in.get(reverse("web:line_row"), {"i": 3}).content.decode()
     assert "TVA non applicable, art. 293 B du CGI" in row
     assert '<option value="E" selected>' in row
+
+
+def test_an_over_payment_on_the_payments_screen_asks_for_confirmation_then_shows_the_customer_credit(
+        signed_in, issued):
+    from facturier.invoicing.models import Payment
+
+    url = reverse("web:document_payments", args=[issued.pk])
+    data = {"date": "2026-03-10", "amount": "1800.00", "method": "transfer", "reference": ""}
+    response = signed_in.post(url, data)
+    body = response.content.decode()
+    assert response.status_code == 422 and "owed to the customer" in body and 'name="confirm_overpayment"' in body
+    assert not Payment.objects.filter(document=issued).exists()
+    response = signed_in.post(url, {**data, "confirm_overpayment": "on"}, follow=True)
+    body = response.content.decode()
+    assert Payment.objects.filter(document=issued).count() == 1
+    assert "Owed to the customer" in body and "29.44" in body
+    assert "-29.44" not in body
+
+
+def test_a_credit_note_beyond_what_the_invoice_owes_is_confirmed_on_the_issue_screen(signed_in, owner, issued):
+    from facturier.invoicing.services import credit_note_create
+    from facturier.invoicing.settlement import payment_record
+
+    payment_record(by=owner, document_id=issued.pk, date=issued.issue_date, amount=issued.payable)
+    credit = credit_note_create(by=owner, invoice_id=issued.pk)
+    url = reverse("web:document_issue", args=[credit.pk])
+    response = signed_in.post(url)
+    assert response.status_code == 422 and 'name="confirm_overcredit"' in response.content.decode()
+    assert Document.objects.get(pk=credit.pk).state == State.DRAFT
+    signed_in.post(url, {"confirm_overcredit": "1"})
+    credit = Document.objects.get(pk=credit.pk)
+    assert credit.state == State.ISSUED and credit.owed_to_customer == issued.payable
