@@ -159,14 +159,17 @@ def customers(owner, org):
 
     from facturier.parties.services import customer_create
 
-    def make(code, name, emails):
+    def make(code, name, emails, **fields):
         return customer_create(by=owner, code=code, name=name, effective_from=dt.date(2020, 1, 1),
                                billing_address={"line1": f"{code} rue du Client", "postcode": "69002",
                                                 "city": "Lyon"},
-                               contacts=[{"name": "Compta", "email": e} for e in emails])
+                               contacts=[{"name": "Compta", "email": e} for e in emails], **fields)
 
+    # C003 has no e-mail but a SIREN: its invoices carry a buyer electronic address (BT-49, BR-FR-12),
+    # so they can be issued, and sending them by e-mail is what is refused.
     return {"C001": org.customer, "C002": make("C002", "Deux SAS", ["a@deux.test", "b@deux.test"]),
-            "C003": make("C003", "Trois sans mail", []), "X001": make("X001", "Autre", ["x@autre.test"])}
+            "C003": make("C003", "Trois sans mail", [], siren="552100554"),
+            "X001": make("X001", "Autre", ["x@autre.test"])}
 
 
 @pytest.fixture

@@ -314,3 +314,20 @@ def test_control_characters_in_a_subject_or_sender_name_cannot_inject_a_header(o
     assert message["Bcc"] is None and message["Cc"] is None and message["X-Evil"] is None
     assert message["Subject"] == f"Facture {issued.number} Bcc: evil@attacker.test X-Evil: 1"
     assert not any(ord(c) < 32 for c in str(message["From"]))
+def test_send_issuing_drafts_first_goes_through_the_rule_gate(org, owner, mail, smtp_server):
+    """A draft breaking BR-O-02 is neither issued nor sent by "send, issuing drafts first"."""
+    from decimal import Decimal
+
+    from facturier.delivery.models import OutboxMessage
+    from facturier.invoicing.gate import RulesRefused
+    from facturier.invoicing.services import draft_create
+
+    bad = draft_create(by=owner, customer_id=org.customer.pk, lines=[
+        {"name": "Débours", "quantity": Decimal("1"), "unit_price": Decimal("50.00"), "vat_category": "O",
+         "vat_rate": None, "exemption_reason": "Hors champ"}])
+    with pytest.raises(RulesRefused) as refused:
+        send_documents(by=owner, document_ids=[bad.pk], issue_drafts=True)
+    assert "BR-O-02" in refused.value.rule_ids
+    bad.refresh_from_db()
+    assert bad.state == "draft" and not bad.number
+    assert not OutboxMessage.objects.filter(document=bad).exists()

@@ -8,8 +8,20 @@ import pytest
 from facturier.audit.models import Event
 from facturier.invoicing.content import InvalidDocument
 from facturier.invoicing.models import Document, Kind, Payment, Relation, State, WriteOff
-from facturier.invoicing.services import credit_note_create, document_issue, draft_create, final_invoice_create
-from facturier.invoicing.settlement import SettlementRefused, payment_cancel, payment_record, write_off
+from facturier.invoicing.services import (
+    CreditExceedsDue,
+    credit_note_create,
+    document_issue,
+    draft_create,
+    final_invoice_create,
+)
+from facturier.invoicing.settlement import (
+    OverpaymentUnconfirmed,
+    SettlementRefused,
+    payment_cancel,
+    payment_record,
+    write_off,
+)
 
 pytestmark = pytest.mark.django_db
 PAY_DAY = dt.date(2026, 3, 20)
@@ -30,10 +42,37 @@ def test_partial_then_full_payment(issued, owner):
     assert (reload(issued).state, reload(issued).amount_due) == (State.PAID, Decimal("0.00"))
 
 
-def test_an_over_payment_leaves_a_credit_in_the_customer_favour(issued, owner):
-    pay(owner, issued, "1800.00")
+def test_an_over_payment_is_refused_unless_confirmed_and_then_leaves_a_credit_owed_to_the_customer(issued, owner):
+    with pytest.raises(OverpaymentUnconfirmed) as refused:
+        pay(owner, issued, "1800.00")
+    assert "29.44" in refused.value.message and "owed to the customer" in refused.value.message
+    assert Payment.objects.count() == 0 and reload(issued).state == State.ISSUED
+    payment_record(by=owner, document_id=issued.pk, date=PAY_DAY, amount=Decimal("1800.00"),
+                   confirm_overpayment=True)
     document = reload(issued)
     assert document.state == State.PAID and document.amount_due == Decimal("-29.44")
+    assert (document.outstanding, document.owed_to_customer) == (Decimal("0.00"), Decimal("29.44"))
+    event = Event.objects.filter(action="payment.record", subject_id=str(issued.pk)).latest("id")
+    assert event.after["owed_to_customer"] == "29.44"
+
+
+def test_a_payment_on_a_paid_invoice_is_refused_unless_confirmed(issued, owner):
+    pay(owner, issued, "1770.56")
+    with pytest.raises(OverpaymentUnconfirmed) as refused:
+        pay(owner, issued, "10.00")
+    assert "already settled" in refused.value.message
+    assert Payment.objects.count() == 1
+    payment_record(by=owner, document_id=issued.pk, date=PAY_DAY, amount=Decimal("10.00"), confirm_overpayment=True)
+    assert reload(issued).owed_to_customer == Decimal("10.00")
+
+
+def test_the_over_payment_refusal_speaks_french_with_french_amounts(issued, owner):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(OverpaymentUnconfirmed) as refused:
+        pay(owner, issued, "1800.00")
+    with translation.override("fr"):
+        assert "29,44" in refused.value.message and "dus au client" in refused.value.message
 
 
 def test_cancelling_a_payment_brings_the_amount_back_and_keeps_the_record(issued, owner):
@@ -122,11 +161,18 @@ def test_a_credit_note_for_one_line_reduces_what_is_due(issued, owner):
     assert (document.state, document.amount_due) == (State.PARTIALLY_PAID, Decimal("750.56"))
 
 
-def test_a_credit_note_on_a_paid_invoice_is_owed_back_to_the_customer(issued, owner):
+def test_a_credit_note_on_a_paid_invoice_is_confirmed_then_owed_back_to_the_customer(issued, owner):
     pay(owner, issued, "1770.56")
     credit = credit_note_create(by=owner, invoice_id=issued.pk)
-    credit = document_issue(by=owner, document_id=credit.pk, issue_date=dt.date(2026, 3, 25))
+    with pytest.raises(CreditExceedsDue) as refused:
+        document_issue(by=owner, document_id=credit.pk, issue_date=dt.date(2026, 3, 25))
+    assert "1,770.56" in refused.value.message and "owed to the customer" in refused.value.message
+    assert reload(credit).state == State.DRAFT and reload(credit).number == ""
+    credit = document_issue(by=owner, document_id=credit.pk, issue_date=dt.date(2026, 3, 25),
+                            confirm_overcredit=True)
     assert (reload(credit).state, reload(credit).amount_due) == (State.ISSUED, issued.payable)
+    assert (reload(credit).owed_to_customer, reload(credit).outstanding) == (issued.payable, Decimal("0.00"))
+    assert Event.objects.filter(action="document.credit_excess_confirmed", subject_id=str(credit.pk)).exists()
     payment_record(by=owner, document_id=credit.pk, date=dt.date(2026, 3, 26), amount=issued.payable)
     assert reload(credit).state == State.PAID
 

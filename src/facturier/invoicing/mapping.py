@@ -171,9 +171,8 @@ def _line(line) -> InvoiceLine:
 def _preceding(document: Document) -> tuple[PrecedingInvoice, ...]:
     links = document.origin_links.filter(
         relation__in=(Relation.CREDIT_NOTE, Relation.CORRECTION, Relation.DEPOSIT_DEDUCTION),
-    ).select_related("source").order_by("source__number_value")
-    return tuple(PrecedingInvoice(reference=link.source.number, issue_date=link.source.issue_date)
-                 for link in links if link.source.number)
+    ).order_by("source__number_value").values_list("source__number", "source__issue_date")
+    return tuple(PrecedingInvoice(reference=number, issue_date=issue_date) for number, issue_date in links if number)
 
 
 def document_to_invoice(document: Document, *, on: dt.date | None = None) -> Invoice:
@@ -232,5 +231,5 @@ def document_to_invoice(document: Document, *, on: dt.date | None = None) -> Inv
                          exemption_reason=row["exemption_reason"] or None,
                          exemption_code=row["exemption_code"] or None)
             for row in document.vat_breakdown),
-        lines=tuple(_line(line) for line in document.lines.order_by("position")),
+        lines=tuple(_line(line) for line in document.lines.all()),  # Line orders by (document, position)
     )

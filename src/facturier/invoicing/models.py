@@ -206,8 +206,28 @@ class Document(models.Model):
     def is_draft(self) -> bool:
         return self.state == State.DRAFT
 
+    @property
+    def owed_to_customer(self) -> Decimal:
+        """What the company owes the customer on this document (a credit to refund or to use): an
+        invoice's over-payment, or the part of a credit note neither set against its invoice nor refunded."""
+        if self.is_draft:
+            return ZERO
+        owed = self.amount_due if self.kind == Kind.CREDIT_NOTE else -self.amount_due
+        return max(ZERO, owed)
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What the customer still owes on this document (never negative: an excess is `owed_to_customer`)."""
+        if self.kind == Kind.CREDIT_NOTE:
+            return ZERO
+        return max(ZERO, self.amount_due)
+
     def save(self, *args, update_fields=None, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        # `_draft_under_lock` is set by the issue service, which read this row as a draft under
+        # SELECT … FOR UPDATE in the current transaction: the stored row is a draft, no need to read
+        # it again. It holds for one save; the database triggers still refuse any change once issued.
+        draft_under_lock = self.__dict__.pop("_draft_under_lock", False)
+        if self.pk is not None and not self._state.adding and not draft_under_lock:
             self._refuse_frozen_changes(update_fields)
         super().save(*args, update_fields=update_fields, **kwargs)
 
@@ -219,7 +239,7 @@ class Document(models.Model):
     def _refuse_frozen_changes(self, update_fields) -> None:
         if update_fields is not None and set(update_fields) <= MUTABLE_AFTER_ISSUE:
             return
-        stored = Document.objects.filter(pk=self.pk).values().first()
+        stored = next(iter(Document.objects.filter(pk=self.pk).order_by().values()), None)
         if stored is None or stored["state"] == State.DRAFT:
             return
         for field in self._meta.concrete_fields:

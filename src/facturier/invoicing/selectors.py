@@ -59,8 +59,10 @@ def document_get(*, organisation: Organisation, pk: int, for_update: bool = Fals
     """The document if it belongs to the organisation; Document.DoesNotExist otherwise."""
     qs = Document.objects.filter(organisation=organisation)
     if for_update:
-        qs = qs.select_for_update()
-    return qs.select_related("customer", "organisation").get(pk=pk)
+        # The document's row only: a plain FOR UPDATE would also lock the joined customer and
+        # organisation rows, and serialise every issue, payment and edit of the organisation.
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("customer", "organisation", "series").get(pk=pk)
 
 
 def line_data_of(document: Document) -> list[LineData]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,7 @@ from facturier.invoicing.content import (
     totals_of,
     validate_content,
 )
+from facturier.invoicing.gate import RulesRefused, require_issuable, require_number_issuable
 from facturier.invoicing.models import (
     AllowanceCharge,
     Document,
@@ -47,7 +49,7 @@ from facturier.invoicing.models import (
 )
 from facturier.invoicing.numbering import series_take_number
 from facturier.invoicing.selectors import document_get, line_data_of
-from facturier.invoicing.settlement import settle
+from facturier.invoicing.settlement import money_text, settle
 from facturier.invoicing.snapshots import buyer_snapshot, seller_snapshot
 from facturier.invoicing.states import IllegalTransition, transition
 from facturier.parties.models import Address, AddressKind, Customer
@@ -67,6 +69,15 @@ class NotIssuable(FacturierError):
 
 class BillingAddressFrozen(DocumentImmutable):
     code = "billing_address_frozen"
+
+
+class CreditExceedsDue(NotIssuable):
+    """A credit note larger than what its invoice still owes: issued only when the excess is confirmed."""
+
+    code = "credit_exceeds_due"
+
+
+__all__ = ["BillingAddressFrozen", "CreditExceedsDue", "NotIssuable", "RulesRefused"]
 
 
 def _default_series(organisation, kind: str) -> Series:
@@ -182,7 +193,7 @@ def _breakdown_rows(totals, lines: list[LineData]) -> list[dict[str, Any]]:
 
 def _summary(document: Document) -> dict[str, Any]:
     return {"state": document.state, "number": document.number, "customer": document.customer.code,
-            "payable": str(document.payable), "lines": document.lines.count()}
+            "payable": str(document.payable), "lines": len(document.lines.all())}
 
 
 def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, lines: list[Any],
@@ -262,8 +273,14 @@ def draft_delete(*, by: Membership, document_id: int) -> None:
         document.delete()
 
 
-def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | None = None) -> Document:
-    """Give a draft its legal number and freeze it: number, dates, parties as of the issue date."""
+def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | None = None,
+                   confirm_overcredit: bool = False) -> Document:
+    """Give a draft its legal number and freeze it: number, dates, parties as of the issue date.
+
+    The rule gate runs here, on the document as it is about to be issued, for every caller:
+    a fatal finding of the EN 16931, French or VAT-regime rules raises RulesRefused (rule ids
+    and messages) and nothing is written. A credit note larger than what its invoice still owes
+    is issued only with `confirm_overcredit`; the excess is then owed to the customer."""
     require_right(by, Right.ISSUE)
     today = timezone.localdate()
     issue_date = issue_date or today
@@ -271,9 +288,12 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
         if not document.is_draft:
             raise IllegalTransition(_("%(document)s is already issued."), document=str(document))
+        draft_label = str(document)
         if issue_date > today:
             raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
-        if not document.lines.exists():
+        # Read once, under the lock: the checks, the rule gate, the summary and the audit use these.
+        prefetch_related_objects([document], "lines", "allowances_charges")
+        if not document.lines.all():
             raise NotIssuable(_("Add at least one line before issuing."))
         if document.kind != Kind.CREDIT_NOTE and document.tax_inclusive < 0:
             raise NotIssuable(_("The total is negative: issue a credit note instead of an invoice."))
@@ -289,29 +309,50 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
                     else organisation.payment_terms_days)
             document.due_date = terms.due_date(issue_date, days=days,
                                                rule=customer.due_date_rule or organisation.due_date_rule)
-        document.number_value, document.number = series_take_number(series_id=document.series_id,
-                                                                    issue_date=issue_date)
         transition(document, to=State.ISSUED)
         document.issue_date = issue_date
         document.seller_snapshot, document.buyer_snapshot = seller, buyer
         document.issued_at, document.issued_by = timezone.now(), by.user
         document.amount_due = document.payable
+        credit_note = document.kind == Kind.CREDIT_NOTE
+        if not credit_note:
+            settle(document, save=False)  # a final invoice covered by its deposits is paid at once
+        # The rule gate runs before the series' counter row is locked, with the number the document
+        # is about to take, so concurrent issuers wait on that lock for as short a time as possible;
+        # the number taken is checked again when it differs (no read, the rules alone).
+        series = document.series
+        checked = require_issuable(document, label=draft_label,
+                                   number=series.format_number(series.next_number, issue_date.year))
+        document.number_value, document.number = series_take_number(series_id=document.series_id,
+                                                                    issue_date=issue_date)
+        require_number_issuable(checked, number=document.number, label=draft_label)
+        document._draft_under_lock = True  # read as a draft under this transaction's lock
         document.save()
         audit_record(actor=by, subject=document, action="document.issue",
                      before={"state": State.DRAFT}, after=_summary(document))
         from facturier.archive.tasks import archive_document
 
         transaction.on_commit(lambda: archive_document.enqueue(document_id=document.pk))
-        for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
-            _allocate_credit(by, credit_note=document, link=link)
-        settle(document)
+        if credit_note:
+            for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
+                _allocate_credit(by, credit_note=document, link=link, confirmed=confirm_overcredit)
+            settle(document)
     return document
 
 
-def _allocate_credit(by: Membership, *, credit_note: Document, link: DocumentLink) -> None:
-    """An issued credit note reduces what its invoice still owes; what exceeds it is owed back."""
+def _allocate_credit(by: Membership, *, credit_note: Document, link: DocumentLink, confirmed: bool) -> None:
+    """An issued credit note reduces what its invoice still owes; what exceeds it is owed to the customer
+    (a credit to refund or to use), and only once the member has confirmed it."""
     invoice = Document.objects.select_for_update().get(pk=link.source_id, organisation=by.organisation)
     allocated = max(Decimal(0), min(credit_note.payable, invoice.amount_due))
+    excess = credit_note.payable - allocated
+    if excess > 0 and not confirmed:
+        raise CreditExceedsDue(
+            _("This credit note (%(amount)s %(currency)s) exceeds the %(due)s %(currency)s that %(invoice)s still "
+              "owes: %(excess)s %(currency)s will be owed to the customer, as a credit to refund or to use. "
+              "Confirm to issue it."),
+            amount=money_text(credit_note.payable), due=money_text(max(Decimal(0), invoice.amount_due)),
+            excess=money_text(excess), currency=credit_note.currency, invoice=str(invoice))
     link.amount = allocated
     link.save(update_fields=["amount"])
     if allocated:
@@ -322,6 +363,9 @@ def _allocate_credit(by: Membership, *, credit_note: Document, link: DocumentLin
         audit_record(actor=by, subject=invoice, action="document.credit", before=before,
                      after={"state": invoice.state, "amount_due": str(invoice.amount_due),
                             "credit_note": credit_note.number, "amount": str(allocated)})
+    if excess > 0:
+        audit_record(actor=by, subject=credit_note, action="document.credit_excess_confirmed",
+                     after={"invoice": invoice.number, "owed_to_customer": str(excess)})
 
 
 def _ac_data(ac: AllowanceCharge) -> AllowanceChargeData:

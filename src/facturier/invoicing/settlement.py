@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Right
@@ -23,14 +23,27 @@ class SettlementRefused(FacturierError):
     code = "settlement_refused"
 
 
-def settle(document: Document) -> None:
-    """Recompute what is due and move the document to the state its amounts imply (row already locked)."""
+class OverpaymentUnconfirmed(SettlementRefused):
+    """A payment larger than what is still due (or on a paid document): recorded only when confirmed."""
+
+    code = "overpayment_unconfirmed"
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as the active language writes it (1 234,50 in French, 1,234.50 in English)."""
+    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+
+
+def settle(document: Document, *, save: bool = True) -> None:
+    """Recompute what is due and move the document to the state its amounts imply (row already locked);
+    `save=False` leaves the writing to the caller (the issue, which saves the whole document)."""
     document.amount_due = (document.payable - document.paid_amount - document.credited_amount
                            - document.written_off_amount)
     transition(document, to=settlement_state(payable=document.payable, paid=document.paid_amount,
                                              credited=document.credited_amount,
                                              written_off=document.written_off_amount))
-    document.save(update_fields=SETTLEMENT_FIELDS)
+    if save:
+        document.save(update_fields=SETTLEMENT_FIELDS)
 
 
 def _locked(by: Membership, document_id: int) -> Document:
@@ -52,8 +65,14 @@ def _snapshot(document: Document) -> dict:
 
 
 def payment_record(*, by: Membership, document_id: int, date: dt.date, amount, method: str = PaymentMethod.TRANSFER,
-                   reference: str = "") -> Payment:
-    """Record money received (or refunded, on a credit note). Over-payments leave a negative amount due."""
+                   reference: str = "", confirm_overpayment: bool = False) -> Payment:
+    """Record money received (or refunded, on a credit note).
+
+    A payment larger than what is still due, or on a document already settled, is refused
+    unless `confirm_overpayment`: the excess is then owed to the customer (a credit to refund
+    or to use, `Document.owed_to_customer`). The document's row is locked first, so two
+    concurrent payments see each other: the second one sees the first and needs the confirmation.
+    """
     require_right(by, Right.RECORD_PAYMENTS)
     amount = _amount(amount)
     if method not in PaymentMethod.values:
@@ -69,6 +88,7 @@ def payment_record(*, by: Membership, document_id: int, date: dt.date, amount, m
         if date < document.issue_date:
             raise SettlementRefused(_("The payment date %(date)s is before the issue date %(issue)s."),
                                     date=date, issue=document.issue_date)
+        _confirm_excess(document, amount, confirmed=confirm_overpayment)
         before = _snapshot(document)
         payment = Payment.objects.create(organisation=by.organisation, document=document, date=date, amount=amount,
                                          method=method, reference=reference, recorded_by=by.user)
@@ -76,8 +96,27 @@ def payment_record(*, by: Membership, document_id: int, date: dt.date, amount, m
         settle(document)
         audit_record(actor=by, subject=document, action="payment.record", before=before,
                      after={**_snapshot(document), "payment": payment.pk, "amount": str(amount),
-                            "date": date.isoformat(), "method": method, "reference": reference})
+                            "date": date.isoformat(), "method": method, "reference": reference,
+                            **({"owed_to_customer": str(document.owed_to_customer)}
+                               if document.owed_to_customer else {})})
     return payment
+
+
+def _confirm_excess(document: Document, amount: Decimal, *, confirmed: bool) -> None:
+    """Refuse, unless confirmed, a payment that would leave money owed to the customer."""
+    still_due = max(Decimal(0), document.amount_due)
+    if amount <= still_due or confirmed:
+        return
+    params = {"document": str(document), "amount": money_text(amount), "currency": document.currency,
+              "excess": money_text(amount - still_due), "due": money_text(still_due)}
+    if still_due == 0:
+        raise OverpaymentUnconfirmed(
+            _("%(document)s is already settled: this payment of %(amount)s %(currency)s would be owed to the "
+              "customer, as a credit to refund or to use. Confirm the over-payment to record it."), **params)
+    raise OverpaymentUnconfirmed(
+        _("This payment of %(amount)s %(currency)s exceeds the %(due)s %(currency)s still due on %(document)s: "
+          "%(excess)s %(currency)s would be owed to the customer, as a credit to refund or to use. "
+          "Confirm the over-payment to record it."), **params)
 
 
 def payment_cancel(*, by: Membership, payment_id: int, reason: str) -> Payment:

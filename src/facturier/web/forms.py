@@ -220,6 +220,17 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and "confirm_overpayment" in self.data:
+            self.ask_confirmation()
+
+    def ask_confirmation(self) -> None:
+        """The confirmation box, shown once the service refused an unconfirmed over-payment."""
+        self.fields["confirm_overpayment"] = forms.BooleanField(
+            label=_("I confirm the over-payment: the excess is owed to the customer (to refund or to use)"),
+            required=False)
+
 
 class CancelPaymentForm(forms.Form):
     reason = forms.CharField(label=_("Why is this payment cancelled?"), max_length=300)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from django.contrib import messages
@@ -20,13 +19,12 @@ from facturier.audit.selectors import events_of
 from facturier.documents.batch import batch_start
 from facturier.documents.models import GenerationJob, JobState
 from facturier.documents.services import document_facturx, document_list_pdf, document_pdf
-from facturier.engine.en16931.rules import check_rules
 from facturier.errors import FacturierError
-from facturier.invoicing.mapping import document_to_invoice
+from facturier.invoicing.gate import issue_report
 from facturier.invoicing.models import Kind, State
 from facturier.invoicing.selectors import document_get, document_list, history_of, payments_of
-from facturier.invoicing.services import credit_note_create, document_issue, draft_delete
-from facturier.invoicing.settlement import payment_cancel, payment_record, write_off
+from facturier.invoicing.services import CreditExceedsDue, credit_note_create, document_issue, draft_delete
+from facturier.invoicing.settlement import OverpaymentUnconfirmed, money_text, payment_cancel, payment_record, write_off
 from facturier.web import extensions, selectors, services
 from facturier.web.audit_labels import shown
 from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentForm, WriteOffForm
@@ -189,14 +187,11 @@ def next_number_of(document) -> str:
 
 
 def rule_findings(document, language: str):
-    """The engine's EN 16931 and French rules on the document as it would be issued today.
+    """The issue gate's rules (EN 16931, French, VAT regime) on the document as it would be issued today.
 
     A draft has no number yet: it is checked with the number it would take, so only real
-    problems show."""
-    invoice = document_to_invoice(document)
-    if document.is_draft:
-        invoice = dataclasses.replace(invoice, number=next_number_of(document))
-    report = check_rules(invoice, french=True)
+    problems show. The service that issues runs the same check and refuses what it finds."""
+    report = issue_report(document, number=next_number_of(document) if document.is_draft else None)
     return [{"rule": x.rule, "fatal": x.severity.value == "fatal", "path": x.path,
              "message": x.message.in_language(language)} for x in report.findings]
 
@@ -226,9 +221,13 @@ def document_issue_view(request, pk):
         return redirect(_back(document))
     findings, problem = _findings_or_error(request, document)
     blocking = problem or any(x["fatal"] for x in findings)
+    confirm_excess = None
     if request.method == "POST" and not blocking:
         try:
-            issued = document_issue(by=request.member, document_id=document.pk)
+            issued = document_issue(by=request.member, document_id=document.pk,
+                                    confirm_overcredit=request.POST.get("confirm_overcredit") == "1")
+        except CreditExceedsDue as e:
+            confirm_excess = e.message
         except FacturierError as e:
             problem = e.message
         else:
@@ -241,7 +240,7 @@ def document_issue_view(request, pk):
     return render(request, "web/documents/issue.html", {
         "doc": document, "findings": findings, "problem": problem, "blocking": bool(blocking or problem),
         "next_number": next_number_of(document), "today": timezone.localdate(), "then": then,
-        "draft_copy": then == "pdf" and request.member.has_right(Right.PRINT_DRAFTS),
+        "draft_copy": then == "pdf" and request.member.has_right(Right.PRINT_DRAFTS), "confirm_excess": confirm_excess,
     }, status=422 if request.method == "POST" else 200)
 
 
@@ -309,10 +308,18 @@ def document_payments(request, pk):
         if form.is_valid():
             try:
                 payment_record(by=member, document_id=document.pk, **form.cleaned_data)
+            except OverpaymentUnconfirmed as e:
+                form.add_error(None, e.message)
+                form.ask_confirmation()
             except FacturierError as e:
                 form.add_error(None, e.message)
             else:
                 messages.success(request, _("Payment recorded."))
+                document.refresh_from_db()
+                if document.owed_to_customer:
+                    messages.warning(request, _("%(amount)s %(currency)s are now owed to the customer: refund them "
+                                                "or use them against another invoice.") % {
+                        "amount": money_text(document.owed_to_customer), "currency": document.currency})
                 return redirect(reverse("web:document_payments", args=[document.pk]))
     return render(request, "web/documents/payments.html", {
         "doc": document, "form": form, "cancel_form": CancelPaymentForm(),

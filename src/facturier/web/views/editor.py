@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from facturier.accounts.models import Right
 from facturier.errors import FacturierError
 from facturier.invoicing.content import InvalidDocument, as_lines, totals_of, validate_content
+from facturier.invoicing.gate import new_line_defaults
 from facturier.invoicing.models import Kind
 from facturier.invoicing.selectors import document_get
 from facturier.invoicing.services import draft_create, draft_update
@@ -25,6 +26,12 @@ EMPTY_LINE = {"name": "", "quantity": "1", "unit": "C62", "unit_price": "", "vat
 UNITS = [("C62", gettext_lazy("unit")), ("HUR", gettext_lazy("hour")), ("DAY", gettext_lazy("day")),
          ("MON", gettext_lazy("month")), ("ANN", gettext_lazy("year")), ("KGM", gettext_lazy("kilogram")),
          ("MTR", gettext_lazy("metre")), ("LTR", gettext_lazy("litre")), ("SET", gettext_lazy("set"))]
+
+
+def empty_line(organisation) -> dict:
+    """A new line as the organisation's VAT regime proposes it (exempt under the franchise en base)."""
+    defaults = new_line_defaults(organisation)
+    return {**EMPTY_LINE, **{key: defaults[key] for key in ("vat_category", "vat_rate", "exemption_reason")}}
 
 
 def _number(value) -> str:
@@ -97,7 +104,7 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
             form = DocumentHeaderForm(initial={"kind": Kind.INVOICE, "operation_category": "services",
                                                "customer_id": request.GET.get("customer") or None})
     if rows is None:
-        rows = _rows_of_document(document) if document is not None else [dict(EMPTY_LINE)]
+        rows = _rows_of_document(document) if document is not None else [empty_line(member.organisation)]
     typed = [row for row in rows if row["name"] or row["unit_price"]]
     customer_id = form.data.get("customer_id") if form.is_bound else form.initial.get("customer_id")
     customer = None
@@ -145,7 +152,8 @@ def _save(request, document=None):
     if not rows:
         errors = {"lines": [_("Add at least one line.")]}
         form.is_valid()
-        return _editor(request, document=document, form=form, rows=[dict(EMPTY_LINE)], errors=errors, status=422)
+        return _editor(request, document=document, form=form, rows=[empty_line(member.organisation)], errors=errors,
+                       status=422)
     if not form.is_valid():
         return _editor(request, document=document, form=form, rows=rows, errors={"form": []}, status=422)
     lines = line_inputs(rows)
@@ -221,8 +229,8 @@ def line_row(request):
     except ValueError:
         index = 0
     return render(request, "web/partials/line_row.html", {
-        "row": {"i": index, "values": dict(EMPTY_LINE), "errors": {}}, "vat_categories": VAT_CATEGORIES,
-        "units": UNITS, "next_index": index + 1})
+        "row": {"i": index, "values": empty_line(request.member.organisation), "errors": {}},
+        "vat_categories": VAT_CATEGORIES, "units": UNITS, "next_index": index + 1})
 
 
 @member_required()
