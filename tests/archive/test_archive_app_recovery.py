@@ -3,27 +3,25 @@ recovery job (idempotently), and by the daily backfill, which says which ones it
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from facturier.archive.services import archive_backfill_all, archive_recover
 from facturier.archive.tasks import archive_document
 from facturier.archive.verification import archive_verify
 from facturier.config import leases
 from facturier.engine.archive import ProblemCode
-from facturier.invoicing.models import Document
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def left_unarchived(issued):
-    """Issued, its archiving task lost with its worker (the on-commit task never ran), some time ago."""
-    Document.objects.filter(pk=issued.pk).update(issued_at=timezone.now() - dt.timedelta(minutes=5))
+def left_unarchived(issued, settings):
+    """Issued, its archiving task lost with its worker (the on-commit task never ran), more than a lease ago:
+    the lease is made zero, since the database refuses to change an issued document's date."""
+    settings.FACTURIER_WORKER_LEASE_SECONDS = 0
     return issued
 
 

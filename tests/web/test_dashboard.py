@@ -206,10 +206,14 @@ def test_the_dashboard_prints_the_list_of_the_filtered_documents(signed_in, book
     assert net in text.replace("\u202f", ",").replace("\u00a0", ",")  # the net amount, excl. VAT
 
 
-def test_the_list_by_payment_method_groups_the_paid_documents(signed_in, owner, book, tmp_path):
+def test_the_list_by_payment_method_groups_the_paid_documents(signed_in, org, owner, book, tmp_path):
+    from facturier.invoicing.services import document_issue, draft_create
     from facturier.invoicing.settlement import payment_record
 
-    invoice = book["invoice"]
+    # The book's invoice is wholly credited: a payment on it would be an over-payment. Another one is paid.
+    invoice = draft_create(by=owner, customer_id=org.customer.pk, lines=[
+        {"name": "Conseil", "quantity": "1", "unit_price": "100"}])
+    invoice = document_issue(by=owner, document_id=invoice.pk, issue_date=dt.date(2026, 3, 10))
     payment_record(by=owner, document_id=invoice.pk, date=dt.date(2026, 4, 1), amount=Decimal("10.00"),
                    method="cheque", reference="")
     signed_in.post(reverse("web:language"), {"language": "fr", "next": "/"})
