@@ -108,8 +108,8 @@ def test_the_throttle_lives_in_the_database_cache_by_default(settings):
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 
 
-def _facturier(data_dir: Path, code: str) -> str:
-    env = {**os.environ, "FACTURIER_DATA_DIR": str(data_dir)}
+def _facturier(data_dir: Path, code: str, **extra_env: str) -> str:
+    env = {**os.environ, "FACTURIER_DATA_DIR": str(data_dir), **extra_env}
     env.pop("DATABASE_URL", None)
     done = subprocess.run([str(FACTURIER), "shell", "-c", code], check=False, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -125,6 +125,30 @@ def test_failures_counted_by_one_process_lock_the_sign_in_in_another(tmp_path):
                          "for _ in range(5): security.sign_in_failed('victim@acme.test', '192.0.2.1')")
     answer = _facturier(tmp_path, "from facturier.web import security\n"
                                   "print('REFUSAL', security.sign_in_refusal('victim@acme.test', '192.0.2.1'))")
+    assert "REFUSAL Refusal(reason='pair'" in answer
+
+
+def _redis_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis server at 127.0.0.1:6379 (the database cache is tested)")
+def test_with_redis_configured_failures_counted_by_one_process_lock_the_sign_in_in_another(tmp_path):
+    import uuid
+
+    victim = f"victim-{uuid.uuid4().hex}@acme.test"  # the Redis server is shared: a key of this test's own
+    redis = {"FACTURIER_CACHE_URL": "redis://127.0.0.1:6379/15"}
+    _facturier(tmp_path, "from django.conf import settings; from facturier.web import security\n"
+                         "assert settings.CACHES['default']['BACKEND'].endswith('RedisCache')\n"
+                         f"for _ in range(5): security.sign_in_failed({victim!r}, '192.0.2.1')", **redis)
+    answer = _facturier(tmp_path, "from facturier.web import security\n"
+                                  f"print('REFUSAL', security.sign_in_refusal({victim!r}, '192.0.2.1'))", **redis)
     assert "REFUSAL Refusal(reason='pair'" in answer
 
 

@@ -115,11 +115,6 @@ def cache(url: str, *, table: str) -> dict:
         raise ImproperlyConfigured(f"FACTURIER_CACHE_URL={url!r} must start with db://, redis:// or rediss://.")
     if scheme == "db":
         return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        raise ImproperlyConfigured("FACTURIER_CACHE_URL names a Redis server but the redis package is not "
-                                   "installed: install it (pip install redis) or use the database cache.") from None
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
 
 
