@@ -49,6 +49,7 @@ def test_the_readme_deployment_passes(transactional_db, tmp_path):
                          f"{settings_dict['NAME']}",
             FACTURIER_BASE_URL="https://factures.example.fr", FACTURIER_ALLOWED_HOSTS="factures.example.fr",
             FACTURIER_HSTS_INCLUDE_SUBDOMAINS="true", FACTURIER_HSTS_PRELOAD="true",
+            FACTURIER_TRUSTED_PROXY_HEADER="X-Forwarded-For",
             FACTURIER_SECRET_KEY=secrets.token_urlsafe(50),
             FACTURIER_MASTER_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
         assert run.returncode == 0, run.stderr

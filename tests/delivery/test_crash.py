@@ -89,6 +89,7 @@ class SharedDatabase:
 def worker_env(shared: SharedDatabase) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": shared.url, "FACTURIER_DATA_DIR": str(settings.DATA_DIR),
             "FACTURIER_TASKS": "database", "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS": "1",
+            "FACTURIER_MAIL_ALLOW_PLAIN_AUTH": "1",  # the test SMTP server listens in clear on loopback
             "FACTURIER_LOG_LEVEL": "warning"}
 
 

@@ -302,7 +302,7 @@ def test_control_characters_in_a_subject_or_sender_name_cannot_inject_a_header(o
     from facturier.delivery.services import mail_template_save
 
     mail_template_save(by=owner, kind="invoice", language="fr",
-                       subject="Facture {number}\rBcc: evil@attacker.test\x0b\x85\u2028X-Evil: 1\x00", body="Bonjour")
+                       subject="Facture {number}\rBcc: evil@attacker.test\x0b\x85\u2028X-Evil: 1\x1b", body="Bonjour")
     MailSettings = type(mail)
     MailSettings.objects.filter(pk=mail.pk).update(sender_name="Acme\r\nCc: evil@attacker.test")
     send_documents(by=owner, document_ids=[issued.pk])
