@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -78,11 +77,15 @@ def _mail(invitation: Invitation, token: str) -> None:
             "If you did not expect this message, ignore it: nothing changes without your answer.") % values
     message = EmailMessage(subject=subject, body=body, to=[invitation.email],
                            headers={"Auto-Submitted": "auto-generated"})
+    # Through the platform's own mail, like password resets: to the catcher in the embedded setup.
+    from facturier.delivery.platform_mail import PlatformMailError, platform_send
+
     try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as e:
+        platform_send(message, organisation_id=invitation.organisation_id)
+    except PlatformMailError as e:
+        cause = e.__cause__ or e
         raise InvitationNotSent(_("The invitation to %(email)s could not be sent (%(reason)s). Nothing was "
-                                  "recorded; try again later."), email=invitation.email, reason=str(e)[:200]) from e
+                                  "recorded; try again later."), email=invitation.email, reason=str(cause)[:200]) from e
 
 
 def invitation_find(*, token: str) -> Invitation | None:

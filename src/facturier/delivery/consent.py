@@ -4,13 +4,11 @@ with signed accept / refuse links, printable letters for the others, and recordi
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -22,14 +20,13 @@ from facturier.accounts.selectors import legal_profile_at
 from facturier.accounts.services import NoLegalProfile, require_right
 from facturier.audit.services import audit_record
 from facturier.delivery.models import ConsentAnswer, MailSettings, MessageKind, OutboxMessage, TemplateKind
+from facturier.delivery.platform_mail import PlatformMailError, platform_send
 from facturier.delivery.services import enqueue_flush, invoice_addresses, new_message_id, settings_of
 from facturier.delivery.wording import fill, template_for
 from facturier.errors import FacturierError
 from facturier.invoicing.models import Document, State
 from facturier.parties.models import ConsentOrigin, Contact, Customer
 from facturier.parties.services import consent_accept, consent_refuse
-
-logger = logging.getLogger(__name__)
 
 SALT = "facturier.delivery.consent"
 LINK_MAX_AGE = dt.timedelta(days=365)
@@ -335,12 +332,13 @@ def _language_of(customer: Customer) -> str:
 
 
 def _send_platform_mail(customer: Customer, recipients: list[str], subject: str, body: str) -> None:
-    """Through the platform's mail server; a failure rolls the caller's transaction back and says so."""
+    """Through the platform's own mail (the catcher in the embedded setup; `platform_mail` logs a failure);
+    a failure rolls the caller's transaction back and says so."""
     if not recipients:
         return
+    message = EmailMessage(subject, body, to=recipients, headers={"Auto-Submitted": "auto-generated"})
     try:
-        send_mail(subject, body, None, recipients)
-    except (smtplib.SMTPException, OSError) as e:
-        logger.warning("consent mail for customer %s not sent: %s", customer.pk, e)
+        platform_send(message, organisation_id=customer.organisation_id)
+    except PlatformMailError as e:
         raise MailNotSent(_("The confirmation e-mail could not be sent just now, so nothing was changed. "
-                            "Please try again in a few minutes."))
+                            "Please try again in a few minutes.")) from e
