@@ -123,12 +123,12 @@ def test_the_mailbox_needs_a_signed_in_member(client, sent, org):
 
 
 def test_only_the_running_catcher_passes_the_private_host_guard(catcher):
-    assert smtp.resolve("127.0.0.1", catcher.port) == "127.0.0.1"
+    assert smtp.resolve_checked("127.0.0.1", catcher.port).address == "127.0.0.1"
     with pytest.raises(smtp.HostRefused):
-        smtp.resolve("127.0.0.1", catcher.port + 1)
+        smtp.resolve_checked("127.0.0.1", catcher.port + 1)
     catcher.stop()
     with pytest.raises(smtp.HostRefused):
-        smtp.resolve("127.0.0.1", catcher.port)
+        smtp.resolve_checked("127.0.0.1", catcher.port)
 
 
 def test_an_organisation_cannot_drop_mail_into_the_catcher_without_its_own_credentials(

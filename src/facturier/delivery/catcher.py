@@ -6,7 +6,7 @@ settings point at the catcher, its worker sends there, and the screens show what
 
 Each organisation signs in to the catcher with its own name and a password derived from the
 platform's secret key, so a message lands in the mailbox of the organisation that sent it, and
-nobody else on the machine can drop one into it. The SSRF guard of `smtp.resolve` lets an
+nobody else on the machine can drop one into it. The SSRF guard of `smtp.resolve_checked` lets an
 organisation reach exactly the catcher's loopback address and port, published while it runs in
 `DATA_DIR/mail-catcher/address` (with the owner's process id, so a stale file is ignored).
 Messages are written as .eml files under `DATA_DIR/mail-catcher/org-<id>/`, so they outlive

@@ -116,10 +116,6 @@ def read_link(token: str, *, lock: bool = False) -> ConsentLink:
     return ConsentLink(customer, issued_at, spent_by)
 
 
-def read_token(token: str) -> Customer:
-    return read_link(token).customer
-
-
 def refusal_contact(organisation, ms: MailSettings | None) -> str:
     """Where a customer can refuse other than by the link (%4): the reply-to or sender of the
     organisation's mail settings, else the e-mail, phone or postal address of its legal data."""

@@ -71,11 +71,6 @@ class ServerError(MailError):
         self.temporary = 400 <= smtp_code < 500
 
 
-def resolve(host: str, port: int) -> str:
-    """The checked address to connect to (`engine.net`'s rule: public addresses only); a typed MailError."""
-    return resolve_checked(host, port).address
-
-
 def resolve_checked(host: str, port: int) -> net.Resolved:
     """Every address of `host`, resolved once and checked; connect to these, not to the name."""
     allow = getattr(settings, "FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS", False)
