@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "facturier.delivery",
     "facturier.web",
     "facturier.portal",
+    "facturier.imports",
+    "facturier.api",
 ]
 
 MIDDLEWARE = [

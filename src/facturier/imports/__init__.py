@@ -1,0 +1,1 @@
+"""Invoices made elsewhere: upload, e-mail and API → read, validated, matched, archived."""
