@@ -15,14 +15,17 @@ predicate.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from facturier.engine.errors import EngineError, Message
 
-__all__ = ["HostNotFound", "HostRefused", "Resolved", "is_public", "pinned_connection", "resolve_public"]
+__all__ = ["HostNotFound", "HostRefused", "PinnedHTTPConnection", "PinnedHTTPSConnection", "Resolved", "is_public",
+           "pinned_connection", "resolve_public"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -108,6 +111,36 @@ def pinned_connection(resolved: Resolved, timeout: float, source_address=None) -
             last = e
     assert last is not None
     raise last
+
+
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the checked addresses of a host (never a second DNS answer); redirects are the caller's."""
+
+    def __init__(self, resolved: Resolved, timeout: float):
+        super().__init__(resolved.host, resolved.port, timeout=timeout)
+        self.resolved = resolved
+
+    def connect(self):
+        self.sock = pinned_connection(self.resolved, self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class PinnedHTTPSConnection(PinnedHTTPConnection):
+    """HTTPS to the checked addresses; the certificate is verified against the host's name.
+
+    `context` lets a caller trust its own CA (tests, an operator's internal PKI); by default the
+    system's trust store and hostname checking apply. A TLS failure raises `ssl.SSLError` after
+    the TCP connection succeeded, so callers can tell the two steps apart.
+    """
+
+    def __init__(self, resolved: Resolved, timeout: float, context: ssl.SSLContext | None = None):
+        super().__init__(resolved, timeout)
+        self.default_port = 443
+        self._context = context or ssl.create_default_context()
+
+    def connect(self):
+        super().connect()
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.resolved.host)
 
 
 _NO_NAME = Message(fr="Aucun nom de serveur n'est indiqué.", en="No server name is set.")

@@ -20,8 +20,6 @@ import datetime as dt
 import hashlib
 import http.client
 import os
-import socket
-import ssl
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -298,31 +296,6 @@ def _url_parts(url: str) -> tuple[urllib.parse.SplitResult, int]:
     return parts, port
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """HTTP to the checked addresses of a host (never a second DNS answer)."""
-
-    def __init__(self, resolved: net.Resolved, timeout: float):
-        super().__init__(resolved.host, resolved.port, timeout=timeout)
-        self.resolved = resolved
-
-    def connect(self):
-        self.sock = net.pinned_connection(self.resolved, self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class _PinnedHTTPSConnection(_PinnedHTTPConnection):
-    """HTTPS to the checked addresses; the certificate is verified against the host's name."""
-
-    def __init__(self, resolved: net.Resolved, timeout: float):
-        super().__init__(resolved, timeout)
-        self.default_port = 443
-        self._context = ssl.create_default_context()
-
-    def connect(self):
-        super().connect()
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.resolved.host)
-
-
 class TimeStampClient(TimeStamper):
     """An RFC 3161 client over HTTP(S), usable as pyHanko's timestamper."""
 
@@ -347,7 +320,7 @@ class TimeStampClient(TimeStamper):
         self.tsa_certificate = tsa_certificate
         self.headers = dict(headers or {})
         # Keep-alive: one TCP connection for a batch, to an address checked when it was opened.
-        self._connection: _PinnedHTTPConnection | None = None
+        self._connection: net.PinnedHTTPConnection | None = None
         self._lock = threading.Lock()
 
     def timestamp(self, data: bytes) -> bytes:
@@ -395,7 +368,7 @@ class TimeStampClient(TimeStamper):
                 fresh = self._connection is None
                 if fresh:
                     resolved = check_url(self.url, allow_private=self.allow_private)
-                    kind = _PinnedHTTPSConnection if self._parts.scheme == "https" else _PinnedHTTPConnection
+                    kind = net.PinnedHTTPSConnection if self._parts.scheme == "https" else net.PinnedHTTPConnection
                     self._connection = kind(resolved, self.timeout)
                 connection = self._connection
                 try:
