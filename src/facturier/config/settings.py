@@ -221,6 +221,11 @@ FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_MAIL_ALLOW_PRIVATE_H
 # allows it, e.g. for a relay on the same host; the local mail catcher of `facturier run` is exempt.
 FACTURIER_MAIL_ALLOW_PLAIN_AUTH = env.boolean("FACTURIER_MAIL_ALLOW_PLAIN_AUTH", False)
 FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
+# Export connectors (SFTP, HTTP) and webhook URLs are user input too: the same rule, the
+# operator's own switch (a receiver on the operator's private network, the tests on loopback).
+FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS", False)
+# A CA bundle trusted in addition to the system's, for HTTPS receivers signed by a private CA.
+FACTURIER_OUTBOUND_CA_FILE = env.string("FACTURIER_OUTBOUND_CA_FILE", "")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
 
