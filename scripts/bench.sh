@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export FACTURIER_DATA_DIR=${FACTURIER_DATA_DIR:-$(mktemp -d)}
 for script in bench/*.py; do
-  case "$(basename "$script")" in _*) continue ;; esac   # shared helpers, not benchmarks
+  case "$(basename "$script")" in
+    _*) continue ;;              # shared helpers, not benchmarks
+    integration_*) continue ;;   # parts that bench/integration.py runs
+  esac
   echo "== $script"
   .venv/bin/python "$script"
 done
