@@ -248,3 +248,23 @@ def test_a_receiver_verifies_the_signature_and_rejects_old_timestamps_and_altere
     assert not verify("whsec_x", header, body + b" ", now=now)
     assert not verify("whsec_y", header, body, now=now)
     assert not verify("whsec_x", "v1=" + sign("whsec_x", now, body), body, now=now)
+
+
+def test_the_readme_receiver_snippet_accepts_a_real_signature_and_refuses_a_replay(org, owner, endpoint, receiver):
+    import re
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Outgoing webhooks"):]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope: dict = {}
+    exec(snippet, scope)  # noqa: S102 - the README's own example, run as a receiver would
+    webhook_send_test(by=owner, endpoint_id=endpoint.pk)
+    webhooks_flush(organisation_id=org.pk)
+    request = receiver.requests[0]
+    assert scope["verify"](receiver.secret, request.headers["Facturier-Signature"], request.body)
+    assert not scope["verify"](receiver.secret, request.headers["Facturier-Signature"], request.body + b"x")
+    old = int(time.time()) - 3600
+    replay = f"t={old},v1={sign(receiver.secret, old, request.body)}"
+    assert not scope["verify"](receiver.secret, replay, request.body)
