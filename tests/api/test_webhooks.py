@@ -268,3 +268,16 @@ def test_the_readme_receiver_snippet_accepts_a_real_signature_and_refuses_a_repl
     old = int(time.time()) - 3600
     replay = f"t={old},v1={sign(receiver.secret, old, request.body)}"
     assert not scope["verify"](receiver.secret, replay, request.body)
+
+
+def test_a_transaction_making_many_events_queues_one_flush(org, owner, issued, endpoint, receiver,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        payment_record(by=owner, document_id=issued.pk, date=ISSUE_DATE, amount=Decimal("10.00"))
+        payment_record(by=owner, document_id=issued.pk, date=ISSUE_DATE, amount=Decimal("10.00"))
+    flushes = [c for c in callbacks if getattr(c, "webhooks_flush_of", None) == org.pk]
+    assert len(flushes) == 1
+    assert WebhookEvent.objects.count() == 3  # status changed + partially paid, then partially paid again
+    webhooks_flush(organisation_id=org.pk)
+    assert types_received(receiver) == ["document.status_changed", "document.partially_paid",
+                                        "document.partially_paid"]

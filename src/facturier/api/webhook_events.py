@@ -44,6 +44,10 @@ DOCUMENT_SUBJECT = "invoicing.document"
 DELIVERED_STATES = ("sent", "by_post")
 BOUNCED_STATES = ("bounced",)
 E = WebhookEventType
+DOCUMENT_FIELDS = ("id", "organisation_id", "number", "kind", "state", "currency", "issue_date", "due_date",
+                   "customer_id", "tax_exclusive", "tax_total", "tax_inclusive", "payable", "paid_amount",
+                   "credited_amount", "written_off_amount", "amount_due", "customer__code", "customer__name",
+                   "organisation__slug", "organisation__name")
 
 
 def _delivery_states() -> tuple[str, ...]:
@@ -109,10 +113,10 @@ def delivery_data(document_id: int) -> dict | None:
         return None
     from facturier.delivery.models import Delivery
 
-    delivery = Delivery.objects.filter(document_id=document_id).only("state", "recipient", "updated_at").first()
-    if delivery is None:
-        return None
-    return {"state": delivery.state, "recipient": delivery.recipient, "updated": delivery.updated_at}
+    for state, recipient, updated in Delivery.objects.filter(document_id=document_id).order_by().values_list(
+            "state", "recipient", "updated_at")[:1]:
+        return {"state": state, "recipient": recipient, "updated": updated}
+    return None
 
 
 def _previous_delivery_state(document_id: int) -> str | None:
@@ -154,10 +158,11 @@ def record_events(event: Event) -> list[WebhookEvent]:
         return []
     from facturier.invoicing.models import Document
 
-    document = (Document.objects.select_related("customer", "organisation")
-                .filter(pk=int(event.subject_id), organisation_id=event.organisation_id).first())
-    if document is None:
+    found = list(Document.objects.select_related("customer", "organisation").only(*DOCUMENT_FIELDS)
+                 .filter(pk=int(event.subject_id), organisation_id=event.organisation_id).order_by()[:1])
+    if not found:
         return []
+    document = found[0]
     delivery = delivery_data(document.pk)
     made = []
     for kind, what in kinds:
@@ -178,8 +183,7 @@ def record_events(event: Event) -> list[WebhookEvent]:
             for pk in endpoints[kind]])
         made.append(webhook_event)
     if made:
-        organisation_id = event.organisation_id
-        transaction.on_commit(lambda: enqueue_flush(organisation_id))
+        flush_on_commit(event.organisation_id)
     return made
 
 
@@ -192,9 +196,25 @@ def test_event(endpoint: WebhookEndpoint) -> WebhookDelivery:
                      data={"endpoint": {"id": endpoint.pk, "url": endpoint.url}}))
     delivery = WebhookDelivery.objects.create(organisation_id=endpoint.organisation_id, endpoint=endpoint,
                                               event=webhook_event, next_attempt_at=created)
-    organisation_id = endpoint.organisation_id
-    transaction.on_commit(lambda: enqueue_flush(organisation_id))
+    flush_on_commit(endpoint.organisation_id)
     return delivery
+
+
+def flush_on_commit(organisation_id: int) -> None:
+    """Queue the organisation's flush when the transaction commits — once per transaction, however many
+    events it made (a batch of a thousand issues queues one flush)."""
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        for entry in connection.run_on_commit:
+            if getattr(entry[1], "webhooks_flush_of", None) == organisation_id:
+                return
+
+    def flush() -> None:
+        enqueue_flush(organisation_id)
+
+    flush.webhooks_flush_of = organisation_id
+    transaction.on_commit(flush)
 
 
 def enqueue_flush(organisation_id: int) -> None:
