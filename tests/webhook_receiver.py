@@ -14,7 +14,7 @@ class Receiver:
     """Answers each POST with the next planned answer (status, delay), 200 when none is left, and keeps
     what it received: headers, body and whether the signature was valid for `secret`."""
 
-    def __init__(self):
+    def __init__(self, context=None):
         self.requests: list[types.SimpleNamespace] = []
         self.plan: list[tuple[int, float]] = []
         self.secret = ""
@@ -48,7 +48,11 @@ class Receiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/facturier"
+        if context is not None:  # HTTPS: the TLS handshake happens in each request's thread
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
+                                                     do_handshake_on_connect=False)
+        scheme = "https" if context is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/hooks/facturier"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
