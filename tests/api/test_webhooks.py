@@ -281,3 +281,22 @@ def test_a_transaction_making_many_events_queues_one_flush(org, owner, issued, e
     webhooks_flush(organisation_id=org.pk)
     assert types_received(receiver) == ["document.status_changed", "document.partially_paid",
                                         "document.partially_paid"]
+
+
+def test_a_secret_sealed_under_another_master_key_fails_the_delivery_with_the_reason(org, owner, endpoint,
+                                                                                    receiver):
+    import os
+
+    from facturier.secrets import seal_secret
+
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        secret=seal_secret(b"whsec_old", purpose=f"webhook-secret:{endpoint.pk}", master=os.urandom(32)))
+    webhook_send_test(by=owner, endpoint_id=endpoint.pk)
+    assert webhooks_flush(organisation_id=org.pk).failed == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == S.FAILED and "master key" in delivery.last_error and delivery.claimed_by
+    assert receiver.requests == []
+    new = endpoint_secret(by=owner, endpoint_id=endpoint.pk, rotate=True)  # replacing the secret mends it
+    receiver.secret = new
+    delivery_decide(by=owner, delivery_id=delivery.pk, resend=True)
+    assert webhooks_flush(organisation_id=org.pk).delivered == 1 and receiver.requests[0].signed

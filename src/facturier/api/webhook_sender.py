@@ -24,6 +24,7 @@ import logging
 import ssl
 import time
 import urllib.parse
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 from facturier.api.models import WebhookDelivery, WebhookDeliveryState, WebhookEndpoint
 from facturier.config import leases
 from facturier.engine import net
+from facturier.errors import FacturierError
 
 log = logging.getLogger(__name__)
 
@@ -223,8 +225,6 @@ def due(organisation_id: int, now: dt.datetime):
 
 def webhooks_flush(*, organisation_id: int, now: dt.datetime | None = None, limit: int | None = None) -> FlushReport:
     """POST every due delivery of the organisation (each claimed first: one worker sends it)."""
-    from facturier.api.webhooks import endpoint_secret_of
-
     now = now or timezone.now()
     report = FlushReport()
     secrets: dict[int, str] = {}
@@ -235,18 +235,44 @@ def webhooks_flush(*, organisation_id: int, now: dt.datetime | None = None, limi
             continue
         if not leases.claim(delivery, next_attempt_at__lte=now):
             continue  # another worker has it
-        endpoint = delivery.endpoint
-        if endpoint.pk not in secrets:
-            secrets[endpoint.pk] = endpoint_secret_of(endpoint)
-        body = delivery.event.body.encode()
-        timestamp = int(time.time())
-        headers = {SIGNATURE_HEADER: signature_header(secrets[endpoint.pk], timestamp, body),
-                   "Facturier-Event-Id": delivery.event.uid, "Facturier-Event-Type": delivery.event.type,
-                   "Facturier-Delivery-Id": str(delivery.pk)}
-        answer = post(endpoint.url, body, headers, begins=lambda d=delivery: leases.transfer_begins(d))
+        try:
+            answer = _attempt(delivery, secrets)
+        except BaseException:
+            _release(delivery)
+            raise
         _record(delivery, answer, now=now, report=report)
     _schedule_retry(organisation_id, report)
     return report
+
+
+def _attempt(delivery: WebhookDelivery, secrets: dict[int, str]) -> Answer:
+    """Sign and POST one claimed delivery."""
+    from facturier.api.webhooks import endpoint_secret_of
+
+    endpoint = delivery.endpoint
+    if endpoint.pk not in secrets:
+        try:
+            secrets[endpoint.pk] = endpoint_secret_of(endpoint)
+        except FacturierError as e:  # the master key changed: nothing can be signed until the secret is replaced
+            return Answer("failed", error=e.message)
+    body = delivery.event.body.encode()
+    timestamp = int(time.time())
+    headers = {SIGNATURE_HEADER: signature_header(secrets[endpoint.pk], timestamp, body),
+               "Facturier-Event-Id": delivery.event.uid, "Facturier-Event-Type": delivery.event.type,
+               "Facturier-Delivery-Id": str(delivery.pk)}
+    return post(endpoint.url, body, headers, begins=lambda: leases.transfer_begins(delivery))
+
+
+def _release(delivery: WebhookDelivery) -> None:
+    """An unexpected error (or the worker stopping) with a delivery claimed: back to pending when its
+    request had not begun, else "unknown" — the receiver may have it."""
+    with suppress(Exception):  # noqa: BLE001 - already failing; recovery catches what this misses
+        if delivery.transfer_started_at is None:
+            leases.give_back(delivery)
+        else:
+            leases.finish(delivery, state=S.UNKNOWN, last_error=_(
+                "Sending was interrupted after the request left: the receiver may have it. Check with the "
+                "receiver, then send it again or mark it done."))
 
 
 def _record(delivery: WebhookDelivery, answer: Answer, *, now: dt.datetime, report: FlushReport) -> None:
