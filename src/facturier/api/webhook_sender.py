@@ -236,11 +236,10 @@ def webhooks_flush(*, organisation_id: int, now: dt.datetime | None = None, limi
         if not leases.claim(delivery, next_attempt_at__lte=now):
             continue  # another worker has it
         try:
-            answer = _attempt(delivery, secrets)
+            _record(delivery, _attempt(delivery, secrets), now=now, report=report)
         except BaseException:
             _release(delivery)
             raise
-        _record(delivery, answer, now=now, report=report)
     _schedule_retry(organisation_id, report)
     return report
 
