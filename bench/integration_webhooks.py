@@ -1,6 +1,7 @@
 """Benchmark: webhook deliveries through the outbox to a local HTTP receiver.
 
-`run()` returns, and `python bench/integration_webhooks.py` merges into bench/results/integration.json:
+`run()` returns (bench/integration.py gathers it), and `python bench/integration_webhooks.py` merges into
+bench/results/integration.json:
 - webhook_posts_per_s: deliveries per second through `webhooks_flush` — claim, secret opened, HMAC
   signature, SSRF check (resolution of 127.0.0.1, allowed by the operator's setting), a new TCP
   connection and POST per delivery, the 200 read and recorded — for BENCH_WEBHOOK_COUNT (500) events;
@@ -23,7 +24,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturier.config.settings")
-os.environ.setdefault("FACTURIER_DATA_DIR", tempfile.mkdtemp(prefix="facturier-bench-webhooks-"))
+# A database of its own, whatever the other parts of bench/integration.py left in theirs.
+os.environ["FACTURIER_DATA_DIR"] = tempfile.mkdtemp(prefix="facturier-bench-webhooks-")
+os.environ.pop("DATABASE_URL", None)
 os.environ["FACTURIER_TASKS"] = "database"  # queued, not run: the benchmark runs the flush itself
 os.environ["FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS"] = "true"
 
