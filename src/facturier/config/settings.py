@@ -226,6 +226,10 @@ FACTURIER_MAIL_CA_FILE = env.string("FACTURIER_MAIL_CA_FILE", "")
 FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS = env.boolean("FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS", False)
 # A CA bundle trusted in addition to the system's, for HTTPS receivers signed by a private CA.
 FACTURIER_OUTBOUND_CA_FILE = env.string("FACTURIER_OUTBOUND_CA_FILE", "")
+# Outgoing webhooks: how long a receiver has to answer, and after how many failed attempts in a row an
+# endpoint is disabled (its members see why; events wait until they enable it again).
+FACTURIER_WEBHOOK_TIMEOUT_SECONDS = env.integer("FACTURIER_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+FACTURIER_WEBHOOK_DISABLE_AFTER = env.integer("FACTURIER_WEBHOOK_DISABLE_AFTER", 15, minimum=1)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
 

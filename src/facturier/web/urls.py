@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings
+from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings, webhooks
 
 app_name = "web"
 
@@ -64,6 +64,12 @@ urlpatterns = [
     path("settings/mail/bounces/test/", mail.mail_bounce_test, name="settings_mail_bounce_test"),
     path("settings/mail/template/", mail.mail_template, name="settings_mail_template"),
     path("settings/consent/", mail.consent_campaign, name="settings_consent"),
+    path("settings/webhooks/", webhooks.webhook_list, name="settings_webhooks"),
+    path("settings/webhooks/<int:pk>/", webhooks.webhook_detail, name="settings_webhook"),
+    path("settings/webhooks/<int:pk>/test/", webhooks.webhook_test, name="settings_webhook_test"),
+    path("settings/webhooks/<int:pk>/secret/", webhooks.webhook_secret, name="settings_webhook_secret"),
+    path("settings/webhooks/<int:pk>/deliveries/<int:delivery_id>/decide/", webhooks.webhook_decide,
+         name="settings_webhook_decide"),
     path("settings/consent/send/", mail.consent_send, name="settings_consent_send"),
     path("settings/consent/letters/<str:token>/", mail.consent_letters, name="settings_consent_letters"),
     # platform operators
