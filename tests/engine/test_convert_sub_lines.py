@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from facturier.engine.convert import conversion
-from facturier.engine.en16931.model import ElectronicAddress, ProcessControl, VatBreakdown
+from facturier.engine.convert import conversion, first_difference
+from facturier.engine.en16931.model import ElectronicAddress, ProcessControl, VatBreakdown, without_blank_texts
 from facturier.engine.en16931.sublines import derive_subtypes, in_tree_order, nesting_problems
 from facturier.engine.errors import ConversionRefused
-from facturier.engine.ubl import Customization, read_ubl, write_ubl
+from facturier.engine.ubl import Customization, as_carried, read_ubl, write_ubl
 from facturier.engine.validation import validate
 from facturier.engine.xml import CAC, CBC
 
@@ -131,8 +131,12 @@ def test_official_extended_sub_lines_become_nested_xrechnung_sub_lines_with_the_
     assert sum(top) == bt106 == source.totals.line_net_total
     assert etree.fromstring(result.xml).findtext(f"{{{CBC}}}CustomizationID") == (
         Customization.XRECHNUNG_EXTENSION.customization_id)
-    # read back, the nesting says the sub-types the source gave
-    assert _hierarchy(read_ubl(result.xml)) == _hierarchy(source)
+    # read back, the nesting says the sub-types the source gave, and every other term is kept
+    # as `as_carried` documents it
+    back = read_ubl(result.xml)
+    assert _hierarchy(back) == _hierarchy(source)
+    expected = as_carried(without_blank_texts(source), Customization.XRECHNUNG_EXTENSION)
+    assert first_difference(expected, back, ignore={"process.specification_id"}) is None
 
 
 def test_a_group_line_of_mixed_vat_rates_is_refused_for_xrechnung_naming_the_lines():
