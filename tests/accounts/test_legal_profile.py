@@ -48,10 +48,15 @@ def test_profile_in_force_is_the_new_one_from_its_effective_date(org, moved):
 
 
 def test_no_profile_before_the_first_one(org):
+    from django.utils import translation
+
     with pytest.raises(NoLegalProfile) as caught:
         legal_profile_at(organisation=org, on=SINCE - dt.timedelta(days=1))
     assert org.name in caught.value.message
-    assert "2019-12-31" in caught.value.message
+    with translation.override("en"):  # the date as the reader writes it, never ISO
+        assert "31 Dec 2019" in caught.value.message
+    with translation.override("fr"):
+        assert "31/12/2019" in caught.value.message
 
 
 def test_other_tenants_profiles_are_never_used(org, other_org):

@@ -84,7 +84,7 @@ def test_every_refusal_comes_back_with_its_reason_and_nothing_is_queued_for_it(o
     assert result.drafts == [draft.pk]
     assert reasons[without_email.pk][0] == "no_email"
     assert "Trois sans mail has no valid e-mail address" in reasons[without_email.pk][1]
-    assert reasons[refused_customer.pk] == ("refused", "Autre refused e-invoices on 01/05/2026: send it by post.")
+    assert reasons[refused_customer.pk] == ("refused", "Autre refused e-invoices on 5 Jan 2026: send it by post.")
     assert reasons[999999][0] == "not_found"
     assert OutboxMessage.objects.filter(organisation=org).count() == 1
     assert not Delivery.objects.filter(document__in=[draft, without_email, refused_customer]).exists()
@@ -238,7 +238,7 @@ def test_a_batch_with_bad_input_marks_sent_only_what_the_server_took_and_says_wh
     assert result.queued == [good.pk, rejected.pk]
     reasons = {r.document_id: r for r in result.refused}
     assert reasons[malformed.pk].code == "no_email" and "no valid e-mail address" in reasons[malformed.pk].reason
-    assert reasons[refusing.pk].code == "refused" and "refused e-invoices on 01/05/2026" in reasons[refusing.pk].reason
+    assert reasons[refusing.pk].code == "refused" and "refused e-invoices on 5 Jan 2026" in reasons[refusing.pk].reason
 
     report = flush(org)
     assert (report.sent, report.failed) == (1, 1)

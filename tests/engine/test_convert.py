@@ -297,6 +297,9 @@ for _to in ("cii", "ubl"):
     for _n in (4, 5, 10, 22, 23, 25):
         EXPECTED_REFUSALS[f"zugferd-2.5.2/examples/extended/factur-x-{_n}.xml|{_to}"] = (
             _SUB_LINES, "EXTENDED group / detail sub-lines have no EN 16931 form")
+    for _n in ("04.01a", "04.02a", "04.03a", "04.04a"):
+        EXPECTED_REFUSALS[f"xrechnung-3.0.2/instances/business-cases/extension/{_n}-INVOICE_ubl.xml|{_to}"] = (
+            _SUB_LINES, "XRechnung extension sub invoice lines have no EN 16931 form")
 
 
 @needs_cii

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Invitation, Membership, Right, Role, User
 from facturier.accounts.services import membership_add, require_right
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 
 VALID_FOR = dt.timedelta(days=7)
 
@@ -69,7 +69,7 @@ def _mail(invitation: Invitation, token: str) -> None:
     with translation.override(language):
         values = {"org": invitation.organisation.name, "url": url, "role": invitation.get_role_display(),
                   "by": str(invitation.created_by or ""),
-                  "until": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y %H:%M")}
+                  "until": localized(invitation.expires_at)}
         subject = gettext("Invitation to join %(org)s on Facturier") % values
         body = gettext(
             "Hello,\n\n%(by)s invites you to join %(org)s on Facturier (role: %(role)s).\n\n"

@@ -17,7 +17,7 @@ from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 
 from facturier import identifiers
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 
 
 class LegalProfileInUse(FacturierError):
@@ -215,7 +215,7 @@ class LegalProfile(models.Model):
             raise ValidationError(
                 {"effective_from": _("A document was already issued on %(date)s under the legal data in force "
                                      "then: legal data changes take effect after the last issued document. "
-                                     "Choose a later date.") % {"date": issued_from.isoformat()}},
+                                     "Choose a later date.") % {"date": localized(issued_from)}},
                 code="legal_profile_in_use")
 
     def save(self, *args, **kwargs):

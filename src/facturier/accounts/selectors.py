@@ -18,7 +18,7 @@ def legal_profile_at(*, organisation: Organisation, on: dt.date) -> LegalProfile
     if profile is None:
         raise NoLegalProfile(
             _("%(org)s has no legal data in force on %(date)s. Add its legal profile in the settings first."),
-            org=organisation.name, date=on.isoformat())
+            org=organisation.name, date=on)  # written the reader's way
     return profile
 
 

@@ -130,6 +130,8 @@ PASSWORD_RESET_TIMEOUT = 3 * 3600
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Unambiguous English dates on the screens ("6 Dec 2026", not the American 12/06/2026): facturier/config/formats/en.
+FORMAT_MODULE_PATH = ["facturier.config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

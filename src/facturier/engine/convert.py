@@ -19,9 +19,10 @@ What one syntax cannot carry the way the other does is listed, term by term, in
 A conversion never loses data silently (`conversion`): a source below EN 16931 (MINIMUM,
 BASIC WL) that lacks what the target needs is refused with the list of what it lacks;
 EXTENDED sub-lines (group and information lines, parent links) that an EN 16931 target
-cannot hold are refused with the reason; the other EXTENDED-only data the target drops is
-listed in the warnings; the output is judged by the official rules and refused when it
-fails them. ``force=True`` writes it all the same, and says so.
+cannot hold are refused with the reason (UBL for the XRechnung extension nests them as
+`cac:SubInvoiceLine` when the totals allow it: see `facturier.engine.en16931.sublines`);
+the other EXTENDED-only data the target drops is listed in the warnings; the output is
+judged by the official rules and refused when it fails them. ``force=True`` writes it all the same, and says so.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def convert(
     """Convert a CII or UBL invoice into the syntax ``to``, for ``profile``.
 
     ``profile`` is, for UBL, a `Customization` or its name ("en16931", "peppol-bis3",
-    "fr-cius", "extended-ctc-fr", "xrechnung"; EN 16931 when None); for CII, a
+    "fr-cius", "extended-ctc-fr", "xrechnung", "xrechnung-extension"; EN 16931 when None); for CII, a
     `facturier.engine.cii.Profile` or its name ("en16931", "basic", "extended-ctc-fr"…;
     EN 16931 when None). Raises ConversionRefused as `conversion` does (without running
     the official rules on the output: `conversion` does that).
@@ -138,7 +139,11 @@ def conversion(
             f"{invoice.issue_date.isoformat()} is written without one.",
         ))
     if not extended:
-        refusals.extend(_sub_lines(invoice))
+        if _nested_target(to, profile):
+            refusals.extend(_nesting(invoice))
+            warnings.extend(_sub_types_implied(invoice))
+        else:
+            refusals.extend(_sub_lines(invoice))
         warnings.extend(_not_carried(invoice, to))
         invoice = _within_en16931(invoice)
     if refusals and not force:
@@ -174,6 +179,15 @@ def _extended_target(to: Syntax, profile: Any) -> bool:
     from facturier.engine.cii import Profile
 
     return _member(Profile, profile, Profile.EN16931).rank >= 4
+
+
+def _nested_target(to: Syntax, profile: Any) -> bool:
+    """UBL for the XRechnung extension: sub-lines nested as cac:SubInvoiceLine (BG-DEX-01)."""
+    if to != "ubl":
+        return False
+    from facturier.engine.ubl import Customization
+
+    return _member(Customization, profile, Customization.EN16931) is Customization.XRECHNUNG_EXTENSION
 
 
 def _is_en16931_target(to: Syntax, profile: Any) -> bool:
@@ -216,23 +230,69 @@ def _has_split_payment(invoice: Invoice) -> bool:
 
 
 def _sub_lines(invoice: Invoice) -> list[Message]:
-    """EXTENDED group / information lines and parent links: no EN 16931 target holds them."""
+    """Sub-lines (EXTENDED group / information lines, parent links, XRechnung sub invoice lines):
+    no EN 16931 target holds them."""
     ids = [line.id for line in invoice.lines if line.parent_line_id is not None or not line.counts_in_totals]
     if not ids:
         return []
     shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
     return [
         Message(
-            fr=f"Les lignes {shown} sont des sous-lignes Factur-X EXTENDED (ligne parente, ligne de groupe "
-            "ou d'information) : la norme EN 16931 n'a pas de sous-ligne, et la syntaxe UBL n'en porte "
-            "(cac:SubInvoiceLine) qu'en dehors de la norme, que ses règles refusent (UBL-CR-646). "
-            "Convertissez vers un profil EXTENDED (CII extended, UBL extended-ctc-fr).",
-            en=f"Lines {shown} are Factur-X EXTENDED sub-lines (parent, group or information line): "
-            "EN 16931 has no sub-lines, and UBL holds them (cac:SubInvoiceLine) only outside the "
-            "standard, which its rules refuse (UBL-CR-646). Convert to an EXTENDED profile "
-            "(CII extended, UBL extended-ctc-fr).",
+            fr=f"Les lignes {shown} sont des sous-lignes (ligne parente, ligne de groupe ou d'information "
+            "Factur-X EXTENDED, sous-ligne de l'extension XRechnung) : la norme EN 16931 n'a pas de sous-ligne, "
+            "et la syntaxe UBL n'en porte (cac:SubInvoiceLine) qu'en dehors de la norme, ce que ses règles "
+            "déconseillent (UBL-CR-646). Convertissez vers un profil EXTENDED (CII extended, UBL "
+            "extended-ctc-fr) ou vers l'extension XRechnung (UBL xrechnung-extension).",
+            en=f"Lines {shown} are sub-lines (Factur-X EXTENDED parent, group or information lines, XRechnung "
+            "extension sub invoice lines): EN 16931 has no sub-lines, and UBL holds them (cac:SubInvoiceLine) "
+            "only outside the standard, which its rules advise against (UBL-CR-646). Convert to an EXTENDED "
+            "profile (CII extended, UBL extended-ctc-fr) or to the XRechnung extension (UBL xrechnung-extension).",
         )
     ]
+
+
+def _nesting(invoice: Invoice) -> list[Message]:
+    """Why the sub-lines cannot become nested UBL sub-lines with the same totals (the XRechnung
+    extension counts the top-level lines only)."""
+    from facturier.engine.en16931.sublines import has_sub_lines, nesting_problems
+
+    if not has_sub_lines(invoice):
+        return []
+    problems = nesting_problems(invoice)
+    if not problems:
+        return []
+    head = Message(
+        fr="Les sous-lignes Factur-X EXTENDED ne peuvent pas devenir des sous-lignes XRechnung "
+        "(cac:SubInvoiceLine) sans changer les totaux :",
+        en="The Factur-X EXTENDED sub-lines cannot become XRechnung sub-lines (cac:SubInvoiceLine) "
+        "without changing the totals:",
+    )
+    return [head, *problems]
+
+
+def _sub_types_implied(invoice: Invoice) -> list[Message]:
+    """The sub-types (GROUP, DETAIL, INFORMATION) have no XRechnung element: the nesting says
+    them (`sublines.derive_subtypes`); those it says otherwise than the source are listed."""
+    import dataclasses
+
+    from facturier.engine.en16931.sublines import DETAIL, derive_subtypes
+
+    if not any(line.parent_line_id is not None for line in invoice.lines):
+        return []
+    derived = derive_subtypes([dataclasses.replace(line, subtype=None) for line in invoice.lines])
+    typed = [
+        line.id for line, back in zip(invoice.lines, derived, strict=True)
+        if (line.subtype or DETAIL) != (back.subtype or DETAIL)
+    ]
+    if not typed:
+        return []
+    shown = ", ".join(typed[:10]) + (" …" if len(typed) > 10 else "")
+    return [Message(
+        fr=f"Non porté par l'extension XRechnung : le type des lignes {shown} (BT-X-8 GROUP, DETAIL, INFORMATION). "
+        "L'imbrication des sous-lignes le remplace : seules les lignes de premier niveau comptent dans les totaux.",
+        en=f"Not carried by the XRechnung extension: the sub-type of lines {shown} (BT-X-8 GROUP, DETAIL, "
+        "INFORMATION). The nesting of the sub-lines stands for it: only the top-level lines count in the totals.",
+    )]
 
 
 def _not_carried(invoice: Invoice, to: Syntax) -> list[Message]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facturier.accounts.models import Right
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 from facturier.parties.models import Contact, Customer
 from facturier.portal import services
 from facturier.portal.forms import BrandingForm
@@ -74,8 +74,8 @@ def customer_access(request, customer_id: int):
         elif not account.is_active:
             status = _("Access closed")
         elif account.activated_at is None:
-            status = _("Invited, until %(date)s") % {"date": timezone.localtime(link.expires_at).strftime(
-                "%d/%m/%Y")} if link else _("Invitation expired")
+            status = _("Invited, until %(date)s") % {
+                "date": localized(timezone.localtime(link.expires_at).date())} if link else _("Invitation expired")
         else:
             status = _("Active") + (" · " + _("two-factor authentication on") if account.totp_confirmed else "")
         rows.append({"contact": contact, "account": account, "status": status})
@@ -99,7 +99,7 @@ def invite(request, contact_id: int):
     else:
         messages.success(request, _("Invitation sent to %(email)s; its link works once, until %(date)s.") % {
             "email": invitation.account.email,
-            "date": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y %H:%M")})
+            "date": localized(invitation.expires_at)})
     return redirect("portal_admin:customer", contact.customer_id)
 
 

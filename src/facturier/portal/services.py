@@ -24,7 +24,7 @@ from facturier.accounts.models import Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.delivery.platform_mail import PlatformMailError, platform_mail_ready, platform_send
-from facturier.errors import FacturierError
+from facturier.errors import FacturierError, localized
 from facturier.parties.models import ConsentOrigin, Contact
 from facturier.portal.models import LinkPurpose, PortalAccount, PortalLink
 from facturier.secrets import open_secret, seal_secret
@@ -97,7 +97,7 @@ def _mail_link(account: PortalAccount, *, purpose: LinkPurpose, url: str, expire
     organisation = account.organisation
     with translation.override(language_of(account)):
         values = {"org": organisation.name, "url": url,
-                  "until": timezone.localtime(expires_at).strftime("%d/%m/%Y %H:%M")}
+                  "until": localized(expires_at)}
         if purpose == LinkPurpose.INVITATION:
             subject = gettext("Your customer space at %(org)s") % values
             body = gettext(

@@ -14,6 +14,7 @@ from ubl_support import (
     Case,
     case_ids,
     example_id,
+    has_sub_invoice_lines,
     is_extended_ctc_fr,
     official_cii_examples,
     official_ubl_examples,
@@ -32,11 +33,15 @@ def _produce(case: Case, out_dir: Path) -> None:
     data = case.source.read_bytes()
     if case.kind == "ubl":
         custom = Customization.EXTENDED_CTC_FR if is_extended_ctc_fr(case.source) else Customization.EN16931
+        if has_sub_invoice_lines(case.source):
+            custom = Customization.XRECHNUNG_EXTENSION  # its sub-lines, nested again
         xml = write_ubl(read_ubl(data), customization=custom)
     elif case.kind == "ubl-cii":
         from facturier.engine.cii import Profile, write_cii
 
         profile = Profile.EXTENDED_CTC_FR if is_extended_ctc_fr(case.source) else Profile.EN16931
+        if has_sub_invoice_lines(case.source):
+            profile = Profile.EXTENDED  # sub-lines: flat, with parent line ids and sub-types
         xml = write_cii(read_ubl(data), profile=profile)
     else:
         from facturier.engine.cii import read_cii

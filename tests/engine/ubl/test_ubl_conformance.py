@@ -14,6 +14,7 @@ from ubl_support import (
     PINNED_FAILURES,
     case_ids,
     example_id,
+    has_sub_invoice_lines,
     is_extended_ctc_fr,
     official_ubl_examples,
 )
@@ -41,6 +42,8 @@ EXAMPLES = official_ubl_examples()
 
 
 def _customization(path) -> Customization:
+    if has_sub_invoice_lines(path):
+        return Customization.XRECHNUNG_EXTENSION
     return Customization.EXTENDED_CTC_FR if is_extended_ctc_fr(path) else Customization.EN16931
 
 

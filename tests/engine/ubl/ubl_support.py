@@ -63,6 +63,11 @@ def is_extended_ctc_fr(path: Path) -> bool:
     return "extended-ctc-fr" in path.name
 
 
+def has_sub_invoice_lines(path: Path) -> bool:
+    """An XRechnung extension document with sub-lines (cac:SubInvoiceLine, BG-DEX-01)."""
+    return b"SubInvoiceLine>" in path.read_bytes()
+
+
 # Documents that cannot pass, pinned: the output made from these examples must fail with
 # exactly these rule ids and nothing else, each for the reason given, which is a defect of
 # the source document itself (the content is kept, so is the defect).

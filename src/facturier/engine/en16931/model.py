@@ -2,7 +2,8 @@
 
 One class per business group (BG) of EN 16931-1, one field per business term (BT), each
 documented by its id; plus the few Factur-X EXTENDED terms the French CIUS needs (line
-sub-types and parent lines). Syntax details (CII element names, UBL customisation ids,
+sub-types and parent lines, which also hold the XRechnung extension's sub-lines: see
+`facturier.engine.en16931.sublines`). Syntax details (CII element names, UBL customisation ids,
 the Factur-X profile) are not part of the model: they are options of the writers.
 
 Conventions every reader and writer follows:
@@ -546,9 +547,12 @@ class InvoiceLine:
     allowances_charges: tuple[LineAllowanceCharge, ...] = ()
     """BG-27 Invoice line allowances and BG-28 Invoice line charges."""
     parent_line_id: str | None = None
-    """BT-X-304 Parent line identifier (Factur-X EXTENDED sub-lines)."""
+    """BT-X-304 Parent line identifier (Factur-X EXTENDED sub-lines; also the parent of an
+    XRechnung extension sub invoice line, BG-DEX-01). An extension, not EN 16931: see
+    `facturier.engine.en16931.sublines` for how the two hierarchies map onto these fields."""
     subtype: str | None = None
-    """BT-X-8 Subtype of invoice line: DETAIL (or None), GROUP, INFORMATION (EXTENDED)."""
+    """BT-X-8 Subtype of invoice line: DETAIL (or None), GROUP, INFORMATION (EXTENDED; derived
+    from the nesting for XRechnung sub-lines)."""
 
     @property
     def counts_in_totals(self) -> bool:

@@ -11,12 +11,16 @@ the element is empty; identifiers, codes, dates and numbers without surrounding 
 empty one as absent. A mandatory text that is missing is kept as "" (the business rules
 report it); a mandatory amount that is missing is read as 0. A missing issue date (BT-2),
 or a value that is not a decimal or a date where UBL requires one, raises `InputError`.
+
+Sub-lines of the XRechnung extension (`cac:SubInvoiceLine`, `cac:SubCreditNoteLine`) are
+read as lines of their own, after their parent, with its id as their parent line id.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
@@ -56,6 +60,7 @@ from facturier.engine.en16931.model import (
     VatBreakdown,
 )
 from facturier.engine.en16931.money import parse_decimal
+from facturier.engine.en16931.sublines import derive_subtypes
 from facturier.engine.errors import CalculationError, InputError, Message, UnsupportedDocument
 from facturier.engine.ubl.write import A, B, is_iban_shaped
 from facturier.engine.xml import DEFAULT_MAX_BYTES, detect, parse_xml
@@ -311,7 +316,7 @@ class _Reader:
             allowances_charges=tuple(self.allowance_charge(el) for el in r.iterfind(A.AllowanceCharge)),
             vat_breakdown=breakdown,
             additional_documents=documents,
-            lines=tuple(self.line(el) for el in self.line_elements()),
+            lines=self.lines(),
         )
 
     # --- header ------------------------------------------------------------------------
@@ -579,11 +584,32 @@ class _Reader:
         first, second = (A.CreditNoteLine, A.InvoiceLine) if self.credit else (A.InvoiceLine, A.CreditNoteLine)
         return self.root.findall(first) or self.root.findall(second)
 
+    def lines(self) -> tuple[InvoiceLine, ...]:
+        """The lines, and below each its sub-lines (XRechnung extension `cac:SubInvoiceLine`,
+        `cac:SubCreditNoteLine`, BG-DEX-01), flat, each with its parent line's id; their
+        sub-types are derived from the nesting (`facturier.engine.en16931.sublines`)."""
+        out: list[InvoiceLine] = []
+        nested = False
+        for el in self.line_elements():
+            nested = self.line_and_sub_lines(el, None, out) or nested
+        return derive_subtypes(out) if nested else tuple(out)
+
+    def line_and_sub_lines(self, el: etree._Element, parent: str | None, out: list[InvoiceLine]) -> bool:
+        k = _kids(el)
+        line = self.line(el, k)
+        if parent is not None:
+            line = dataclasses.replace(line, parent_line_id=parent)
+        out.append(line)
+        subs = k.get(A.SubInvoiceLine, []) + k.get(A.SubCreditNoteLine, [])
+        for sub in subs:
+            self.line_and_sub_lines(sub, line.id, out)
+        return bool(subs)
+
     # Lines are most of a document: they are read from one pass over each element's
     # children (a dict by tag) rather than one ElementPath search per term.
 
-    def line(self, el: etree._Element) -> InvoiceLine:
-        k = _kids(el)
+    def line(self, el: etree._Element, k: dict | None = None) -> InvoiceLine:
+        k = _kids(el) if k is None else k
         qty_el = _one(k, B.CreditedQuantity if self.credit else B.InvoicedQuantity)
         if qty_el is None:
             qty_el = _one(k, B.InvoicedQuantity)

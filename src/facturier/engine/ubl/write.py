@@ -12,6 +12,12 @@ Where the two UBL documents differ, EN 16931 says how (and the reader accepts bo
 - BT-11 project reference: `cac:ProjectReference` in an Invoice,
   `cac:AdditionalDocumentReference` with document type code 50 in a CreditNote.
 
+The line hierarchy (Factur-X EXTENDED parent lines and sub-types) is written as nested
+`cac:SubInvoiceLine` / `cac:SubCreditNoteLine` for the XRechnung extension only (BG-DEX-01;
+`facturier.engine.en16931.sublines` says when the totals allow it), and flat with its
+sub-type and parent line in a line billing reference for EXTENDED-CTC-FR; the EN 16931
+customisations have no sub-lines.
+
 Factur-X EXTENDED logistics service charges (BT-X-271..274) have no UBL element: they are
 written as document level charges (BG-21), which is how they count in the totals.
 
@@ -45,6 +51,7 @@ from facturier.engine.en16931.model import (
     PaymentInstructions,
     PostalAddress,
 )
+from facturier.engine.en16931.sublines import MAX_DEPTH, derive_subtypes, in_tree_order
 from facturier.engine.xml import CAC, CBC, UBL_CREDIT_NOTE, UBL_INVOICE, drop_empty_elements
 
 __all__ = ["Customization", "as_carried", "write_ubl"]
@@ -68,6 +75,10 @@ class Customization(Enum):
     allowances, charges and lines, line sub-type and parent line, group lines)."""
     XRECHNUNG = "xrechnung"
     """The German CIUS XRechnung 3.0."""
+    XRECHNUNG_EXTENSION = "xrechnung-extension"
+    """The XRechnung 3.0 extension: XRechnung, plus the line hierarchy written as nested
+    `cac:SubInvoiceLine` / `cac:SubCreditNoteLine` (BG-DEX-01; see
+    `facturier.engine.en16931.sublines`)."""
 
     @property
     def customization_id(self) -> str:
@@ -86,6 +97,8 @@ _CUSTOMIZATION_IDS = {
     Customization.FR_CIUS: _EN16931,
     Customization.EXTENDED_CTC_FR: f"{_EN16931}#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr",
     Customization.XRECHNUNG: f"{_EN16931}#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+    Customization.XRECHNUNG_EXTENSION: f"{_EN16931}#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+    "#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0",
 }
 _FIXED_PROFILE_IDS = {Customization.PEPPOL_BIS3: "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"}
 
@@ -154,6 +167,9 @@ class _Writer:
         self.inv = invoice
         self.custom = customization
         self.extended = customization is Customization.EXTENDED_CTC_FR
+        self.nested = customization is Customization.XRECHNUNG_EXTENSION and any(
+            line.parent_line_id is not None for line in invoice.lines
+        )
         self.credit = invoice.is_credit_note
         self.cur = invoice.currency
 
@@ -233,6 +249,16 @@ class _Writer:
             self.allowance_charge(root, charge)
         self.tax_totals(root)
         self.monetary_total(root)
+        if self.nested:
+            # XRechnung extension: each sub-line inside its parent (BG-DEX-01).
+            self.children = {}
+            for line in inv.lines:
+                if line.parent_line_id is not None:
+                    self.children.setdefault(line.parent_line_id, []).append(line)
+            for line in inv.lines:
+                if line.parent_line_id is None:
+                    self.line(root, line)
+            return root
         for line in inv.lines:
             # EN 16931 has no line hierarchy: Factur-X EXTENDED group and information lines
             # (which do not count in the totals) only go into an EXTENDED-CTC-FR document.
@@ -509,9 +535,9 @@ class _Writer:
 
     # --- lines -------------------------------------------------------------------------
 
-    def line(self, root: etree._Element, line: InvoiceLine) -> None:
+    def line(self, root: etree._Element, line: InvoiceLine, tag: str | None = None, depth: int = 0) -> None:
         credit = self.credit
-        el = _SUB(root, A.CreditNoteLine if credit else A.InvoiceLine)
+        el = _SUB(root, tag or (A.CreditNoteLine if credit else A.InvoiceLine))
         _text(el, B.ID, line.id)
         _text(el, B.Note, line.note)
         _text(el, B.CreditedQuantity if credit else B.InvoicedQuantity, _num(line.quantity), unitCode=line.unit or None)
@@ -540,6 +566,9 @@ class _Writer:
             self.allowance_charge(el, ac)
         self.item(el, line)
         self.price(el, line)
+        if self.nested and depth < MAX_DEPTH:
+            for sub in self.children.pop(line.id, ()):  # popped: a loop of parents ends here
+                self.line(el, sub, A.SubCreditNoteLine if credit else A.SubInvoiceLine, depth + 1)
 
     def item(self, parent: etree._Element, line: InvoiceLine) -> None:
         it = line.item
@@ -629,7 +658,10 @@ def as_carried(invoice: Invoice, customization: Customization = Customization.EN
     - outside EXTENDED-CTC-FR, the extension terms are not written: buyer tax registration
       and legal form, preceding invoice type code, VAT exemption of allowances, charges and
       lines, line sub-type and parent line, and the group and information lines that do not
-      count in the totals.
+      count in the totals;
+    - for the XRechnung extension, the line hierarchy is kept as nested sub-lines, in tree
+      order (each parent, then its sub-lines), with sub-types derived from the nesting
+      (`facturier.engine.en16931.sublines.derive_subtypes`), not as written.
     """
     inv = invoice
     replace = dataclasses.replace
@@ -680,20 +712,23 @@ def as_carried(invoice: Invoice, customization: Customization = Customization.EN
         )
     changes["buyer"] = buyer
     changes["seller"] = replace(inv.seller, contact=_carried_contact(inv.seller.contact))
+    nested = customization is Customization.XRECHNUNG_EXTENSION and any(
+        line.parent_line_id is not None for line in inv.lines
+    )
     lines = []
-    for line in inv.lines:
-        if not extended and not line.counts_in_totals:
+    for line in in_tree_order(inv.lines) if nested else inv.lines:
+        if not extended and not nested and not line.counts_in_totals:
             continue
         carried = line
         if not extended:
             vat = replace(line.vat, exemption_reason=None, exemption_code=None)
-            carried = replace(line, subtype=None, parent_line_id=None, vat=vat)
+            carried = replace(line, subtype=None, parent_line_id=line.parent_line_id if nested else None, vat=vat)
         price = replace(carried.price, gross_base_quantity=None, gross_base_unit=None)
         if price.discount is not None and price.discount.is_zero():
             price = replace(price, discount=None)
         carried = replace(carried, price=price)
         lines.append(carried)
-    changes["lines"] = tuple(lines)
+    changes["lines"] = derive_subtypes(lines) if nested else tuple(lines)
     return replace(inv, **changes)
 
 

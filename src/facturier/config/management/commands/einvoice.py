@@ -112,7 +112,8 @@ class Command(BaseCommand):
         convert.add_argument("--to", choices=["cii", "ubl"], required=True)
         convert.add_argument("--profile", default=None,
                              help="CII: minimum, basicwl, basic, en16931, extended, extended-ctc-fr; "
-                                  "UBL: en16931, peppol, fr")
+                                  "UBL: en16931, peppol, fr, extended-ctc-fr, xrechnung, xrechnung-extension "
+                                  "(sub-lines as cac:SubInvoiceLine)")
         convert.add_argument("--force", action="store_true",
                              help="write the output even when it loses data or fails the official rules")
         extract = sub.add_parser("extract", parents=[limits], help="extract the XML of a Factur-X / ZUGFeRD PDF")
