@@ -247,3 +247,12 @@ def test_files_of_an_issued_document_download_with_their_digest(api, issued, pat
     assert r.status_code == 200, r.content[:500]
     assert r["Content-Digest"].startswith("sha-256=:")
     assert r.content[:5] in (b"%PDF-", b"<?xml")
+
+
+def test_the_rate_count_lives_in_the_shared_cache_not_in_one_process(api, settings):
+    from facturier.api import ratelimit
+
+    settings.FACTURIER_API_RATE_LIMIT = 3
+    assert [api.get("/documents").status_code for _ in range(2)] == [200, 200]
+    ratelimit._windows.clear()  # another process: it knows nothing locally
+    assert [api.get("/documents").status_code for _ in range(2)] == [200, 429]

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 DECIMAL_PATTERN = r"^[+-]?\d{1,15}(\.\d{1,6})?$"
@@ -31,11 +31,15 @@ DecimalString = Annotated[Decimal, BeforeValidator(_decimal),
                           WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "examples": ["12.50"]})]
 
 
+class Out(BaseModel):
+    """An answer: plain pydantic (the endpoints build dicts), which validates far faster than ninja's Schema."""
+
+
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class Problem(Schema):
+class Problem(Out):
     """RFC 9457 problem details (application/problem+json)."""
 
     type: str
@@ -96,7 +100,7 @@ class CustomerPatch(CustomerFields):
     code: str | None = None
 
 
-class AddressOut(Schema):
+class AddressOut(Out):
     line1: str
     line2: str
     postcode: str
@@ -105,7 +109,7 @@ class AddressOut(Schema):
     effective_from: dt.date
 
 
-class CustomerOut(Schema):
+class CustomerOut(Out):
     id: int
     code: str
     name: str
@@ -122,7 +126,7 @@ class CustomerOut(Schema):
     contacts: list[dict[str, Any]]
 
 
-class CustomerPage(Schema):
+class CustomerPage(Out):
     items: list[CustomerOut]
     next_cursor: str | None
 
@@ -193,7 +197,7 @@ class CreditNoteIn(Strict):
     note: str = ""
 
 
-class DocumentSummary(Schema):
+class DocumentSummary(Out):
     id: int
     kind: str
     state: str
@@ -206,7 +210,7 @@ class DocumentSummary(Schema):
     currency: str
 
 
-class DocumentPage(Schema):
+class DocumentPage(Out):
     items: list[DocumentSummary]
     next_cursor: str | None
 
@@ -241,7 +245,7 @@ class PaymentCancelIn(Strict):
     reason: str
 
 
-class PaymentOut(Schema):
+class PaymentOut(Out):
     id: int
     document_id: int
     date: dt.date
@@ -256,7 +260,7 @@ class SendIn(Strict):
     allow_duplicates: bool = False
 
 
-class DeliveryOut(Schema):
+class DeliveryOut(Out):
     document_id: int
     state: str | None
     state_label: str
@@ -266,7 +270,7 @@ class DeliveryOut(Schema):
     warnings: list[str] = []
 
 
-class ArchivedFile(Schema):
+class ArchivedFile(Out):
     id: int
     kind: str
     filename: str
