@@ -66,7 +66,7 @@ def gate(run):
             key = authenticate(token.strip())
         except KeyRefused as e:
             return problems.from_exception(request, e)
-        wait = wait_for(key.pk)
+        wait = wait_for(key.prefix)
         if wait is not None:
             return problems.problem(request, 429, code="rate_limited", headers={"Retry-After": str(wait)},
                                     detail=translation.gettext_lazy(

@@ -30,7 +30,7 @@ def _add(name: str, delta: int, window: int) -> int:
         return delta if cache.add(name, delta, window + 1) else cache.incr(name, delta)
 
 
-def wait_for(key_id: int) -> int | None:
+def wait_for(key_id: str) -> int | None:
     """Count one request of the key: None when allowed, else the seconds to wait."""
     limit = settings.FACTURIER_API_RATE_LIMIT
     window = settings.FACTURIER_API_RATE_WINDOW
