@@ -256,3 +256,41 @@ def test_the_rate_count_lives_in_the_shared_cache_not_in_one_process(api, settin
     assert [api.get("/documents").status_code for _ in range(2)] == [200, 200]
     ratelimit._windows.clear()  # another process: it knows nothing locally
     assert [api.get("/documents").status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_schema_declares_the_idempotency_header_on_writes_and_problem_answers(client):
+    schema = json.loads(client.get("/api/v1/openapi.json").content)
+    issue = schema["paths"]["/api/v1/documents/{document_id}/issue"]["post"]
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in issue["parameters"])
+    assert "application/problem+json" in issue["responses"]["422"]["content"]
+    listing = schema["paths"]["/api/v1/documents"]["get"]
+    assert not any(p["name"] == "Idempotency-Key" for p in listing.get("parameters", []))
+
+
+def test_a_body_over_the_limit_is_a_problem_too(api, settings):
+    settings.FACTURIER_REQUEST_MAX_BYTES = 64 * 1024
+    r = api.post("/documents", "x" * (65 * 1024))
+    assert r.status_code == 413 and r["Content-Type"] == "application/problem+json"
+
+
+def test_the_keys_page_is_for_members_who_manage_settings_and_shows_a_secret_once(client, org, owner):
+    from facturier.api.models import ApiKey
+
+    clerk = org.member("clerk")
+    client.force_login(clerk.user)
+    assert client.get("/settings/api-keys/").status_code == 403
+    client.force_login(owner.user)
+    r = client.post("/settings/api-keys/new/", {"name": "ERP", "scopes": ["read", "issue"]})
+    assert r.status_code == 200 and r["Cache-Control"] == "no-store"
+    key = ApiKey.objects.get()
+    secret = r.context["secret"]
+    assert secret.startswith(key.prefix + "_") and key.scopes == ["read", "issue"]
+    assert secret.encode() in r.content
+    assert secret.encode() not in client.get("/settings/api-keys/").content
+    assert key.digest != secret and len(key.digest) == 64
+    r = client.post(f"/settings/api-keys/{key.pk}/revoke/")
+    assert r.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    refused = client.post("/settings/api-keys/new/", {"name": "", "scopes": []})
+    assert refused.status_code == 422

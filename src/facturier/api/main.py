@@ -25,6 +25,7 @@ from facturier.api.idempotency import WRITES, run_once
 from facturier.api.keys import KeyRefused, authenticate
 from facturier.api.ratelimit import wait_for
 from facturier.api.routers import archive, customers, deliveries, documents, payments
+from facturier.api.schemas import Problem
 
 ROUTERS = [
     ("/customers", customers.router),
@@ -56,6 +57,31 @@ class LocalSwagger(Swagger):
         return render(request, "api/docs.html", {"api": api, "swagger_settings": settings})
 
 
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string", "maxLength": 255},
+    "description": "Any unique string (a UUID). The same key with the same request returns the first answer; "
+                   "with another request it is refused (422). Kept 24 hours.",
+}
+PROBLEM_RESPONSE = {"description": "An RFC 9457 problem", "content": {
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+class FacturierApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """ninja's schema, plus what the gate adds to every operation: the Idempotency-Key of writes and
+        the problem answers (401, 403, 404, 422, 429)."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema())
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method.upper() in WRITES:
+                    operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
+                for status in ("401", "403", "404", "422", "429"):
+                    operation.setdefault("responses", {}).setdefault(status, PROBLEM_RESPONSE)
+        return schema
+
+
 def gate(run):
     @wraps(run)
     def checked(request, *args, **kwargs):
@@ -81,7 +107,7 @@ def gate(run):
 
 
 def build() -> NinjaAPI:
-    api = NinjaAPI(title="Facturier API", version="1", description=DESCRIPTION, urls_namespace="api",
+    api = FacturierApi(title="Facturier API", version="1", description=DESCRIPTION, urls_namespace="api",
                    auth=KeyBearer(), docs=LocalSwagger(settings={"persistAuthorization": False}),
                    docs_url="/docs", openapi_url="/openapi.json")
     api.add_decorator(gate, mode="view")
