@@ -85,25 +85,29 @@ class FacturierApi(NinjaAPI):
 def gate(run):
     @wraps(run)
     def checked(request, *args, **kwargs):
-        scheme, _sep, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return problems.from_exception(request, AuthenticationError())
-        try:
-            key = authenticate(token.strip())
-        except KeyRefused as e:
-            return problems.from_exception(request, e)
-        wait = wait_for(key.prefix)
-        if wait is not None:
-            return problems.problem(request, 429, code="rate_limited", headers={"Retry-After": str(wait)},
-                                    detail=translation.gettext_lazy(
-                                        "Too many requests with this key. Retry in %(seconds)d s.") % {"seconds": wait})
-        request.api_key = key
         with translation.override(problems.language_of(request)):
-            if request.method in WRITES:
-                return run_once(request, key.organisation_id, lambda: run(request, *args, **kwargs))
-            return run(request, *args, **kwargs)
+            return _checked(run, request, *args, **kwargs)
 
     return checked
+
+
+def _checked(run, request, *args, **kwargs):
+    scheme, _sep, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return problems.from_exception(request, AuthenticationError())
+    try:
+        key = authenticate(token.strip())
+    except KeyRefused as e:
+        return problems.from_exception(request, e)
+    wait = wait_for(key.prefix)
+    if wait is not None:
+        return problems.problem(request, 429, code="rate_limited", headers={"Retry-After": str(wait)},
+                                detail=translation.gettext("Too many requests with this key. Retry in %(seconds)d s.")
+                                % {"seconds": wait})
+    request.api_key = key
+    if request.method in WRITES:
+        return run_once(request, key.organisation_id, lambda: run(request, *args, **kwargs))
+    return run(request, *args, **kwargs)
 
 
 def build() -> NinjaAPI:
