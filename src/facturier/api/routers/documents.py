@@ -51,9 +51,10 @@ def summary_out(d: Document) -> dict:
             "payable": _money(d.payable), "amount_due": _money(d.amount_due), "currency": d.currency}
 
 
-def document_out(d: Document) -> dict:
+def document_out(d: Document, *, delivered: bool = True) -> dict:
+    """A document as the API shows it; `delivered=False` for one just created or issued (no delivery yet)."""
     base = f"/api/v1/documents/{d.pk}"
-    delivery = delivery_states(d.organisation, [d.pk]).get(d.pk)
+    delivery = delivery_states(d.organisation, [d.pk]).get(d.pk) if delivered else None
     return {
         **summary_out(d), "state_label": d.get_state_display(), "language": d.language,
         "delivery_date": d.delivery_date, "buyer_reference": d.buyer_reference, "purchase_order": d.purchase_order,
@@ -108,7 +109,7 @@ def create_draft(request, payload: DraftIn):
     document = draft_create(by=by, kind=payload.kind, customer_id=payload.customer_id,
                             lines=[line.dict() for line in payload.lines],
                             allowances_charges=[ac.dict() for ac in payload.allowances_charges], **header)
-    return Status(201, document_out(_get(by, document.pk)))
+    return Status(201, document_out(document, delivered=False))
 
 
 @router.get("/{int:document_id}", response=DocumentOut, summary="Get a document with its lines, totals and states")
@@ -143,9 +144,9 @@ def delete_draft(request, document_id: int):
 def issue(request, document_id: int, payload: IssueIn | None = None):
     by = acting(request, Scope.ISSUE)
     payload = payload or IssueIn()
-    document_issue(by=by, document_id=document_id, issue_date=payload.issue_date,
-                   confirm_overcredit=payload.confirm_overcredit)
-    return document_out(_get(by, document_id))
+    document = document_issue(by=by, document_id=document_id, issue_date=payload.issue_date,
+                              confirm_overcredit=payload.confirm_overcredit)
+    return document_out(document, delivered=False)
 
 
 @router.post("/{int:document_id}/credit-note", response={201: DocumentOut},
