@@ -159,23 +159,27 @@ def test_a_write_without_idempotency_key_is_refused(api, org):
     assert r.status_code == 428 and r.json()["code"] == "idempotency_key_required"
 
 
-def test_a_concurrent_duplicate_is_409_while_the_first_runs(api, org, owner):
+def test_a_duplicate_arriving_while_the_first_still_runs_is_409(api, org):
     from facturier.api.models import IdempotencyRecord
 
-    IdempotencyRecord.objects.create(organisation=org, key="running", request_digest="x" * 64)
     body = {"customer_id": org.customer.pk, "lines": [LINE]}
-    from facturier.api.idempotency import _digest
-
-    r = api.post("/documents", body, key="running")
-    # another body hash: refused as a reuse; the same one: in progress
-    assert r.status_code == 422
-    IdempotencyRecord.objects.all().delete()
-    first = api.post("/documents", body, key="k1")
-    record = IdempotencyRecord.objects.get(key="k1")
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status=None)
+    assert api.post("/documents", body, key="k1").status_code == 201
+    IdempotencyRecord.objects.filter(key="k1").update(status=None)  # the state while the first request runs
     r = api.post("/documents", body, key="k1")
-    assert r.status_code == 409 and r.json()["code"] == "idempotency_in_progress" and r["Retry-After"]
-    assert first.status_code == 201 and _digest
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_in_progress" and r["Retry-After"] == "1"
+
+
+def test_a_write_that_crashes_gives_its_key_back(api, org, monkeypatch):
+    from facturier.api.models import IdempotencyRecord
+    from facturier.api.routers import documents
+
+    def crash(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(documents, "draft_create", crash)
+    r = api.post("/documents", {"customer_id": org.customer.pk, "lines": [LINE]}, key="k2")
+    assert r.status_code == 500 and r["Content-Type"] == "application/problem+json"
+    assert not IdempotencyRecord.objects.filter(key="k2").exists()
 
 
 def test_idempotency_records_expire_after_a_day(api, org):
@@ -294,3 +298,11 @@ def test_the_keys_page_is_for_members_who_manage_settings_and_shows_a_secret_onc
     assert key.revoked_at is not None
     refused = client.post("/settings/api-keys/new/", {"name": "", "scopes": []})
     assert refused.status_code == 422
+
+
+def test_another_key_cannot_have_a_write_replayed_to_it(api, owner, make_key, api_of, org):
+    body = {"customer_id": org.customer.pk, "lines": [LINE]}
+    assert api.post("/documents", body, key="shared-key").status_code == 201
+    reader = api_of(make_key(owner, scopes=["read"]))
+    r = reader.post("/documents", body, key="shared-key")
+    assert r.status_code == 422 and r.json()["code"] == "idempotency_key_reused"

@@ -7,7 +7,8 @@ characters, and kept 24 hours (`IDEMPOTENCY_TTL`; the periodic schedule deletes 
 - first time: a row is claimed (status empty), the write runs, its answer (status, body) is stored;
   an answer of 500 or more is not stored (the row is given back), so the client may retry;
 - same key, same method, path and body: the stored answer is replayed (header `Idempotent-Replayed: true`);
-- same key, another request: 422, naming the key;
+- same key, another request (another method, path, body, or another API key of the organisation): 422,
+  naming the key;
 - same key while the first request still runs: 409, retry later.
 """
 
@@ -30,9 +31,11 @@ IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
 
-def _digest(request) -> str:
+def _digest(request, principal: str = "") -> str:
+    # the key that sends it is part of the request: another key of the organisation (perhaps with fewer
+    # scopes) cannot have a write's answer replayed to it
     h = hashlib.sha256()
-    h.update(f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
+    h.update(f"{principal} {request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
     h.update(request.body)
     return h.hexdigest()
 
@@ -56,7 +59,7 @@ def _claim(organisation_id: int, key: str, digest: str) -> IdempotencyRecord | N
     return IdempotencyRecord.objects.get(organisation_id=organisation_id, key=key)
 
 
-def run_once(request, organisation_id: int, run) -> HttpResponse:
+def run_once(request, organisation_id: int, run, *, principal: str = "") -> HttpResponse:
     """Run the write `run()` under the request's Idempotency-Key."""
     key = request.META.get(HEADER, "").strip()
     if not key:
@@ -66,7 +69,7 @@ def run_once(request, organisation_id: int, run) -> HttpResponse:
     if len(key) > MAX_KEY_LENGTH:
         return problem(request, 422, code="idempotency_key_invalid",
                        detail=_("The Idempotency-Key is too long (at most 255 characters)."))
-    digest = _digest(request)
+    digest = _digest(request, principal)
     existing = _claim(organisation_id, key, digest)
     if existing is not None:
         if existing.request_digest != digest:

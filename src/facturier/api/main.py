@@ -106,7 +106,7 @@ def _checked(run, request, *args, **kwargs):
                                 % {"seconds": wait})
     request.api_key = key
     if request.method in WRITES:
-        return run_once(request, key.organisation_id, lambda: run(request, *args, **kwargs))
+        return run_once(request, key.organisation_id, lambda: run(request, *args, **kwargs), principal=key.prefix)
     return run(request, *args, **kwargs)
 
 
