@@ -266,7 +266,7 @@ def test_the_schema_declares_the_idempotency_header_on_writes_and_problem_answer
     schema = json.loads(client.get("/api/v1/openapi.json").content)
     issue = schema["paths"]["/api/v1/documents/{document_id}/issue"]["post"]
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in issue["parameters"])
-    assert "application/problem+json" in issue["responses"]["422"]["content"]
+    assert "application/problem+json" in issue["responses"]["401"]["content"]
     listing = schema["paths"]["/api/v1/documents"]["get"]
     assert not any(p["name"] == "Idempotency-Key" for p in listing.get("parameters", []))
 
@@ -306,3 +306,12 @@ def test_another_key_cannot_have_a_write_replayed_to_it(api, owner, make_key, ap
     reader = api_of(make_key(owner, scopes=["read"]))
     r = reader.post("/documents", body, key="shared-key")
     assert r.status_code == 422 and r.json()["code"] == "idempotency_key_reused"
+
+
+def test_the_schema_has_no_duplicate_keys(client):
+    def refuse_duplicates(pairs):
+        keys = [k for k, _v in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=refuse_duplicates)

@@ -77,8 +77,10 @@ class FacturierApi(NinjaAPI):
             for method, operation in operations.items():
                 if method.upper() in WRITES:
                     operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
-                for status in ("401", "403", "404", "422", "429"):
-                    operation.setdefault("responses", {}).setdefault(status, PROBLEM_RESPONSE)
+                responses = operation.setdefault("responses", {})
+                for status in (401, 403, 404, 422, 429):  # ninja keys them by int: never both 422 and "422"
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = PROBLEM_RESPONSE
         return schema
 
 
