@@ -64,13 +64,15 @@ def test_a_revoked_key_is_refused_at_once(owner, make_key, api_of):
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
 
 
-def test_a_key_stops_working_when_its_member_loses_the_right(org, make_key, api_of):
-    member = org.member(org.owner.Role.OWNER if hasattr(org.owner, "Role") else "owner")
-    member.can_manage_settings = True
-    member.save()
+def test_a_key_stops_working_when_its_member_loses_the_right_or_leaves(org, make_key, api_of):
+    member = org.member("owner")
     secret = make_key(member)
     assert api_of(secret).get("/documents").status_code == 200
-    member.is_active = False
+    member.can_manage_settings = False
+    member.save()
+    r = api_of(secret).get("/documents")
+    assert r.status_code == 401 and "Manage settings" in r.json()["detail"]
+    member.can_manage_settings, member.is_active = True, False
     member.save()
     assert api_of(secret).get("/documents").status_code == 401
 
