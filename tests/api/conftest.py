@@ -1,10 +1,156 @@
-"""Webhook fixtures: a real HTTP receiver on loopback, endpoints pointing at it."""
+"""Fixtures of the API's tests: keys, a client that speaks to /api/v1/, a real SMTP server on loopback;
+for webhooks, a real HTTP receiver on loopback and endpoints pointing at it."""
 
 from __future__ import annotations
+
+import json
+import uuid
 
 import pytest
 from webhook_receiver import Receiver
 
+SMTP_USER, SMTP_PASSWORD = "mailer@acme.test", "s3cret-smtp"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(db):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_key(db):
+    """An API key acting as a member: returns its secret."""
+    from facturier.api.keys import key_create
+    from facturier.api.models import Scope
+
+    def make(member, scopes=tuple(Scope.values), **kwargs) -> str:
+        return key_create(by=member, name=kwargs.pop("name", "ERP"), scopes=list(scopes), **kwargs)[1]
+
+    return make
+
+
+class Api:
+    """The Django test client, speaking JSON to /api/v1/ with a key."""
+
+    def __init__(self, client, secret: str | None, language: str = "en"):
+        self.client, self.secret, self.language = client, secret, language
+
+    def headers(self, idempotency_key: str | None = None, **extra) -> dict:
+        h = {"HTTP_ACCEPT_LANGUAGE": self.language, **extra}
+        if self.secret:
+            h["HTTP_AUTHORIZATION"] = f"Bearer {self.secret}"
+        if idempotency_key:
+            h["HTTP_IDEMPOTENCY_KEY"] = idempotency_key
+        return h
+
+    def get(self, path: str, **extra):
+        return self.client.get(f"/api/v1{path}", **self.headers(**extra))
+
+    def write(self, method: str, path: str, body=None, *, key: str | None = "auto", **extra):
+        key = str(uuid.uuid4()) if key == "auto" else key
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body or {})
+        return getattr(self.client, method)(f"/api/v1{path}", data=data, content_type="application/json",
+                                            **self.headers(key, **extra))
+
+    def post(self, path, body=None, **kw):
+        return self.write("post", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.write("patch", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.write("delete", path, None, **kw)
+
+
+@pytest.fixture
+def api_of(client):
+    def make(secret, language="en"):
+        return Api(client, secret, language)
+
+    return make
+
+
+@pytest.fixture
+def api(owner, make_key, api_of):
+    return api_of(make_key(owner))
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on a free loopback port, requiring AUTH; `.messages` holds what it accepted."""
+    import socket
+    import types
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True  # the test server listens in clear on loopback
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state = types.SimpleNamespace(host="127.0.0.1", port=port, messages=[])
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            state.messages.append(envelope)
+            return "250 2.0.0 Message accepted"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == SMTP_USER
+              and auth_data.password.decode() == SMTP_PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    controller = Controller(Handler(), hostname=state.host, port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    yield state
+    controller.stop()
+
+
+@pytest.fixture
+def mail(owner, smtp_server):
+    """The organisation's mail server: the loopback SMTP server (set in the settings screens, not by the API)."""
+    from facturier.delivery.services import mail_settings_save
+
+    return mail_settings_save(by=owner, host=smtp_server.host, port=smtp_server.port, security="none",
+                              username=SMTP_USER, password=SMTP_PASSWORD, sender_name="Acme Factures",
+                              sender_address="factures@acme.test", reply_to="compta@acme.test",
+                              bounce_address="bounce@acme.test")
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """A database whose writes commit (a live server sees them). Issued documents are frozen by SQLite
+    triggers that refuse the flush after the test: the triggers step aside for the cleanup only, and
+    are put back before the next test (PostgreSQL's TRUNCATE does not fire them)."""
+    yield
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+    try:
+        call_command("flush", interactive=False, verbosity=0)
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
 
 @pytest.fixture
 def receiver(settings):

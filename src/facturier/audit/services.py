@@ -18,7 +18,8 @@ def audit_record(*, actor: Any, subject: models.Model, action: str, before: dict
     return Event.objects.create(
         organisation=organisation,
         actor=user if user is not None and user.pk else None,
-        actor_label=str(user) if user is not None else "système",
+        # a member acting through an API key carries its own label ("<member> (API key fk_…)")
+        actor_label=(getattr(actor, "audit_label", None) or str(user)) if user is not None else "système",
         action=action,
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),

@@ -62,6 +62,12 @@ def _delivery_postal() -> None:
         postal_fallback_task.enqueue(organisation_id=organisation_id)
 
 
+def _api_idempotency_cleanup() -> None:
+    from facturier.api.tasks import idempotency_cleanup_task
+
+    idempotency_cleanup_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -76,6 +82,7 @@ JOBS = (
     Job("archive purge", dt.timedelta(hours=24), _archive_purge),
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
+    Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
 )
 
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its Swagger UI files, served by this site (the API's docs page uses no CDN)
     "facturier.config.apps.ConfigConfig",
     "facturier.accounts",
     "facturier.parties",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "facturier.api.problems.ProblemMiddleware",  # outermost: nothing under /api/ answers an HTML page
     "facturier.config.request_limits.RequestSizeLimitMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "facturier.web.middleware.ContentSecurityPolicyMiddleware",
@@ -202,6 +204,10 @@ TASKS = {
 }
 
 # A worker whose heartbeat is older than this is dead: what it claimed is recovered (config/leases.py).
+# The REST API: requests per key in a fixed window (shared cache), answered 429 with Retry-After past it.
+FACTURIER_API_RATE_LIMIT = env.integer("FACTURIER_API_RATE_LIMIT", 600, minimum=1)
+FACTURIER_API_RATE_WINDOW = env.integer("FACTURIER_API_RATE_WINDOW", 60, minimum=1)
+
 FACTURIER_WORKER_LEASE_SECONDS = env.integer("FACTURIER_WORKER_LEASE_SECONDS", 30, minimum=3)
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

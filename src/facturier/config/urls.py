@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from facturier.api.main import api
 from facturier.documents.views import timestamp
 from facturier.web.views.auth import admin_login
 
@@ -15,5 +16,7 @@ urlpatterns = [
     path("mail/", include("facturier.delivery.mailbox_urls")),
     path("portal/", include("facturier.portal.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
+    path("api/v1/", api.urls),
+    path("settings/api-keys/", include("facturier.api.urls")),
     path("", include("facturier.web.urls")),
 ]

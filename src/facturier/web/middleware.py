@@ -24,8 +24,10 @@ OPEN_ROUTES = frozenset({
     "consent_accept", "consent_refuse", "consent_address", "tsa",
 })
 """The routes a signed-in user who has not confirmed the second factor may reach; every other one is closed."""
-OPEN_NAMESPACES = frozenset({"portal"})
-"""The customer portal has its own accounts, sessions and second factor: a company session opens nothing there."""
+OPEN_NAMESPACES = frozenset({"portal", "api"})
+"""The customer portal has its own accounts, sessions and second factor: a company session opens nothing there.
+The REST API (/api/v1/, every route of its namespace) authenticates each call by its API key alone: no
+session, no CSRF, and a session cookie opens nothing there either."""
 
 
 def is_open(path_info: str) -> bool:
