@@ -75,17 +75,25 @@ def _adapted(document: Document, target: Target) -> bytes:
     from facturier.engine.cii.write import write_cii
     from facturier.engine.convert import conversion
     from facturier.engine.errors import EngineError
+    from facturier.engine.validation import validate
     from facturier.invoicing.mapping import document_to_invoice
 
+    language = get_language() or "fr"
     source = write_cii(document_to_invoice(document), profile=PROFILES[document.organisation.facturx_profile])
     try:
-        done = conversion(source, to=target.syntax, profile=target.profile, french=target.french)
+        done = conversion(source, to=target.syntax, profile=target.profile, validate_output=False)
+        if done.warnings:  # data the target would not carry: it would not be the same invoice any more
+            raise FileRefused(_("The file cannot be made in this format without losing data: %(reason)s"),
+                              reason=" ".join(w.in_language(language) for w in done.warnings))
+        report = validate(done.xml, french=target.french)
     except EngineError as e:
         raise FileRefused(_("The file cannot be made in this format: %(reason)s"),
-                          reason=e.message.in_language(get_language() or "fr"))
-    if done.warnings:  # data the target would not carry: not the same invoice any more
-        raise FileRefused(_("The file cannot be made in this format without losing data: %(reason)s"),
-                          reason=" ".join(w.in_language(get_language() or "fr") for w in done.warnings))
+                          reason=e.message.in_language(language))
+    if not report.passed:
+        reasons = [f"{f.rule}: {f.message.in_language(language)}" for f in report.fatal]
+        reasons += [n.reason.in_language(language) for n in report.not_run]
+        raise FileRefused(_("The file fails the official rules of this format, so it is not sent: %(reason)s"),
+                          reason=" — ".join(reasons))
     return done.xml
 
 
@@ -109,8 +117,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def safe_name(name: str) -> str:
     """A plain file name: letters, digits, dot, dash, underscore; never a path, never hidden, never empty."""
-    name = _UNSAFE.sub("_", name).strip("._") or "document"
-    name = re.sub(r"\.{2,}", ".", name)
+    parts = [p for p in re.split(r"[/\\]+", name) if p.strip(". ")]  # no "." or ".." segment survives
+    name = _UNSAFE.sub("_", "_".join(parts))
+    name = re.sub(r"\.{2,}", ".", name).strip("._") or "document"
     return name[:200]
 
 

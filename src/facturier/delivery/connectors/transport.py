@@ -221,9 +221,9 @@ class SftpSession:
     def publish(self, part: str, name: str) -> None:
         """Give the written file its final name: the moment the receiver sees it (the irreversible step)."""
         target = self._path(name)
-        if self.sftp.supports_extension(b"posix-rename@openssh.com"):
-            self._run(self.sftp.posix_rename(part, target))
-        else:
+        try:
+            self._run(self.sftp.posix_rename(part, target))  # replaces a file of the same name, atomically
+        except asyncssh.SFTPOpUnsupported:
             self._run(self.sftp.rename(part, target))
 
     def discard(self, path: str) -> None:
