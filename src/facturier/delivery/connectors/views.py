@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from facturier.accounts.models import Right
@@ -145,8 +144,7 @@ def connector_export_view(request, pk):
     except FacturierError as e:
         messages.error(request, e.message)
         return redirect("web:settings_connector", pk=connector.pk)
-    messages.success(request, ngettext("%(n)d document queued for %(name)s.", "%(n)d documents queued for %(name)s.",
-                                       len(queued)) % {"n": len(queued), "name": connector.name})
+    messages.success(request, _("Documents queued for %(name)s: %(n)d.") % {"n": len(queued), "name": connector.name})
     for _pk, reason in refused[:20]:
         messages.warning(request, reason)
     return redirect(reverse("web:settings_connector", args=[connector.pk]) + "#history")
