@@ -36,7 +36,7 @@ def test_add_save_and_test_shows_each_step_then_the_connector_is_enabled(signed_
     assert connector.enabled
     assert SFTP_PASSWORD not in signed_in.get(f"/settings/connectors/{connector.pk}/edit/").content.decode()
     listing = signed_in.get("/settings/connectors/").content.decode()
-    assert "Dépôt" in listing and "enabled" in listing
+    assert "Dépôt" in listing and "tag ok" in listing
 
 
 def test_failed_test_names_the_step_in_french(signed_in, sftp_server, allow_private):

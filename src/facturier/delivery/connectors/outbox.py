@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -101,8 +102,19 @@ def _session(connector: Connector):
 
 
 def _send_all(connector: Connector, ids: list[int], now: dt.datetime, report: FlushReport) -> None:
+    """Send these transfers over one connection, overlapping the network with the database: while a file
+    uploads (SFTP) or its request is in flight (HTTP), the previous one's outcome is recorded. A file is
+    only made visible (renamed) or requested once its transfer is marked as begun, so a worker stopped
+    anywhere leaves at most the transfers whose step had begun "unknown", and the rest to recovery."""
     session = None
-    current: ConnectorTransfer | None = None  # claimed, its outcome not recorded yet
+    current: ConnectorTransfer | None = None  # claimed, its outcome neither recorded nor deferred
+    deferred: list = []  # the outcome of the previous transfer, recorded while the next one travels
+    io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connector-http")  # sockets only, no database
+
+    def settle() -> None:
+        while deferred:
+            deferred.pop(0)()
+
     try:
         for transfer in _rows(ids):
             if not leases.claim(transfer):
@@ -111,33 +123,39 @@ def _send_all(connector: Connector, ids: list[int], now: dt.datetime, report: Fl
             try:
                 made = make(transfer)
             except FacturierError as e:
+                settle()
                 _failure(transfer, e.message, temporary=False, now=now, report=report)
                 current = None
                 continue
-            if transfer.file_name != made.name:
-                ConnectorTransfer.objects.filter(pk=transfer.pk).update(file_name=made.name)
-                transfer.file_name = made.name
+            name = transfer.file_name or made.name
             if session is None:
+                settle()
                 try:
                     session = _session(connector)
                     session.open()
                 except transport.StepFailed as e:
+                    if session is not None:
+                        session.close()
                     session = None
                     _unusable(connector, transfer, ids, e, now, report)
                     current = None
                     break
-            if connector.kind == ConnectorKind.SFTP:
-                session = _sftp_one(session, transfer, made, now, report)
-            else:
-                session = _http_one(session, transfer, made, now, report)
+            one = _sftp_one if connector.kind == ConnectorKind.SFTP else _http_one
+            session, outcome = one(session, transfer, name, made, now, report, settle, io)
             current = None
+            if outcome is not None:
+                deferred.append(outcome)
+        settle()
     finally:
+        with suppress(db.DatabaseError):
+            settle()  # outcomes known: recorded even when stopping
         if current is not None:  # stopped half-way: give back a claim not begun, leave a begun one unknown
             with suppress(db.DatabaseError):
                 if current.transfer_started_at is None:
                     leases.give_back(current)
                 else:
                     _unknown(current, RuntimeError("sending interrupted"), report=report)
+        io.shutdown(wait=True)
         if session is not None:
             session.close()
 
@@ -158,71 +176,82 @@ def _unusable(connector, transfer, ids, e: transport.StepFailed, now, report) ->
     report.errors.append(reason)
 
 
-def _sftp_one(session: transport.SftpSession, transfer, made: Made, now, report):
+def _sftp_one(session: transport.SftpSession, transfer, name: str, made: Made, now, report, settle, io):
+    """Upload under a temporary name (the previous outcome is recorded meanwhile), mark begun, rename.
+    Returns the session (None when it cannot be used again) and the outcome to record, if deferred."""
+    upload = session.submit_upload(name, made.data)
+    settle()
     try:
-        part = session.upload(made.name, made.data)
-    except transport.StepFailed as e:  # nothing visible was written
+        part = upload.result()
+    except (transport.StepFailed, TimeoutError) as e:  # nothing visible was written
+        if isinstance(e, TimeoutError):
+            e = transport.StepFailed(transport.Step.WRITE, _("Writing the file failed: %(reason)s."),
+                                     reason="timed out")
         _failure(transfer, e.message, temporary=e.temporary, now=now, report=report)
         if e.step == transport.Step.WRITE:
             session.close()
-            return None
-        return session
+            return None, None
+        return session, None
     if not leases.transfer_begins(transfer):
         session.discard(part)  # recovery gave it to another worker: the receiver never saw it
-        return session
+        return session, None
     _after_begun(transfer)
     try:
-        session.publish(part, made.name)
+        session.publish(part, name)
     except asyncssh.SFTPError as e:  # the server answered: the file was not renamed
         session.discard(part)
         _failure(transfer, str(_("The server refused to name the file: %(reason)s") % {"reason": e.reason}),
                  temporary=False, now=now, report=report)
-        return session
+        return session, None
     except (OSError, asyncssh.Error, TimeoutError) as e:  # no answer: the rename may have happened
         _unknown(transfer, e, report=report)
         session.close()
-        return None
-    _sent(transfer, now, report, response=f"{session.endpoint.folder.rstrip('/') or '.'}/{made.name}")
-    return session
+        return None, None
+    where = f"{session.endpoint.folder.rstrip('/') or '.'}/{name}"
+    return session, lambda: _sent(transfer, now, report, response=where, name=name)
 
 
-def _http_one(session: transport.HttpSession, transfer, made: Made, now, report):
+def _http_one(session: transport.HttpSession, transfer, name: str, made: Made, now, report, settle, io):
+    """Mark begun, send the request (the previous outcome is recorded while it is in flight), read the answer."""
     if not session.connected:
+        settle()
         try:
             session.open()
         except transport.StepFailed as e:
             _failure(transfer, e.message, temporary=e.temporary, now=now, report=report)
-            return session
-    headers = session.headers_for(made.data, content_type=made.mime, name=made.name, key=transfer.key)
+            return session, None
+    headers = session.headers_for(made.data, content_type=made.mime, name=name, key=transfer.key)
     if not leases.transfer_begins(transfer):
-        return session
+        return session, None
     _after_begun(transfer)
+    answer = io.submit(session.send, made.data, headers)
+    settle()
     try:
-        answer = session.send(made.data, headers)
+        answer = answer.result()
     except (OSError, http.client.HTTPException) as e:
         _unknown(transfer, e, report=report)
         session.close()
-        return session
+        return session, None
     text = f"HTTP {answer.status} {answer.reason}"
     if 200 <= answer.status < 300:
-        _sent(transfer, now, report, response=text)
-    else:
-        temporary = answer.status >= 500 or answer.status in RETRY_STATUSES
-        _failure(transfer, str(_("The receiver answered %(answer)s: %(body)s") % {
-            "answer": text, "body": answer.body[:300]}), temporary=temporary, now=now, report=report)
-    return session
+        return session, lambda: _sent(transfer, now, report, response=text, name=name)
+    temporary = answer.status >= 500 or answer.status in RETRY_STATUSES
+    _failure(transfer, str(_("The receiver answered %(answer)s: %(body)s") % {
+        "answer": text, "body": answer.body[:300]}), temporary=temporary, now=now, report=report)
+    return session, None
 
 
-def _sent(transfer: ConnectorTransfer, now, report: FlushReport, *, response: str) -> None:
+def _sent(transfer: ConnectorTransfer, now, report: FlushReport, *, response: str, name: str = "") -> None:
     from facturier.delivery.history import delivery_mark
     from facturier.delivery.models import DeliveryState
 
     with transaction.atomic():
         sent_at = timezone.now()
+        name = name or transfer.file_name
         if not leases.finish(transfer, state=TransferState.SENT, sent_at=sent_at, attempts=transfer.attempts + 1,
-                             last_error="", response=response[:500]):
+                             last_error="", response=response[:500], file_name=name):
             return
-        transfer.state = TransferState.SENT
+        transfer.state, transfer.file_name = TransferState.SENT, name
         delivery_mark(document=transfer.document, state=DeliveryState.EXPORTED, recipient=transfer.connector.name,
                       detail=str(_("Exported via %(connector)s: %(file)s") % {
                           "connector": transfer.connector.name, "file": transfer.file_name}))

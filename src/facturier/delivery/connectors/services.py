@@ -222,13 +222,15 @@ def _active(connector: Connector, document: Document):
 
 def _queue(connector: Connector, document: Document, trigger: str, *, actor=None) -> ConnectorTransfer:
     """One transfer row, committed with the caller's transaction; the worker sends it once."""
+    from facturier.delivery.connectors.files import file_name
     from facturier.delivery.history import delivery_mark
     from facturier.delivery.models import DeliveryState
 
     file_format = document.customer.preferred_format or connector.file_format
     transfer = ConnectorTransfer.objects.create(
         organisation_id=document.organisation_id, connector=connector, document=document, trigger=trigger,
-        file_format=file_format, key=_secrets.token_hex(16), next_attempt_at=timezone.now())
+        file_format=file_format, file_name=file_name(connector.file_name, document, file_format),
+        key=_secrets.token_hex(16), next_attempt_at=timezone.now())
     if trigger in (Trigger.CHANNEL, Trigger.BATCH):
         delivery_mark(document=document, state=DeliveryState.QUEUED, recipient=connector.name, actor=actor,
                       detail=str(_("Queued for the connector %(name)s") % {"name": connector.name}))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import hashlib
 import hmac
@@ -27,6 +28,7 @@ import json
 import secrets
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -136,18 +138,26 @@ class _Client(asyncssh.SSHClient):
 
 
 class SftpSession:
-    """One SSH connection and its SFTP channel, reused for every file of a flush."""
+    """One SSH connection and its SFTP channel, reused for every file of a flush.
+
+    Its event loop runs in a thread of its own, so a file can be uploading (`submit_upload`) while the
+    caller records the previous one in the database; the loop never touches the database."""
 
     def __init__(self, endpoint: SftpEndpoint):
         self.endpoint = endpoint
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="sftp-client", daemon=True)
+        self.thread.start()
         self.conn: asyncssh.SSHClientConnection | None = None
         self.sftp: asyncssh.SFTPClient | None = None
         self.host_key = ""
         """The server's host key (OpenSSH line) once connected."""
 
+    def _submit(self, coro) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, self.endpoint.timeout), self.loop)
+
     def _run(self, coro):
-        return self.loop.run_until_complete(asyncio.wait_for(coro, self.endpoint.timeout))
+        return self._submit(coro).result()
 
     def open(self) -> None:
         ep = self.endpoint
@@ -200,23 +210,27 @@ class SftpSession:
             raise StepFailed(Step.PERMISSION, _("The remote folder “%(folder)s” cannot be opened: %(reason)s."),
                              temporary=False, folder=self.endpoint.folder, reason=_reason(e))
 
+    def submit_upload(self, name: str, data: bytes) -> concurrent.futures.Future:
+        """Start writing the file under a temporary name (nothing visible to the receiver yet); the future
+        gives that name, or raises StepFailed (permission or write) with the partial file removed."""
+        return self._submit(self._upload(name, data))
+
     def upload(self, name: str, data: bytes) -> str:
-        """Write the file under a temporary name (nothing visible to the receiver yet); returns that name.
-        Raises StepFailed (permission or write); the partial file is removed."""
+        return self.submit_upload(name, data).result()
+
+    async def _upload(self, name: str, data: bytes) -> str:
         part = self._path(f".{name}.{secrets.token_hex(4)}.part")
         try:
-            self._run(self._write(part, data))
+            async with self.sftp.open(part, "wb") as f:
+                await f.write(data)
         except asyncssh.SFTPPermissionDenied as e:
             raise StepFailed(Step.PERMISSION, _("Writing in “%(folder)s” is not allowed: %(reason)s."),
                              temporary=False, folder=self.endpoint.folder, reason=_reason(e))
-        except (TimeoutError, asyncssh.SFTPError, OSError, asyncssh.Error) as e:
-            self.discard(part)
+        except (asyncssh.SFTPError, OSError, asyncssh.Error) as e:
+            with contextlib.suppress(asyncssh.Error, OSError):
+                await self.sftp.remove(part)
             raise StepFailed(Step.WRITE, _("Writing the file failed: %(reason)s."), reason=_reason(e))
         return part
-
-    async def _write(self, path: str, data: bytes) -> None:
-        async with self.sftp.open(path, "wb") as f:
-            await f.write(data)
 
     def publish(self, part: str, name: str) -> None:
         """Give the written file its final name: the moment the receiver sees it (the irreversible step)."""
@@ -231,17 +245,24 @@ class SftpSession:
             self._run(self.sftp.remove(path))
 
     def close(self) -> None:
+        if self.loop.is_closed():
+            return
         try:
-            if self.sftp is not None:
-                self.sftp.exit()
             if self.conn is not None:
-                self.conn.close()
-                self.loop.run_until_complete(asyncio.wait_for(self.conn.wait_closed(), 5))
+                self._run(self._close())
         except (TimeoutError, asyncssh.Error, OSError):
             pass
         finally:
             self.sftp = self.conn = None
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
             self.loop.close()
+
+    async def _close(self) -> None:
+        if self.sftp is not None:
+            self.sftp.exit()
+        self.conn.close()
+        await asyncio.wait_for(self.conn.wait_closed(), 5)
 
 
 def _reason(e: BaseException) -> str:

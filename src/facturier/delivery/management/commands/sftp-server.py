@@ -5,6 +5,7 @@ pins) and the credentials to type in the connector's settings."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +36,5 @@ class Command(BaseCommand):
             server = await listen(root, host=host, port=port, users={user: password}, host_key=key)
             await server.wait_closed()
 
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve())
-        except KeyboardInterrupt:
-            pass
