@@ -193,3 +193,21 @@ def test_unknown_placeholder_is_refused(owner, sftp_connector):
 
     with pytest.raises(BadPattern):
         connector_save(by=owner, connector_id=sftp_connector.pk, file_name="{secret}.{ext}")
+
+
+def test_private_key_sign_in_and_an_unreadable_key_is_refused(owner, tmp_path, allow_private):
+    from django.core.exceptions import ValidationError
+
+    from facturier.delivery.connectors.sftp_server import SftpServerThread
+
+    client_key = asyncssh.generate_private_key("ssh-ed25519")
+    server = SftpServerThread(tmp_path / "keyed", users={}, host_key=asyncssh.generate_private_key("ssh-ed25519"),
+                              authorized_keys={"robot": [client_key]}).start()
+    try:
+        connector = connector_save(by=owner, name="Clé", kind="sftp", host="127.0.0.1", port=server.port,
+                                   username="robot", private_key=client_key.export_private_key().decode())
+        assert connector_test(by=owner, connector_id=connector.pk).ok
+    finally:
+        server.stop()
+    with pytest.raises(ValidationError):
+        connector_save(by=owner, connector_id=connector.pk, private_key="not a key")

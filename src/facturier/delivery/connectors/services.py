@@ -79,6 +79,14 @@ def connector_save(*, by: Membership, connector_id: int | None = None, **values)
         raise TypeError(f"unknown connector fields: {sorted(unknown)}")
     if "file_name" in values:
         check_pattern(values["file_name"])
+    if given_secrets.get("private_key"):
+        import asyncssh
+
+        try:
+            asyncssh.import_private_key(given_secrets["private_key"])
+        except (asyncssh.KeyImportError, ValueError):
+            raise ValidationError({"private_key": _("This private key cannot be read: give an unencrypted "
+                                                    "OpenSSH or PEM key.")})
     if "headers" in values:
         values["headers"] = _clean_headers(values["headers"] or {})
     with transaction.atomic():

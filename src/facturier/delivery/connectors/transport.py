@@ -166,7 +166,12 @@ class SftpSession:
         sock = _connect(ep.host, ep.port, allow_private=ep.allow_private, timeout=ep.timeout)
         pinned = asyncssh.import_public_key(ep.host_key) if ep.host_key else None
         client = _Client(pinned)
-        keys = [asyncssh.import_private_key(ep.private_key)] if ep.private_key else None
+        try:
+            keys = [asyncssh.import_private_key(ep.private_key)] if ep.private_key else None
+        except (asyncssh.KeyImportError, ValueError) as e:
+            sock.close()
+            raise StepFailed(Step.AUTHENTICATION, _("The private key cannot be read (%(reason)s): give an "
+                                                    "unencrypted OpenSSH or PEM key."), temporary=False, reason=str(e))
         try:
             self.conn = self._run(asyncssh.connect(
                 ep.host, ep.port, sock=sock, config=None, client_factory=lambda: client, known_hosts=([], [], []),
