@@ -14,3 +14,13 @@ class DeliveryConfig(AppConfig):
         from facturier.delivery.outbox import outbox_recovered
 
         register_outbox(Outbox(OutboxMessage, after_recovery=outbox_recovered))
+
+        from django.db.models.signals import post_save
+
+        from facturier.audit.models import Event
+        from facturier.delivery.connectors.outbox import transfers_recovered
+        from facturier.delivery.connectors.services import audit_event_saved
+        from facturier.delivery.models import ConnectorTransfer
+
+        register_outbox(Outbox(ConnectorTransfer, after_recovery=transfers_recovered))
+        post_save.connect(audit_event_saved, sender=Event, dispatch_uid="connectors-on-issue")

@@ -169,6 +169,7 @@ class DeliveryState(models.TextChoices):
     POSTAL_PENDING = "postal", _("In the postal batch")
     SENT_BY_POST = "by_post", _("Sent by post")
     UNKNOWN = "unknown", _("Outcome unknown, check")
+    EXPORTED = "exported", _("Exported")
 
 
 class Delivery(models.Model):
@@ -267,3 +268,13 @@ class ProcessedBounce(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="processed_bounce_unique")]
+
+
+# Export connectors (SFTP, HTTP) and their outbox live in their own module, registered with this app.
+from facturier.delivery.connectors.models import (  # noqa: E402, F401
+    Connector,
+    ConnectorKind,
+    ConnectorTransfer,
+    TransferState,
+    Trigger,
+)

@@ -246,7 +246,8 @@ def duplicate_block(document: Document) -> list[str]:
 
 def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates: bool = False,
                    reminder: bool = False, issue_drafts: bool = False) -> SendResult:
-    """Queue issued documents for sending by e-mail; each refusal comes back with its reason.
+    """Queue issued documents for sending — by e-mail, or through the export connector a customer's
+    channel names (`delivery.connectors`); each refusal comes back with its reason.
 
     Drafts are refused (code "draft": the screen offers to issue them first) unless
     `issue_drafts` is set, which issues them today with the member's "issue" right, then sends.
@@ -254,7 +255,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
     (`outbox_flush`), so a crash never loses nor repeats a message.
     """
     require_right(by, Right.SEND)
-    ms = settings_of(by.organisation)
+    ms = MailSettings.objects.filter(organisation=by.organisation).first()
     if issue_drafts:
         from facturier.invoicing.services import document_issue
 
@@ -262,10 +263,9 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
         for document_id in Document.objects.filter(organisation=by.organisation, pk__in=document_ids,
                                                    state=State.DRAFT).order_by("pk").values_list("pk", flat=True):
             document_issue(by=by, document_id=document_id)
-    _local, domain = ms.return_path_domain
     result = SendResult(batch=uuid.uuid4().hex)
     documents = {d.pk: d for d in Document.objects.filter(organisation=by.organisation, pk__in=document_ids)
-                 .select_related("customer", "organisation")}
+                 .select_related("customer__preferred_connector", "organisation")}
     now = timezone.now()
     with transaction.atomic():
         for document_id in dict.fromkeys(document_ids):
@@ -277,6 +277,14 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
             if refusal is not None:
                 result.refused.append(Refusal(document_id, *refusal))
                 continue
+            if document.customer.preferred_channel == Channel.CONNECTOR:
+                from facturier.delivery.connectors.services import channel_queue
+
+                channel_queue(by=by, document=document)
+                result.queued.append(document_id)
+                continue
+            if ms is None:
+                ms = settings_of(by.organisation)  # raises: no mail server to send with
             duplicates = _duplicates(document)
             if duplicates and not reminder:
                 if ms.duplicate_policy == DuplicatePolicy.BLOCK:
@@ -287,7 +295,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
                                  after={"reasons": duplicates})
                 result.warnings.append(Refusal(document_id, "duplicate", " ".join(duplicates)))
             recipients = invoice_addresses(document.customer)
-            message_id, token = new_message_id(domain)
+            message_id, token = new_message_id(ms.return_path_domain[1])
             message = OutboxMessage.objects.create(
                 organisation=by.organisation, kind=MessageKind.DOCUMENT, document=document,
                 customer=document.customer, batch=result.batch, recipients=recipients, message_id=message_id,
@@ -295,7 +303,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
             delivery_mark(document=document, state=DeliveryState.QUEUED, recipient=", ".join(recipients),
                           message=message, actor=by, detail=str(_("Queued for %(to)s") % {"to": ", ".join(recipients)}))
             result.queued.append(document_id)
-        if result.queued:
+        if any(m for m in result.queued if documents[m].customer.preferred_channel != Channel.CONNECTOR):
             organisation_id = by.organisation.pk
             transaction.on_commit(lambda: enqueue_flush(organisation_id))
     return result
@@ -308,6 +316,10 @@ def _refusal(document: Document) -> tuple[str, str] | None:
     if not customer.accepts_einvoices:
         return "refused", str(_("%(customer)s refused e-invoices on %(date)s: send it by post.") % {
             "customer": customer.name, "date": localized(customer.consent_refused_on)})
+    if customer.preferred_channel == Channel.CONNECTOR:
+        from facturier.delivery.connectors.services import channel_refusal
+
+        return channel_refusal(document)
     if customer.preferred_channel not in (Channel.EMAIL, Channel.PORTAL):
         return "channel", str(_("%(customer)s receives its invoices by “%(channel)s”, not by e-mail.") % {
             "customer": customer.name, "channel": Channel(customer.preferred_channel).label})

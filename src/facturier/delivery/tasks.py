@@ -22,3 +22,10 @@ def postal_fallback_task(organisation_id: int) -> None:
     from facturier.delivery.postal import postal_fallback
 
     postal_fallback(organisation_id=organisation_id)
+
+
+@task()
+def connector_flush_task(connector_id: int) -> None:
+    from facturier.delivery.connectors.outbox import connector_flush
+
+    connector_flush(connector_id=connector_id)

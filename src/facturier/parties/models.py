@@ -21,6 +21,19 @@ class Channel(models.TextChoices):
     POST = "post", _("Post")
     PLATFORM = "platform", _("Approved platform (PA)")
     CHORUS = "chorus", _("Chorus Pro")
+    CONNECTOR = "connector", _("Export connector (SFTP, HTTP)")
+
+
+class FileFormat(models.TextChoices):
+    """The file a receiver takes: the Factur-X PDF, or an XML adaptation (S2.9) of the same invoice."""
+
+    FACTURX = "facturx", _("Factur-X PDF")
+    CII = "cii", _("CII (EN 16931)")
+    CII_FR = "cii_fr", _("CII (French CIUS)")
+    UBL = "ubl", _("UBL (EN 16931)")
+    UBL_PEPPOL = "ubl_peppol", _("UBL Peppol BIS 3")
+    UBL_FR = "ubl_fr", _("UBL (French CIUS)")
+    XRECHNUNG_UBL = "xrechnung_ubl", _("XRechnung (UBL)")
 
 
 class ConsentOrigin(models.TextChoices):
@@ -70,6 +83,13 @@ class Customer(models.Model):
                                               choices=ConsentOrigin.choices, blank=True)
     preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices,
                                          default=Channel.EMAIL)
+    preferred_format = models.CharField(
+        _("preferred file format"), max_length=16, choices=FileFormat.choices, blank=True,
+        help_text=_("The file its export connector sends. Empty: the connector's own format."))
+    preferred_connector = models.ForeignKey(
+        "delivery.Connector", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("export connector"),
+        help_text=_("With the channel “export connector”: the connector its documents go through."))
     is_archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -90,8 +110,14 @@ class Customer(models.Model):
         return self.consent_refused_on is None
 
     def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
         identifiers.check_siret_matches_siren(self.siren, self.siret)
         identifiers.check_vat_matches_siren(self.siren, self.vat_number)
+        if self.preferred_connector_id and self.preferred_connector.organisation_id != self.organisation_id:
+            raise ValidationError({"preferred_connector": _("This connector belongs to another organisation.")})
+        if self.preferred_channel == Channel.CONNECTOR and not self.preferred_connector_id:
+            raise ValidationError({"preferred_connector": _("Choose the export connector its documents go through.")})
 
 
 class Contact(models.Model):

@@ -27,7 +27,7 @@ from facturier.accounts.models import (
 )
 from facturier.archive.models import MINIMUM_RETENTION_YEARS
 from facturier.invoicing.models import Kind, OperationCategory, PaymentMethod
-from facturier.parties.models import Channel
+from facturier.parties.models import Channel, FileFormat
 from facturier.web import security
 from facturier.web.models import TIME_ZONES
 
@@ -345,6 +345,13 @@ class CustomerForm(forms.Form):
     due_date_rule = forms.ChoiceField(label=_("Due-date rule"), required=False,
                                       choices=[("", _("Organisation default")), *DueDateRule.choices])
     preferred_channel = forms.ChoiceField(label=_("Preferred channel"), choices=Channel.choices)
+    preferred_connector_id = forms.TypedChoiceField(
+        label=_("Export connector"), required=False, coerce=int, empty_value=None, choices=[("", "—")],
+        help_text=_("With the channel “export connector”: the connector its documents go through."))
+    preferred_format = forms.ChoiceField(
+        label=_("Preferred file format"), required=False,
+        choices=[("", _("The connector's own format")), *FileFormat.choices],
+        help_text=_("The file its connector sends, e.g. XRechnung (UBL) for a German public buyer."))
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
     chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100,
                                           required=False)
@@ -354,8 +361,16 @@ class CustomerForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",
-              "language", "payment_terms_days", "due_date_rule", "preferred_channel", "is_public_sector",
-              "chorus_service_code", "document_template", "notes")
+              "language", "payment_terms_days", "due_date_rule", "preferred_channel", "preferred_connector_id",
+              "preferred_format", "is_public_sector", "chorus_service_code", "document_template", "notes")
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation is not None:
+            from facturier.delivery.models import Connector
+
+            self.fields["preferred_connector_id"].choices = [("", "—"), *Connector.objects.filter(
+                organisation=organisation).order_by("name").values_list("pk", "name")]
 
     def clean_vat_number(self):
         """An EU VAT number, checked here so a number of another kind gets its own advice, not an error page."""
@@ -386,6 +401,7 @@ class CustomerForm(forms.Form):
         data["vat_number"] = data["vat_number"] or ""
         data["foreign_identifier_scheme"] = data["foreign_identifier_scheme"] or ""
         data["foreign_identifier"] = (data["foreign_identifier"] or "").strip()
+        data["preferred_format"] = data["preferred_format"] or ""
         return data
 
 

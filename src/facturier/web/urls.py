@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings, webhooks
 
@@ -60,6 +60,7 @@ urlpatterns = [
     path("settings/security/", settings.settings_security, name="settings_security"),
     path("settings/archive/", settings.settings_archive, name="settings_archive"),
     path("settings/mail/", mail.mail_settings, name="settings_mail"),
+    path("settings/connectors/", include("facturier.delivery.connectors.urls")),
     path("settings/mail/test/", mail.mail_test, name="settings_mail_test"),
     path("settings/mail/bounces/test/", mail.mail_bounce_test, name="settings_mail_bounce_test"),
     path("settings/mail/template/", mail.mail_template, name="settings_mail_template"),

@@ -63,7 +63,8 @@ def customer_detail(request, pk):
 
 @member_required(Right.EDIT)
 def customer_new(request):
-    form = NewCustomerForm(request.POST or None, initial={"preferred_channel": "email", "country": "FR"})
+    form = NewCustomerForm(request.POST or None, initial={"preferred_channel": "email", "country": "FR"},
+                           organisation=request.member.organisation)
     if request.method == "POST" and form.is_valid():
         values = form.values()
         email = form.cleaned_data.get("contact_email")
@@ -87,7 +88,7 @@ def customer_new(request):
 def customer_edit(request, pk):
     customer = _customer(request, pk)
     initial = {name: getattr(customer, name) for name in CustomerForm.FIELDS}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = CustomerForm(request.POST or None, initial=initial, organisation=request.member.organisation)
     if request.method == "POST" and form.is_valid():
         values = form.values()
         try:
