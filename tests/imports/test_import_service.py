@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from import_helpers import CII_EXAMPLES, as_seller, facturx, valid_sources, zip_of
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,8 @@ def test_a_facturx_pdf_becomes_an_issued_document_with_its_own_number_and_the_or
     assert document.lines.count() > 0 and document.payable > 0
     entry = ArchiveEntry.objects.get(document=document, kind=ArtefactKind.FACTURX_PDF)
     assert archived_content(entry) == pdf  # the original, byte for byte
+    assert entry.document_date == document.issue_date and entry.fingerprint == item.sha256
+    assert entry.retention_until.year >= timezone.localdate().year + 6  # kept from its import, not purged at once
     assert batch.imported_count == 1
 
 
