@@ -147,7 +147,8 @@ def _race(target, member_id: int, files: list[bytes]) -> tuple[float, int, float
     from django.db import connections
 
     connections.close_all()
-    context = multiprocessing.get_context("fork")
+    # Fresh processes (not forks of this one, which rendered the PDFs): each one's memory is its own work.
+    context = multiprocessing.get_context("spawn")
     start, done = context.Barrier(PROCESSES + 1), context.Queue()
     workers = [context.Process(target=target, args=(member_id, files[i::PROCESSES], start, done))
                for i in range(PROCESSES)]

@@ -302,7 +302,7 @@ def _duplicates(organisation: Organisation, customer: Customer, number: str, pay
 
 def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: Membership | None) -> _Verdict:
     """Inside the file's transaction: the series lock, the duplicate checks, the customer, the document,
-    the archive. Returns a non-imported verdict after rolling back nothing (nothing written yet) or raises."""
+    the archive entries. A verdict other than "imported" leaves nothing written (rolled back when needed)."""
     from facturier.delivery.models import DuplicatePolicy
 
     organisation = item.organisation
