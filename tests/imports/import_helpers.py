@@ -18,7 +18,7 @@ NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
-ACME_SIREN, ACME_VAT = "884123456", "FR52884123456"
+ACME_SIREN, ACME_VAT, ACME_SIRET = "884123456", "FR52884123456", "88412345600011"
 
 CII_EXAMPLES = sorted((ROOT / "en16931-1.3.16/examples/cii").glob("*.xml"))
 UBL_EXAMPLES = sorted((ROOT / "en16931-1.3.16/examples/ubl").glob("*.xml"))
@@ -38,6 +38,8 @@ def _set_cii_seller(root, siren: str, vat: str) -> None:
     if legal is not None:
         legal.text = siren
         legal.set("schemeID", "0002")
+    for siret in seller.findall("ram:GlobalID[@schemeID='0009']", NS):
+        siret.text = siren + ACME_SIRET[9:]
 
 
 def _set_ubl_seller(root, siren: str, vat: str) -> None:
@@ -67,6 +69,16 @@ def as_seller(xml: bytes, *, number: str | None = None, siren: str = ACME_SIREN,
         if number:
             root.find("cbc:ID", NS).text = number
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+THIRD_PARTY_PDF = ROOT / "facturx-lib-fixtures/pdf/invoice_EN16931.pdf"
+
+
+def repacked(pdf: bytes, xml: bytes) -> bytes:
+    """A third party's Factur-X PDF (its own PDF/A-3 visual) carrying another invoice XML."""
+    from facturier.engine.facturx.pack import pack_facturx
+
+    return pack_facturx(pdf, xml, conformance_level="EN 16931")
 
 
 def facturx(xml: bytes) -> bytes:

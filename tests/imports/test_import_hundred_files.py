@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from import_helpers import ROOT, as_seller, broken, facturx, valid_sources, zip_of
+from import_helpers import ROOT, THIRD_PARTY_PDF, as_seller, broken, facturx, repacked, valid_sources, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,9 @@ def _hundred_files() -> tuple[list[tuple[str, bytes]], dict[str, set[str] | None
     sources = valid_sources()
     cii = [(n, d) for n, d in sources if b"CrossIndustryInvoice" in d[:2000]]
     ubl = [(n, d) for n, d in sources if b"CrossIndustryInvoice" not in d[:2000]]
+    from facturier.engine.facturx.unpack import unpack_facturx
+
+    third = THIRD_PARTY_PDF.read_bytes()
     files: list[tuple[str, bytes]] = []
     expected: dict[str, set[str] | None] = {}
 
@@ -37,14 +40,16 @@ def _hundred_files() -> tuple[list[tuple[str, bytes]], dict[str, set[str] | None
     mixed = [*cii[:30], *ubl[:25]]  # XML: CII, UBL Invoice and CreditNote, XRechnung (CII and UBL), ZUGFeRD
     for i, (name, data) in enumerate(mixed):
         add(f"ok-{i:03d}-{name}", as_seller(data, number=f"T-{i:03d}"))
-    for i, (name, data) in enumerate(cii[30:45]):  # Factur-X PDFs
+    for i, (name, data) in enumerate(cii[30:44]):  # Factur-X PDFs
         add(f"ok-pdf-{i:03d}-{Path(name).stem}.pdf", facturx(as_seller(data, number=f"P-{i:03d}")))
+    # The third party's own PDF, its XML rewritten so that the seller is the organisation.
+    add("ok-pdf-thirdparty.pdf", repacked(third, as_seller(unpack_facturx(third).xml, number="TP-1")))
     for i, (name, data) in enumerate([*cii[:7], *ubl[:6]]):  # one official rule broken each
         wrong, rule = broken(as_seller(data, number=f"B-{i:03d}"), i)
         add(f"ko-rule-{i:03d}-{name}", wrong, {rule})
     for i, (name, data) in enumerate(cii[:2] + ubl[:2]):  # another seller
         add(f"ko-seller-{i}-{name}", as_seller(data, number=f"O-{i}", **OTHER), {"IMPORT-SELLER"})
-    add("ko-seller-pdf.pdf", facturx(as_seller(cii[3][1], number="O-PDF", **OTHER)), {"IMPORT-SELLER"})
+    add("ko-seller-thirdparty.pdf", third, {"IMPORT-SELLER"})  # a Factur-X made by another tool, as it is
     for i in range(3):  # PDFs without XML
         add(f"ko-scan-{i}.pdf", _plain_pdf(as_seller(cii[i][1], number=f"S-{i}")), {"IMPORT-PDF-NO-XML"})
     good = as_seller(cii[0][1], number="M-0")
