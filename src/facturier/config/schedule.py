@@ -62,6 +62,15 @@ def _delivery_postal() -> None:
         postal_fallback_task.enqueue(organisation_id=organisation_id)
 
 
+def _import_mailbox() -> None:
+    from django.conf import settings
+
+    if settings.FACTURIER_IMPORT_IMAP_HOST:
+        from facturier.imports.mail_tasks import mail_import_fetch_task
+
+        mail_import_fetch_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -76,6 +85,7 @@ JOBS = (
     Job("archive purge", dt.timedelta(hours=24), _archive_purge),
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
+    Job("import mailbox", dt.timedelta(minutes=2), _import_mailbox),
 )
 
 

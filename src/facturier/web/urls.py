@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings
+from facturier.web.views import auth, customers, documents, editor, invitation, mail, mail_import, operator, settings
 
 app_name = "web"
 
@@ -64,6 +64,11 @@ urlpatterns = [
     path("settings/mail/bounces/test/", mail.mail_bounce_test, name="settings_mail_bounce_test"),
     path("settings/mail/template/", mail.mail_template, name="settings_mail_template"),
     path("settings/consent/", mail.consent_campaign, name="settings_consent"),
+    path("settings/import-mail/", mail_import.mail_import_settings_view, name="settings_mail_import"),
+    path("settings/import-mail/address/", mail_import.mail_import_regenerate, name="settings_mail_import_regenerate"),
+    path("settings/import-mail/senders/", mail_import.mail_import_sender, name="settings_mail_import_sender"),
+    path("settings/import-mail/auto-deliver/", mail_import.mail_import_auto_deliver,
+         name="settings_mail_import_auto_deliver"),
     path("settings/consent/send/", mail.consent_send, name="settings_consent_send"),
     path("settings/consent/letters/<str:token>/", mail.consent_letters, name="settings_consent_letters"),
     # platform operators
