@@ -279,24 +279,25 @@ def _keep(record: MailImportMessage) -> MailImportMessage | None:
 
 
 def _outcome_lines(batch) -> tuple[list[str], int, int]:
-    """One line per file of the batch, and the counts of imported and not imported files."""
+    """One line per file of the batch (with its rule ids and messages in the active language), and the
+    counts of imported and not imported files."""
+    language = "fr" if (translation.get_language() or "").startswith("fr") else "en"
     lines, imported, other = [], 0, 0
-    for item in batch.items.all().order_by("pk"):
-        outcome = str(item.outcome)
-        label = item.get_outcome_display() if hasattr(item, "get_outcome_display") else outcome
-        line = f"- {item.name}: {label}"
-        if outcome == "imported":
+    for item in batch.items.all().select_related("document").order_by("position", "pk"):
+        line = f"- {item.name}: {item.get_outcome_display()}"
+        if item.outcome == "imported":
             imported += 1
-            document = getattr(item, "document", None)
-            if document is not None:
-                line += f" ({document.number})"
+            if item.document is not None:
+                line += f" — {item.document.number}"
         else:
             other += 1
+            if item.rules:
+                line += f" ({', '.join(item.rules)})"
         lines.append(line)
-        for rule, message in zip(item.rule_ids or [], item.messages or [], strict=False):
-            lines.append(f"    [{rule}] {message}")
-        for message in (item.messages or [])[len(item.rule_ids or []):]:
-            lines.append(f"    {message}")
+        for message in item.messages or []:
+            text = message.get(language) or message.get("en") or "" if isinstance(message, dict) else str(message)
+            rule = message.get("rule", "") if isinstance(message, dict) else ""
+            lines.append(f"    {f'[{rule}] ' if rule else ''}{text}")
     return lines, imported, other
 
 
