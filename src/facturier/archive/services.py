@@ -412,9 +412,9 @@ def archive_document(document_id: int) -> list[ArchiveEntry]:
     and the CII XML it carries. Idempotent: a document already archived is not produced again."""
     from facturier.documents.services import facturx_of
     from facturier.engine.facturx.unpack import unpack_facturx
-    from facturier.invoicing.models import Document, State
+    from facturier.invoicing.models import IMPORTED_SERIES_CODE, Document, State
 
-    document = Document.objects.select_related("organisation", "customer").get(pk=document_id)
+    document = Document.objects.select_related("organisation", "customer", "series").get(pk=document_id)
     if document.state == State.DRAFT:
         raise NotArchivable(_("A draft is not archived: issue it first."))
     organisation = document.organisation
@@ -422,6 +422,8 @@ def archive_document(document_id: int) -> list[ArchiveEntry]:
                                                             kind__in=[ArtefactKind.FACTURX_PDF, ArtefactKind.XML])}
     if len(done) == 2:
         return [done[ArtefactKind.FACTURX_PDF], done[ArtefactKind.XML]]
+    if document.series.code == IMPORTED_SERIES_CODE:
+        return list(done.values())  # imported: the files received were archived at import, none is produced
     common = {"document": document, "customer_id": document.customer_id, "owner_user_id": document.issued_by_id,
               "number": document.number, "date": document.issue_date}
     base = f"document:{document.pk}"

@@ -58,6 +58,11 @@ class State(models.TextChoices):
     BAD_DEBT = "bad_debt", _("Bad debt")
 
 
+IMPORTED_SERIES_CODE = "IMPORTED"
+"""The series of documents made elsewhere and imported: numbers are the producer's, not gapless, and their
+files are the ones received (archived as they came, never produced again)."""
+
+
 class OperationCategory(models.TextChoices):
     """Catégorie de l'opération, a mandatory French mention since the 2026 reform."""
 

@@ -1,0 +1,444 @@
+"""The one gate of imports: invoices made elsewhere → read, validated, matched, kept as issued documents.
+
+`import_files` is the only way in (upload, API, e-mail). Every rule guarding an import lives
+here: the member's right, the size caps, the ZIP caps, the official rules, the seller must be
+the organisation, the number must be new in the "imported" series, the same file is never
+imported twice, and the duplicate policy. One file is one transaction: a refused file leaves
+nothing but its line in the report. The file as received is archived with its fingerprint;
+nothing is regenerated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import LegalProfile, Membership, Organisation, Right
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.engine.validation import Severity
+from facturier.engine.xml import Limits
+from facturier.errors import FacturierError
+from facturier.identifiers import validate_siren, validate_siret
+from facturier.imports import reading
+from facturier.imports.models import ImportBatch, ImportItem, ImportSource, Outcome
+from facturier.imports.signals import document_imported
+from facturier.imports.zips import ZipLimits, ZipRefused, is_zip, open_zip
+from facturier.invoicing.models import IMPORTED_SERIES_CODE, AllowanceCharge, Document, Line, Series, State
+from facturier.parties.models import Address, AddressKind, Customer
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ImportSource", "ImportTooLarge", "IncomingFile", "import_files"]
+
+MAX_FILE_BYTES = getattr(settings, "FACTURIER_IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+MAX_UPLOAD_BYTES = getattr(settings, "FACTURIER_IMPORT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+
+
+class ImportTooLarge(FacturierError):
+    code = "import_too_large"
+
+
+class ImportRefused(FacturierError):
+    code = "import_refused"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """A file as it came in: its name and its bytes (a ZIP is one file that the service opens)."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class _Verdict:
+    outcome: str
+    messages: list[dict]
+    document: Document | None = None
+    customer: Customer | None = None
+    customer_created: bool = False
+
+
+def _message(rule: str, fr: str, en: str, severity: str = Severity.FATAL.value) -> dict:
+    return {"rule": rule, "severity": severity, "fr": fr, "en": en}
+
+
+def _finding_message(f) -> dict:
+    text = f.message
+    return {"rule": f.rule, "severity": f.severity.value, "fr": text.fr, "en": text.en,
+            **({"where": f.xpath or f.path} if (f.xpath or f.path) else {})}
+
+
+ZIP_REFUSALS = {
+    "traversal": ("IMPORT-ZIP-PATH", "Chemin interdit dans l'archive ZIP (sortie du dossier) : fichier ignoré.",
+                  "Forbidden path in the ZIP (leaves its folder): file skipped."),
+    "nested": ("IMPORT-ZIP-NESTED", "Une archive ZIP dans une archive ZIP n'est pas acceptée.",
+               "A ZIP inside a ZIP is not accepted."),
+    "too_large": ("IMPORT-TOO-LARGE", "Ce fichier de l'archive dépasse la taille maximale d'un fichier.",
+                  "This file of the ZIP exceeds the largest size accepted for one file."),
+    "ratio": ("IMPORT-ZIP-RATIO", "Taux de compression anormal (bombe ZIP) : fichier refusé.",
+              "Abnormal compression ratio (ZIP bomb): file refused."),
+    "encrypted": ("IMPORT-ZIP-ENCRYPTED", "Fichier chiffré dans l'archive ZIP : impossible à lire.",
+                  "Encrypted file in the ZIP: it cannot be read."),
+    "bad": ("IMPORT-ZIP-BAD", "Fichier illisible dans l'archive ZIP.", "Unreadable file in the ZIP."),
+    "entries": ("IMPORT-ZIP-ENTRIES", "L'archive ZIP contient trop de fichiers.", "The ZIP holds too many files."),
+    "total": ("IMPORT-ZIP-TOTAL", "L'archive ZIP décompressée dépasse la taille totale acceptée (bombe ZIP ?).",
+              "The ZIP, uncompressed, exceeds the total size accepted (ZIP bomb?)."),
+}
+
+
+def _expand(files: list[IncomingFile]) -> list[tuple[str, bytes | None, dict | None]]:
+    """(name, bytes, refusal) of every file to judge: a ZIP's entries in place of the ZIP."""
+    out: list[tuple[str, bytes | None, dict | None]] = []
+    for f in files:
+        if not is_zip(f.data):
+            out.append((f.name, f.data, None))
+            continue
+        try:
+            entries = open_zip(f.data, ZipLimits(max_entry_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_UPLOAD_BYTES))
+        except ZipRefused as e:
+            rule, fr, en = ZIP_REFUSALS[e.reason]
+            out.append((f.name, None, _message(rule, fr, en)))
+            continue
+        for entry in entries:
+            name = f"{f.name}/{entry.name}"
+            if entry.refusal:
+                rule, fr, en = ZIP_REFUSALS[entry.refusal]
+                out.append((name, None, _message(rule, fr, en)))
+            else:
+                out.append((name, entry.data, None))
+    return out
+
+
+def import_files(*, organisation: Organisation, files: list[IncomingFile], source: str,
+                 by: Membership | None, sender: str = "") -> ImportBatch:
+    """Import every file (ZIPs opened) into `organisation`; each file is imported, refused or a duplicate.
+
+    `by` is the acting member (it needs the "issue" right: an imported document is an issued one),
+    or None for the system (a message from an allowed sender). Returns the batch with its items."""
+    if by is not None:
+        if by.organisation_id != organisation.pk:
+            raise ImportRefused(_("This member does not belong to %(org)s."), org=organisation.name)
+        require_right(by, Right.ISSUE)
+    if source not in ImportSource.values:
+        raise ImportRefused(_("Unknown import source: %(source)s."), source=source)
+    total = sum(len(f.data) for f in files)
+    if total > MAX_UPLOAD_BYTES:
+        raise ImportTooLarge(_("These files weigh %(size)s MB together; an import takes %(max)s MB at most. "
+                               "Send them in several parts."),
+                             size=total // (1024 * 1024), max=MAX_UPLOAD_BYTES // (1024 * 1024))
+    batch = ImportBatch.objects.create(organisation=organisation, source=source, sender=sender[:254],
+                                       created_by=by.user if by else None)
+    counts = {Outcome.IMPORTED: 0, Outcome.REFUSED: 0, Outcome.DUPLICATE: 0}
+    seen: set[str] = set()
+    for position, (name, data, refusal) in enumerate(_expand(files), start=1):
+        item = _import_one(batch, position, name[:255], data, refusal, by=by, seen=seen)
+        counts[item.outcome] += 1
+    ImportBatch.objects.filter(pk=batch.pk).update(imported_count=counts[Outcome.IMPORTED],
+                                                   refused_count=counts[Outcome.REFUSED],
+                                                   duplicate_count=counts[Outcome.DUPLICATE])
+    batch.imported_count, batch.refused_count, batch.duplicate_count = (
+        counts[Outcome.IMPORTED], counts[Outcome.REFUSED], counts[Outcome.DUPLICATE])
+    return batch
+
+
+def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None, refusal: dict | None, *,
+                by: Membership | None, seen: set[str]) -> ImportItem:
+    organisation = batch.organisation
+    item = ImportItem(batch=batch, organisation=organisation, position=position, name=name,
+                      outcome=Outcome.REFUSED)
+    if data is None:
+        item.messages, item.rules = [refusal], [refusal["rule"]]
+        item.save()
+        return item
+    item.sha256, item.size = hashlib.sha256(data).hexdigest(), len(data)
+    if item.sha256 in seen or ImportItem.objects.filter(organisation=organisation, sha256=item.sha256,
+                                                        outcome=Outcome.IMPORTED).exists():
+        return _save(item, _Verdict(Outcome.DUPLICATE, [_message(
+            "IMPORT-DUPLICATE-FILE", "Ce fichier a déjà été importé.", "This file was already imported.")]))
+    seen.add(item.sha256)
+    if len(data) > MAX_FILE_BYTES:
+        mb = MAX_FILE_BYTES // (1024 * 1024)
+        return _save(item, _Verdict(Outcome.REFUSED, [_message(
+            "IMPORT-TOO-LARGE", f"Le fichier dépasse {mb} Mo, la taille maximale d'un fichier importé.",
+            f"The file exceeds {mb} MB, the largest size of an imported file.")]))
+    read = reading.read_file(data, limits=Limits(max_bytes=MAX_FILE_BYTES))
+    item.syntax, item.guideline = read.syntax, read.guideline
+    if read.invoice is not None:
+        item.number = (read.invoice.number or "")[:40]
+    verdict = _judge(read, organisation)
+    if verdict is None:
+        try:
+            with transaction.atomic():
+                verdict = _write(read, item, data, by=by)
+                if verdict.outcome == Outcome.IMPORTED:
+                    return _save(item, verdict, batch=batch)
+        except IntegrityError:
+            verdict = _Verdict(Outcome.DUPLICATE, [_message(
+                "IMPORT-DUPLICATE-NUMBER", "Ce numéro vient d'être importé par ailleurs : doublon refusé.",
+                "This number was imported meanwhile: duplicate refused.")])
+    return _save(item, verdict)
+
+
+def _save(item: ImportItem, verdict: _Verdict, *, batch: ImportBatch | None = None) -> ImportItem:
+    item.outcome = verdict.outcome
+    item.messages = verdict.messages
+    item.rules = sorted({m["rule"] for m in verdict.messages if m["severity"] == Severity.FATAL.value}
+                        | ({m["rule"] for m in verdict.messages} if verdict.outcome != Outcome.IMPORTED else set()))
+    item.document, item.customer, item.customer_created = verdict.document, verdict.customer, verdict.customer_created
+    if verdict.outcome != Outcome.IMPORTED:
+        item.document = None
+    item.save()
+    if batch is not None and item.document_id:
+        document_id, organisation_id, batch_id = item.document_id, item.organisation_id, batch.pk
+        transaction.on_commit(lambda: document_imported.send(
+            sender=ImportItem, document_id=document_id, organisation_id=organisation_id, batch_id=batch_id))
+    return item
+
+
+def _judge(read: reading.Reading, organisation: Organisation) -> _Verdict | None:
+    """Why the file is refused before anything is written (None: it may be imported)."""
+    if read.error is not None:
+        messages = [_message(read.error_rule, read.error.message.fr, read.error.message.en)]
+        if read.error.detail:
+            messages[0]["detail"] = str(read.error.detail)[:500]
+        messages += [_finding_message(f) for f in read.report.findings]
+        return _Verdict(Outcome.REFUSED, messages)
+    invoice = read.invoice
+    seller = invoice.seller
+    siren, vat = reading.siren_of(seller), (seller.vat_id or "").upper().replace(" ", "")
+    profiles = list(LegalProfile.objects.filter(organisation=organisation).values_list("siren", "vat_number"))
+    ours = any((siren and siren == p_siren) or (not siren and vat and vat == (p_vat or "").upper().replace(" ", ""))
+               for p_siren, p_vat in profiles)
+    if not ours:
+        who = seller.name + (f" (SIREN {siren})" if siren else f" ({vat})" if vat else "")
+        return _Verdict(Outcome.REFUSED, [_message(
+            "IMPORT-SELLER",
+            f"Le vendeur de cette facture, {who}, n'est pas {organisation.name} : seules les factures émises "
+            f"par l'organisation peuvent être importées.",
+            f"The seller of this invoice, {who}, is not {organisation.name}: only invoices issued by the "
+            f"organisation can be imported.")])
+    fatal = read.report.fatal
+    not_run = read.report.not_run
+    if fatal or not_run:
+        messages = [_finding_message(f) for f in read.report.findings]
+        messages += [_message("RULES-NOT-RUN", f"{n.title} : {n.reason.fr}", f"{n.title}: {n.reason.en}")
+                     for n in not_run]
+        return _Verdict(Outcome.REFUSED, messages)
+    if not invoice.number or len(invoice.number) > 40:
+        return _Verdict(Outcome.REFUSED, [_message(
+            "IMPORT-NUMBER", "Le numéro de la facture est vide ou dépasse 40 caractères.",
+            "The invoice number is empty or longer than 40 characters.")])
+    return None
+
+
+def _imported_series(organisation: Organisation) -> Series:
+    """The organisation's "imported" series, locked: its counter only orders documents, numbers are the producer's."""
+    series = Series.objects.select_for_update().filter(organisation=organisation, code=IMPORTED_SERIES_CODE).first()
+    if series is None:
+        try:
+            with transaction.atomic():
+                Series.objects.create(organisation=organisation, code=IMPORTED_SERIES_CODE,
+                                      name=str(_("Imported documents")), prefix="", padding=1)
+        except IntegrityError:
+            pass
+        series = Series.objects.select_for_update().get(organisation=organisation, code=IMPORTED_SERIES_CODE)
+    return series
+
+
+def _duplicate_policy(organisation: Organisation) -> str:
+    from facturier.delivery.models import DuplicatePolicy, MailSettings
+
+    policy = MailSettings.objects.filter(organisation=organisation).values_list("duplicate_policy", flat=True).first()
+    return policy or DuplicatePolicy.WARN
+
+
+def _duplicates(organisation: Organisation, customer: Customer, number: str, payable, issue_date) -> list[dict]:
+    """Why the document may duplicate one the organisation already has (as on sending)."""
+    issued = Document.objects.filter(organisation=organisation, customer=customer).exclude(state=State.DRAFT)
+    found = []
+    if issued.filter(number=number).exists():
+        found.append(_message("IMPORT-DUPLICATE-CUSTOMER-NUMBER",
+                              f"Ce client a déjà un document numéroté {number}.",
+                              f"This customer already has a document numbered {number}."))
+    twin = issued.filter(payable=payable, issue_date=issue_date).exclude(number=number).values_list(
+        "number", flat=True).first()
+    if twin:
+        found.append(_message("IMPORT-DUPLICATE-AMOUNT-DATE",
+                              f"{twin}, du même client, a le même montant et la même date.",
+                              f"{twin}, of the same customer, has the same amount and date."))
+    return found
+
+
+def _write(read: reading.Reading, item: ImportItem, data: bytes, *, by: Membership | None) -> _Verdict:
+    """Inside the file's transaction: the series lock, the duplicate checks, the customer, the document,
+    the archive. Returns a non-imported verdict after rolling back nothing (nothing written yet) or raises."""
+    from facturier.delivery.models import DuplicatePolicy
+
+    organisation = item.organisation
+    invoice = read.invoice
+    series = _imported_series(organisation)  # one importer at a time per organisation, from here to commit
+    if Document.objects.filter(series=series, number=invoice.number).exists():
+        return _Verdict(Outcome.DUPLICATE, [_message(
+            "IMPORT-DUPLICATE-NUMBER", f"Le document {invoice.number} a déjà été importé.",
+            f"Document {invoice.number} was already imported.")])
+    customer, created = _customer_for(organisation, invoice, by=by)
+    warnings = []
+    if not created:
+        header = reading.header_of(invoice)
+        duplicates = _duplicates(organisation, customer, invoice.number, header["payable"], invoice.issue_date)
+        if duplicates and _duplicate_policy(organisation) == DuplicatePolicy.BLOCK:
+            transaction.set_rollback(True)
+            return _Verdict(Outcome.DUPLICATE, duplicates)
+        warnings = [{**m, "severity": Severity.WARNING.value} for m in duplicates]
+    document = _document(series, customer, read, by=by)
+    _archive(document, read, item.name, data)
+    audit_record(actor=by, subject=document, action="document.import", organisation=organisation,
+                 after={"number": document.number, "customer": customer.code, "payable": str(document.payable),
+                        "file": item.name, "sha256": item.sha256})
+    messages = warnings + [_finding_message(f) for f in read.report.warnings]
+    if created:
+        messages.append(_message("IMPORT-NEW-CUSTOMER",
+                                 f"Nouveau client {customer.code} créé d'après la facture : à vérifier.",
+                                 f"New customer {customer.code} created from the invoice: to review.",
+                                 Severity.WARNING.value))
+    return _Verdict(Outcome.IMPORTED, messages, document=document, customer=customer, customer_created=created)
+
+
+def _customer_for(organisation: Organisation, invoice, *, by: Membership | None) -> tuple[Customer, bool]:
+    """The customer the buyer is: by SIREN, SIRET, VAT id, electronic address, then code (then name, for a
+    buyer with no identifier at all); else a new one, flagged for review."""
+    buyer = invoice.buyer
+    customers = Customer.objects.filter(organisation=organisation)
+    siren, siret = _valid(validate_siren, reading.siren_of(buyer)), _valid(validate_siret, reading.siret_of(buyer))
+    vat = (buyer.vat_id or "").upper().replace(" ", "")
+    address = buyer.electronic_address.value.strip() if buyer.electronic_address else ""
+    codes = [i.value.strip() for i in buyer.identifiers if i.value and not i.scheme]
+    foreign = _foreign_identifier(buyer) if not siren else None
+    for condition in (Q(siren=siren) if siren else None, Q(siret=siret) if siret else None,
+                      Q(vat_number__iexact=vat) if vat else None,
+                      Q(foreign_identifier=foreign[0]) if foreign else None,
+                      Q(electronic_address=address) if address else None,
+                      Q(code__in=codes) if codes else None,
+                      # a buyer without any identifier (a consumer, a foreign company): its exact name
+                      Q(name__iexact=buyer.name.strip()) if not (siren or siret or vat or address or codes) else None):
+        if condition is None:
+            continue
+        found = customers.filter(condition).order_by("is_archived", "pk").first()
+        if found is not None:
+            return found, False
+    return _customer_create(organisation, invoice, siren=siren, siret=siret, vat=vat, foreign=foreign, by=by), True
+
+
+def _valid(check, value: str) -> str:
+    from django.core.exceptions import ValidationError
+
+    if not value:
+        return ""
+    try:
+        check(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def _foreign_identifier(buyer) -> tuple[str, str] | None:
+    """A buyer's registration outside France (BT-47, else BT-46 with its scheme): (value, scheme)."""
+    for ident in (buyer.legal_registration, *buyer.identifiers):
+        if ident is not None and ident.value and ident.scheme not in ("0002", "0009"):
+            return ident.value.strip()[:50], (ident.scheme or "")[:4]
+    return None
+
+
+def _customer_create(organisation: Organisation, invoice, *, siren: str, siret: str, vat: str,
+                     foreign: tuple[str, str] | None, by: Membership | None) -> Customer:
+    from django.core.exceptions import ValidationError
+
+    buyer = invoice.buyer
+    taken = set(Customer.objects.filter(organisation=organisation, code__startswith="IMP").values_list("code",
+                                                                                                       flat=True))
+    n = len(taken) + 1
+    while f"IMP{n:05d}" in taken:
+        n += 1
+    customer = Customer(organisation=organisation, code=f"IMP{n:05d}", name=reading._text(buyer.name, 200) or "—",
+                        siren=siren, siret=siret if siret[:9] == siren else "", vat_number=vat[:20],
+                        foreign_identifier=foreign[0] if foreign else "",
+                        foreign_identifier_scheme=foreign[1] if foreign else "",
+                        electronic_address=(buyer.electronic_address.value[:200] if buyer.electronic_address else ""),
+                        electronic_address_scheme=(buyer.electronic_address.scheme or "")[:4]
+                        if buyer.electronic_address else "",
+                        notes=str(_("Created by an import: check this customer.")))
+    try:
+        customer.full_clean()
+    except ValidationError as e:
+        for name in e.message_dict:  # an identifier the validators refuse is left out, the name is kept
+            if name in ("siren", "siret", "vat_number", "electronic_address", "electronic_address_scheme",
+                        "foreign_identifier", "foreign_identifier_scheme"):
+                setattr(customer, name, "")
+        if "__all__" in e.message_dict:
+            customer.siret = customer.vat_number = ""
+        customer.full_clean()
+    customer.save()
+    place = reading._address_dict(buyer.address)
+    Address.objects.create(customer=customer, kind=AddressKind.BILLING, effective_from=invoice.issue_date,
+                           line1=place["line1"] or "—", line2=place["line2"], postcode=place["postcode"],
+                           city=place["city"] or "—", country=place["country"] or "FR")
+    audit_record(actor=by, subject=customer, action="customer.create", organisation=organisation,
+                 after={"code": customer.code, "name": customer.name, "origin": "import"})
+    return customer
+
+
+def _document(series: Series, customer: Customer, read: reading.Reading, *, by: Membership | None) -> Document:
+    """The issued document, exactly as the producer wrote it: its number, its dates, its amounts."""
+    invoice = read.invoice
+    header = reading.header_of(invoice)
+    organisation = series.organisation
+    user = by.user if by else None
+    document = Document(organisation=organisation, series=series, customer=customer, state=State.DRAFT,
+                        language=customer.language or organisation.default_language, created_by=user,
+                        **{k: v for k, v in header.items() if k not in ("number", "amount_due")})
+    document.save()
+    Line.objects.bulk_create([Line(document=document, **row) for row in reading.lines_of(invoice)])
+    AllowanceCharge.objects.bulk_create([AllowanceCharge(document=document, **row)
+                                         for row in reading.allowances_charges_of(invoice)])
+    value = series.next_number
+    Series.objects.filter(pk=series.pk).update(next_number=F("next_number") + 1)
+    series.next_number = value + 1
+    document.state = State.ISSUED
+    document.number_value, document.number = value, invoice.number
+    document.amount_due = header["amount_due"]
+    document.seller_snapshot = reading.seller_snapshot_of(invoice)
+    document.buyer_snapshot = reading.buyer_snapshot_of(invoice, customer)
+    document.issued_at, document.issued_by = timezone.now(), user
+    document._draft_under_lock = True  # created in this transaction, never seen as a draft by anyone
+    document.save()
+    return document
+
+
+def _archive(document: Document, read: reading.Reading, name: str, data: bytes) -> None:
+    """The file as received (and, for a PDF, the XML it carries), archived with the document it made."""
+    from facturier.archive.models import ArtefactKind
+    from facturier.archive.services import Artefact, archive_artefacts
+
+    common = {"document": document, "customer_id": document.customer_id,
+              "owner_user_id": document.issued_by_id, "number": document.number, "date": document.issue_date}
+    base = f"document:{document.pk}"
+    filename = name.rsplit("/", 1)[-1][:200] or f"{document.number}"
+    artefacts = []
+    if read.is_pdf:
+        artefacts.append(Artefact(kind=ArtefactKind.FACTURX_PDF, filename=filename, data=data,
+                                  reference=f"{base}/facturx-pdf", **common))
+        artefacts.append(Artefact(kind=ArtefactKind.XML, filename=f"{document.number}.xml"[:200], data=read.xml,
+                                  reference=f"{base}/imported-xml", **common))
+    else:
+        artefacts.append(Artefact(kind=ArtefactKind.XML, filename=filename, data=data,
+                                  reference=f"{base}/imported-xml", **common))
+    archive_artefacts(document.organisation, artefacts)

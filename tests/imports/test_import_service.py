@@ -1,0 +1,156 @@
+"""The import service: third-party invoices become issued documents of the "imported" series, once."""
+
+from __future__ import annotations
+
+import pytest
+from import_helpers import CII_EXAMPLES, as_seller, facturx, valid_sources, zip_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(org, *files, by=None, source="upload"):
+    from facturier.imports.services import IncomingFile, import_files
+
+    return import_files(organisation=org, files=[IncomingFile(n, d) for n, d in files], source=source,
+                        by=by if by is not None else org.owner)
+
+
+def _ubl_source() -> bytes:
+    return next(data for name, data in valid_sources() if name.startswith("ubl-"))
+
+
+def _cii(number="EXT-0001", example=1):
+    return as_seller(CII_EXAMPLES[example].read_bytes(), number=number)
+
+
+def test_a_facturx_pdf_becomes_an_issued_document_with_its_own_number_and_the_original_archived(org):
+    from facturier.archive.models import ArchiveEntry, ArtefactKind
+    from facturier.archive.selectors import archived_content
+    from facturier.imports.models import Outcome
+    from facturier.invoicing.models import IMPORTED_SERIES_CODE, State
+
+    pdf = facturx(_cii("EXT-0001"))
+    batch = _import(org, ("ext-0001.pdf", pdf))
+    item = batch.items.get()
+    assert item.outcome == Outcome.IMPORTED, item.messages
+    document = item.document
+    assert document.number == "EXT-0001" and document.state == State.ISSUED
+    assert document.series.code == IMPORTED_SERIES_CODE
+    assert document.lines.count() > 0 and document.payable > 0
+    entry = ArchiveEntry.objects.get(document=document, kind=ArtefactKind.FACTURX_PDF)
+    assert archived_content(entry) == pdf  # the original, byte for byte
+    assert batch.imported_count == 1
+
+
+def test_an_imported_document_is_frozen(org):
+    from facturier.invoicing.models import DocumentImmutable
+
+    document = _import(org, ("a.xml", _cii())).items.get().document
+    document.note = "changed"
+    with pytest.raises(DocumentImmutable):
+        document.save()
+
+
+def test_the_same_file_or_the_same_number_is_never_imported_twice(org):
+    from facturier.imports.models import Outcome
+    from facturier.invoicing.models import Document
+
+    xml = _cii("EXT-7")
+    first = _import(org, ("a.xml", xml))
+    again = _import(org, ("a.xml", xml), ("b.xml", as_seller(_ubl_source(), number="EXT-7")))
+    assert first.items.get().outcome == Outcome.IMPORTED
+    outcomes = [(i.outcome, i.rules) for i in again.items.order_by("position")]
+    assert outcomes == [(Outcome.DUPLICATE, ["IMPORT-DUPLICATE-FILE"]),
+                        (Outcome.DUPLICATE, ["IMPORT-DUPLICATE-NUMBER"])]
+    assert Document.objects.filter(organisation=org, number="EXT-7").count() == 1
+
+
+def test_an_invoice_of_another_seller_is_refused_with_the_reason_and_leaves_nothing(org):
+    from facturier.imports.models import Outcome
+    from facturier.invoicing.models import Document
+    from facturier.parties.models import Customer
+
+    customers = Customer.objects.count()
+    other = as_seller(CII_EXAMPLES[1].read_bytes(), number="X1", siren="500123450", vat="FR67500123450")
+    item = _import(org, ("other.xml", other)).items.get()
+    assert item.outcome == Outcome.REFUSED and item.rules == ["IMPORT-SELLER"]
+    assert "500123450" in item.messages[0]["en"]
+    assert not Document.objects.filter(organisation=org, number="X1").exists()
+    assert Customer.objects.count() == customers
+
+
+def test_a_pdf_without_xml_is_refused(org):
+    from facturier.imports.models import Outcome
+
+    plain = (__import__("pathlib").Path(__file__).parent / "plain.pdf")
+    pdf = plain.read_bytes() if plain.exists() else _plain_pdf()
+    item = _import(org, ("scan.pdf", pdf)).items.get()
+    assert item.outcome == Outcome.REFUSED and "IMPORT-PDF-NO-XML" in item.rules
+
+
+def _plain_pdf() -> bytes:
+    from facturier.engine.cii.read import read_cii
+    from facturier.engine.pdf.render import RenderOptions, render_invoice
+
+    return render_invoice(read_cii(_cii()), RenderOptions())
+
+
+def test_malformed_and_unknown_xml_are_refused_with_their_rule(org):
+    items = _import(org, ("bad.xml", b"<Invoice><unclosed></Invoice>"), ("order.xml", b"<Order/>")).items.order_by(
+        "position")
+    assert [i.rules for i in items] == [["IMPORT-MALFORMED-XML"], ["IMPORT-UNKNOWN-SYNTAX"]]
+
+
+def test_an_invalid_invoice_is_refused_with_the_official_rule_ids(org):
+    xml = _cii("EXT-9").replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>999</ram:TypeCode>", 1)
+    item = _import(org, ("bad.xml", xml)).items.get()
+    assert item.outcome == "refused"
+    assert any(rule.startswith("BR-") for rule in item.rules), item.rules
+
+
+def test_the_buyer_is_matched_to_a_known_customer_else_created_and_flagged(org):
+    from facturier.imports.models import Outcome
+
+    item = _import(org, ("a.xml", _cii("EXT-1"))).items.get()
+    assert item.outcome == Outcome.IMPORTED and item.customer_created
+    assert item.customer.code.startswith("IMP")
+    second = _import(org, ("b.xml", _cii("EXT-2"))).items.get()
+    assert second.customer == item.customer and not second.customer_created
+
+
+def test_the_member_needs_the_issue_right(org):
+    from facturier.accounts.services import RightMissing
+
+    viewer = org.member("viewer")
+    with pytest.raises(RightMissing):
+        _import(org, ("a.xml", _cii()), by=viewer)
+
+
+def test_a_zip_is_opened_and_each_entry_is_an_item(org):
+    from facturier.imports.models import Outcome
+
+    data = zip_of({"one.xml": _cii("Z-1"), "two.xml": _cii("Z-2"), "notes.txt": b"hello"})
+    items = list(_import(org, ("batch.zip", data)).items.order_by("position"))
+    assert [(i.name, i.outcome) for i in items] == [
+        ("batch.zip/one.xml", Outcome.IMPORTED), ("batch.zip/two.xml", Outcome.IMPORTED),
+        ("batch.zip/notes.txt", Outcome.REFUSED)]
+
+
+def test_the_signal_is_sent_once_the_import_commits(org, django_capture_on_commit_callbacks):
+    from facturier.imports.signals import document_imported
+
+    received = []
+
+    def listener(**kwargs):
+        received.append(kwargs)
+
+    document_imported.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = _import(org, ("a.xml", _cii("S-1")))
+            assert received == []
+    finally:
+        document_imported.disconnect(listener)
+    item = batch.items.get()
+    assert [(r["document_id"], r["organisation_id"], r["batch_id"]) for r in received] == [
+        (item.document_id, org.pk, batch.pk)]
