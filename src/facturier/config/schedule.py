@@ -62,13 +62,15 @@ def _delivery_postal() -> None:
         postal_fallback_task.enqueue(organisation_id=organisation_id)
 
 
-def _import_mailbox() -> None:
+def _import_mail() -> None:
     from django.conf import settings
 
-    if settings.FACTURIER_IMPORT_IMAP_HOST:
-        from facturier.imports.mail_tasks import mail_import_fetch_task
+    from facturier.imports.mail_tasks import mail_import_fetch_task, mail_import_spool_task
 
+    if settings.FACTURIER_IMPORT_IMAP_HOST:
         mail_import_fetch_task.enqueue()
+    if settings.FACTURIER_IMPORT_SMTP_LISTEN:
+        mail_import_spool_task.enqueue()  # what the listener stored and could not read yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ JOBS = (
     Job("archive purge", dt.timedelta(hours=24), _archive_purge),
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
-    Job("import mailbox", dt.timedelta(minutes=2), _import_mailbox),
+    Job("import mail", dt.timedelta(minutes=2), _import_mail),
 )
 
 

@@ -40,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from facturier.errors import FacturierError
 from facturier.imports.models import MailImportMessage, MailImportOutcome, MailImportSender, MailImportSettings
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,10 @@ def _by_sender(sender: str) -> MailImportSettings | None:
                             .values_list("organisation_id", flat=True)[:2])
     if len(organisation_ids) != 1:
         return None  # unknown, or listed by two organisations: which one is meant cannot be known
-    return MailImportSettings.objects.filter(organisation_id=organisation_ids[0]).select_related("organisation").first()
+    from facturier.accounts.models import Organisation
+    from facturier.imports.mail_services import mail_import_settings
+
+    return mail_import_settings(Organisation.objects.get(pk=organisation_ids[0]))
 
 
 def attachments(parsed: ParsedMessage) -> list:
@@ -257,11 +261,14 @@ def receive(raw: bytes, received: Received, *, size: int | None = None) -> MailI
 
         batch = import_files(organisation=setup.organisation, files=files, source=ImportSource.EMAIL, by=None,
                              sender=(report_to or record.from_address)[:320])
-        record.outcome, record.batch_id = MailImportOutcome.IMPORTED, batch.pk
+        record.outcome, record.batch = MailImportOutcome.IMPORTED, batch
+    except FacturierError as e:  # refused as a whole (too large together…): the sender is told why
+        with translation.override(setup.organisation.default_language):
+            record.outcome, record.reason = MailImportOutcome.FAILED, str(e.message)[:500]
     except Exception as e:  # noqa: BLE001 — the message is kept and the failure shown, never lost silently
         log.exception("import mail %s for organisation %s could not be imported", key, setup.organisation_id)
         record.outcome, record.reason = MailImportOutcome.FAILED, f"{e.__class__.__name__}: {e}"[:500]
-    record.save(update_fields=["outcome", "batch_id", "reason"])
+    record.save(update_fields=["outcome", "batch", "reason"])
     _report(record, batch=batch)
     return record
 
@@ -327,6 +334,8 @@ def _report(record: MailImportMessage, *, batch) -> None:
                                     "again later, or upload the files in Facturier.")) % {
                 "subject": record.subject, "size": round(record.size / 1048576, 1),
                 "max": round(settings.FACTURIER_IMPORT_MAIL_MAX_BYTES / 1048576, 1)}
+        if record.outcome == MailImportOutcome.FAILED and record.reason and ":" not in record.reason[:40]:
+            lines = [record.reason]  # a refusal in words (not an internal error's class name)
         body = "\n".join([intro, "", *lines, "",
                           _("This message was written automatically by Facturier for %(org)s; do not answer it.")
                           % {"org": organisation.name}])

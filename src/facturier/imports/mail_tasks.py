@@ -11,6 +11,13 @@ def mail_import_fetch_task() -> None:
 
 
 @task()
+def mail_import_spool_task() -> None:
+    from facturier.imports.mail_intake import spool_drain
+
+    spool_drain()
+
+
+@task()
 def auto_deliver_task(document_id: int) -> None:
     from facturier.imports.autodeliver import auto_deliver
 

@@ -98,7 +98,6 @@ class ImportItem(models.Model):
 # Import by e-mail
 # isort: off
 from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 # isort: on
 
 
@@ -106,7 +105,7 @@ class MailImportSettings(models.Model):
     """An organisation's import by e-mail: its address token, and whether imported documents are
     sent on to their customers at once (S2.8, for every import source, not only e-mail)."""
 
-    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+",
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+",
                                         verbose_name=_("organisation"))
     token = models.CharField(_("address token"), max_length=40, unique=True)
     token_changed_at = models.DateTimeField(_("address changed"), default=timezone.now)
@@ -122,7 +121,7 @@ class MailImportSettings(models.Model):
 class MailImportSender(models.Model):
     """An address whose authenticated messages are imported without the token."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+",
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+",
                                      verbose_name=_("organisation"))
     email = models.EmailField(_("sender address"), max_length=254)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
@@ -148,7 +147,7 @@ class MailImportMessage(models.Model):
     """One message received for import, kept once by its key (Message-ID, else the content's digest)
     so that reading the same message again never imports it twice."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True,
                                      related_name="+", verbose_name=_("organisation"))
     key = models.CharField(_("message key"), max_length=300, unique=True)
     channel = models.CharField(_("received by"), max_length=4, choices=[("imap", "IMAP"), ("smtp", "SMTP")])
@@ -161,7 +160,8 @@ class MailImportMessage(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=MailImportOutcome.choices,
                                default=MailImportOutcome.RECEIVED)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
-    batch_id = models.BigIntegerField(_("import batch"), null=True, blank=True)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("import"))
     report_to = models.CharField(_("report sent to"), max_length=320, blank=True)
     report_sent_at = models.DateTimeField(_("report sent"), null=True, blank=True)
     report_error = models.CharField(_("report error"), max_length=500, blank=True)

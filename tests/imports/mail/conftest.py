@@ -74,8 +74,9 @@ def import_mailbox(settings, dovecot, import_domain):
 
 @pytest.fixture
 def listener(settings, import_domain):
-    """The worker's import SMTP listener on a loopback port."""
+    """The worker's import SMTP listener on a loopback port; the test reads its spool itself
+    (`mail_helpers.deliver`), in the test's database transaction."""
     from facturier.imports.mail_intake import SmtpListener
 
-    with SmtpListener("127.0.0.1", free_port()) as running:
+    with SmtpListener("127.0.0.1", free_port(), drain=False) as running:
         yield running

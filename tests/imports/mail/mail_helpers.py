@@ -7,6 +7,15 @@ import email.policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 DOMAIN = "import.facturier.test"
 AUTHSERV = "mx.facturier.test"
 
@@ -38,3 +47,11 @@ def smtp_send(listener, msg: EmailMessage, *, envelope_from: str, to: list[str])
 
     with smtplib.SMTP(listener.host, listener.port, timeout=60) as client:
         client.send_message(msg, from_addr=envelope_from, to_addrs=to)
+
+
+def deliver(listener, msg: EmailMessage, *, envelope_from: str, to: list[str]) -> int:
+    """Send by SMTP to the listener, then read what it stored (as its own thread does in the worker)."""
+    from facturier.imports.mail_intake import spool_drain
+
+    smtp_send(listener, msg, envelope_from=envelope_from, to=to)
+    return spool_drain()

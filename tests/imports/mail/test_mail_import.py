@@ -11,9 +11,16 @@ import smtplib
 import pytest
 from import_helpers import CII_EXAMPLES, as_seller, facturx
 from lxml import etree
-from mail_helpers import AUTHSERV, DOMAIN, caught, message, smtp_send
+from mail_helpers import AUTHSERV, DOMAIN, caught, deliver, free_port, message, smtp_send
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the listener works in its own thread
+pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
+
+
+@pytest.fixture(autouse=True)
+def english_organisation(org):
+    """The reports are written in the organisation's language: English here, unless a test says French."""
+    org.default_language = "en"
+    org.save(update_fields=["default_language"])
 
 
 def _cii(number: str) -> bytes:
@@ -42,11 +49,15 @@ def _records(org=None):
 
 def test_a_facturx_sent_by_smtp_to_the_import_address_is_imported_and_the_sender_gets_a_report(
         org, listener, catcher):
+    from facturier.imports.mail_intake import spool, spool_drain
     from facturier.imports.models import ImportBatch
 
     msg = message(to=_address(org), files={"EXT-100.pdf": facturx(_cii("EXT-100")),
                                            "notes.txt.xml": b"<not-an-invoice/>"})
     smtp_send(listener, msg, envelope_from="erp@supplier.test", to=[_address(org)])
+    # Accepted once stored: the spool holds it (a crash now loses nothing), not imported yet.
+    assert len(list(spool().glob("*.eml"))) == 1 and _imported(org) == []
+    assert spool_drain() == 1 and list(spool().glob("*")) == []
 
     assert _imported(org) == ["EXT-100"]
     batch = ImportBatch.objects.get(organisation=org)
@@ -67,17 +78,18 @@ def test_a_facturx_sent_by_smtp_to_the_import_address_is_imported_and_the_sender
 def test_the_report_is_written_in_the_organisations_language(org, listener, catcher):
     org.default_language = "fr"
     org.save(update_fields=["default_language"])
-    smtp_send(listener, message(to=_address(org), files={"a.xml": _cii("EXT-FR")}),
+    deliver(listener, message(to=_address(org), files={"a.xml": _cii("EXT-FR")}),
               envelope_from="erp@supplier.test", to=[_address(org)])
     report = caught(org)[0]
     assert "1 importé" in report["Subject"], report["Subject"]
-    assert "Importé" in report.get_body().get_content()
+    body = report.get_body().get_content()
+    assert "ont été lus" in body and "n’y répondez pas" in body and "EXT-FR" in body
 
 
 def test_an_unknown_token_is_ignored_logged_and_not_answered(org, listener, catcher, caplog):
     stranger = f"import+{'0' * 32}@{DOMAIN}"
     with caplog.at_level(logging.WARNING, logger="facturier.imports.mail"):
-        smtp_send(listener, message(to=stranger, files={"a.xml": _cii("EXT-200")}),
+        deliver(listener, message(to=stranger, files={"a.xml": _cii("EXT-200")}),
                   envelope_from="someone@elsewhere.test", to=[stranger])
     assert _imported(org) == []
     record = _records().get()
@@ -93,25 +105,28 @@ def test_a_regenerated_address_stops_the_old_one(org, owner, listener, catcher):
     old = _address(org)
     mail_import_address_regenerate(by=owner)
     assert _address(org) != old
-    smtp_send(listener, message(to=old, files={"a.xml": _cii("EXT-300")}), envelope_from="erp@supplier.test",
+    deliver(listener, message(to=old, files={"a.xml": _cii("EXT-300")}), envelope_from="erp@supplier.test",
               to=[old])
-    smtp_send(listener, message(to=_address(org), files={"b.xml": _cii("EXT-301")}),
+    deliver(listener, message(to=_address(org), files={"b.xml": _cii("EXT-301")}),
               envelope_from="erp@supplier.test", to=[_address(org)])
     assert _imported(org) == ["EXT-301"]
     assert sorted(_records().values_list("outcome", flat=True)) == ["ignored", "imported"]
 
 
-def test_the_listener_relays_nothing_and_refuses_oversized_messages(org, settings, listener, catcher):
-    with smtplib.SMTP(listener.host, listener.port, timeout=30) as client:
-        client.ehlo()
-        client.mail("erp@supplier.test")
-        code, _reply = client.rcpt("victim@elsewhere.test")
-        assert code == 550
-    assert listener.controller.server.data_size_limit == settings.FACTURIER_IMPORT_MAIL_MAX_BYTES
-    big = message(to=_address(org), files={"a.pdf": b"%PDF-" + b"0" * (settings.FACTURIER_IMPORT_MAIL_MAX_BYTES + 10)})
-    with pytest.raises(smtplib.SMTPException):
-        smtp_send(listener, big, envelope_from="erp@supplier.test", to=[_address(org)])
-    assert _records().count() == 0 and _imported(org) == []
+def test_the_listener_relays_nothing_and_refuses_oversized_messages(org, settings, import_domain, catcher):
+    from facturier.imports.mail_intake import SmtpListener, spool
+
+    settings.FACTURIER_IMPORT_MAIL_MAX_BYTES = 50_000
+    with SmtpListener("127.0.0.1", free_port(), drain=False) as listener:
+        with smtplib.SMTP(listener.host, listener.port, timeout=30) as client:
+            client.ehlo()
+            client.mail("erp@supplier.test")
+            code, _reply = client.rcpt("victim@elsewhere.test")
+            assert code == 550  # never a relay
+        big = message(to=_address(org), files={"a.pdf": b"%PDF-" + b"0" * 60_000})
+        with pytest.raises(smtplib.SMTPException):
+            smtp_send(listener, big, envelope_from="erp@supplier.test", to=[_address(org)])
+    assert list(spool().glob("*")) == [] and _records().count() == 0 and _imported(org) == []
 
 
 # --- the operator's IMAP mailbox (Dovecot) -------------------------------------------------------------------
@@ -217,16 +232,16 @@ def test_an_oversized_message_is_not_downloaded_and_its_sender_is_told(org, sett
 
 
 def test_a_message_without_invoice_files_is_answered_so(org, listener, catcher):
-    smtp_send(listener, message(to=_address(org)), envelope_from="erp@supplier.test", to=[_address(org)])
+    deliver(listener, message(to=_address(org)), envelope_from="erp@supplier.test", to=[_address(org)])
     assert _records(org).get().outcome == "no_files"
     assert "no invoice attached" in caught(org)[0].get_body().get_content()
 
 
 def test_automatic_messages_and_null_senders_get_no_report(org, listener, catcher):
-    smtp_send(listener, message(to=_address(org), files={"a.xml": _cii("EXT-800")},
+    deliver(listener, message(to=_address(org), files={"a.xml": _cii("EXT-800")},
                                 headers={"Auto-Submitted": "auto-generated"}),
               envelope_from="erp@supplier.test", to=[_address(org)])
-    smtp_send(listener, message(to=_address(org), files={"b.xml": _cii("EXT-801")}), envelope_from="",
+    deliver(listener, message(to=_address(org), files={"b.xml": _cii("EXT-801")}), envelope_from="",
               to=[_address(org)])
     assert _imported(org) == ["EXT-800", "EXT-801"]
     assert caught(org) == []
@@ -248,14 +263,15 @@ def _to_customer(xml: bytes, *, siren: str, vat: str) -> bytes:
 
 
 def test_with_automatic_delivery_the_imported_invoice_is_emailed_to_its_customer(
-        org, owner, mail, smtp_server, listener, catcher):
+        org, owner, mail, smtp_server, listener, catcher, django_capture_on_commit_callbacks):
     from facturier.delivery.models import Delivery
     from facturier.imports.mail_services import auto_deliver_set
 
     auto_deliver_set(by=owner, enabled=True)
     pdf = facturx(_to_customer(_cii("EXT-900"), siren="412345670", vat="FR96412345670"))
-    smtp_send(listener, message(to=_address(org), files={"EXT-900.pdf": pdf}), envelope_from="erp@supplier.test",
-              to=[_address(org)])
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(listener, message(to=_address(org), files={"EXT-900.pdf": pdf}), envelope_from="erp@supplier.test",
+                  to=[_address(org)])
     assert _imported(org) == ["EXT-900"]
     sent = [m for m in smtp_server.messages if "compta@client.test" in m.rcpt_tos]
     assert len(sent) == 1, [m.rcpt_tos for m in smtp_server.messages]
@@ -266,14 +282,15 @@ def test_with_automatic_delivery_the_imported_invoice_is_emailed_to_its_customer
 
 
 def test_a_refused_automatic_delivery_shows_in_the_delivery_state_and_keeps_the_import(
-        org, owner, mail, smtp_server, listener, catcher):
+        org, owner, mail, smtp_server, listener, catcher, django_capture_on_commit_callbacks):
     from facturier.delivery.models import Delivery, Notification
     from facturier.imports.mail_services import auto_deliver_set
 
     auto_deliver_set(by=owner, enabled=True)
     # The buyer matches no customer: one is created, without an e-mail address to send to.
-    smtp_send(listener, message(to=_address(org), files={"a.xml": _cii("EXT-901")}),
-              envelope_from="erp@supplier.test", to=[_address(org)])
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(listener, message(to=_address(org), files={"a.xml": _cii("EXT-901")}),
+                  envelope_from="erp@supplier.test", to=[_address(org)])
     assert _imported(org) == ["EXT-901"]
     delivery = Delivery.objects.get(document__number="EXT-901", organisation=org)
     assert delivery.state == "failed"
@@ -282,11 +299,13 @@ def test_a_refused_automatic_delivery_shows_in_the_delivery_state_and_keeps_the_
     assert not any("compta@client.test" in m.rcpt_tos for m in smtp_server.messages)
 
 
-def test_without_automatic_delivery_nothing_is_sent(org, owner, mail, smtp_server, listener, catcher):
+def test_without_automatic_delivery_nothing_is_sent(
+        org, owner, mail, smtp_server, listener, catcher, django_capture_on_commit_callbacks):
     from facturier.delivery.models import Delivery
 
     pdf = facturx(_to_customer(_cii("EXT-902"), siren="412345670", vat="FR96412345670"))
-    smtp_send(listener, message(to=_address(org), files={"a.pdf": pdf}), envelope_from="erp@supplier.test",
-              to=[_address(org)])
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(listener, message(to=_address(org), files={"a.pdf": pdf}), envelope_from="erp@supplier.test",
+                  to=[_address(org)])
     assert _imported(org) == ["EXT-902"]
     assert not Delivery.objects.filter(organisation=org).exists() and smtp_server.messages == []
