@@ -23,6 +23,13 @@ def test_the_screen_shows_the_organisations_import_address_on_the_configured_dom
     assert len(token) == 32 and f"import+{token}@import.factures.example" in page
 
 
+def test_the_screen_says_when_the_platform_receives_no_import_mail(signed_in, settings):
+    settings.FACTURIER_IMPORT_IMAP_HOST = settings.FACTURIER_IMPORT_SMTP_LISTEN = ""
+    assert 'id="no-intake"' in signed_in.get(reverse("web:settings_mail_import")).content.decode()
+    settings.FACTURIER_IMPORT_SMTP_LISTEN = "127.0.0.1:2525"
+    assert 'id="no-intake"' not in signed_in.get(reverse("web:settings_mail_import")).content.decode()
+
+
 def test_a_new_address_replaces_the_old_one_and_is_recorded(signed_in, org):
     from facturier.audit.models import Event
 

@@ -309,3 +309,18 @@ def test_without_automatic_delivery_nothing_is_sent(
                   to=[_address(org)])
     assert _imported(org) == ["EXT-902"]
     assert not Delivery.objects.filter(organisation=org).exists() and smtp_server.messages == []
+
+
+def test_automatic_delivery_stops_when_its_member_may_no_longer_send_and_acts_once(org, owner, issued):
+    from facturier.delivery.models import Delivery, DeliveryEvent
+    from facturier.imports.autodeliver import auto_deliver
+    from facturier.imports.mail_services import auto_deliver_set
+
+    auto_deliver_set(by=owner, enabled=True)
+    owner.can_send = False
+    owner.save(update_fields=["can_send"])
+    assert auto_deliver(document_id=issued.pk) == "no_sender"
+    delivery = Delivery.objects.get(document=issued)
+    assert delivery.state == "failed"
+    assert auto_deliver(document_id=issued.pk) == "skipped"  # a document with a delivery is left alone
+    assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1

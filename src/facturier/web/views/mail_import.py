@@ -3,6 +3,7 @@ senders, the automatic delivery of imported documents, and the messages received
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ def _render(request, status=200, *, sender_error="", sender_value=""):
         "received": recent_messages(organisation=organisation),
         "sender_error": sender_error, "sender_value": sender_value,
         "auto_deliver_by": setup.auto_deliver_by.user if setup.auto_deliver_by_id else None,
+        "intake": bool(settings.FACTURIER_IMPORT_IMAP_HOST or settings.FACTURIER_IMPORT_SMTP_LISTEN),
     }, status=status)
 
 

@@ -38,7 +38,11 @@ class Command(BaseCommand):
 
         listener = None if batch else SmtpListener.configured()
         if listener is not None:
-            listener.start()
+            try:
+                listener.start()
+            except OSError as e:  # another worker holds the port: it receives the mail, this one works the queue
+                self.stderr.write(f"The import SMTP listener could not start on {listener.host}:{listener.port}: {e}")
+                listener = None
         try:
             call_command("db_worker", interval=interval, batch=batch, worker_id=worker_id, reload=False,
                          startup_delay=False, verbosity=options.get("verbosity", 1))
