@@ -72,13 +72,15 @@ def as_seller(xml: bytes, *, number: str | None = None, siren: str = ACME_SIREN,
 def facturx(xml: bytes) -> bytes:
     """A Factur-X PDF (PDF/A-3 visual rendered by the engine, the XML attached as it is)."""
     from facturier.engine.cii.read import read_cii
-    from facturier.engine.facturx.pack import pack_facturx
+    from facturier.engine.facturx.pack import level_of_guideline, pack_facturx
     from facturier.engine.pdf.render import Attachment, RenderOptions, render_invoice
 
     invoice = read_cii(xml)
+    level = level_of_guideline(xml) or "EN 16931"
+    relationship = "Data" if level in ("MINIMUM", "BASIC WL") else "Alternative"
     visual = render_invoice(invoice, RenderOptions(attachments=(Attachment(
-        filename="factur-x.xml", data=xml, relationship="Alternative", description="Factur-X"),)))
-    return pack_facturx(visual, xml, conformance_level="EN 16931")
+        filename="factur-x.xml", data=xml, relationship=relationship, description="Factur-X"),)))
+    return pack_facturx(visual, xml, conformance_level=level)
 
 
 @cache
@@ -104,3 +106,47 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             z.writestr(name, data)
     return out.getvalue()
+
+
+# --- broken on purpose, each breaking one official rule ----------------------------------------------------
+
+
+def _bump(el) -> None:
+    from decimal import Decimal
+
+    el.text = str(Decimal(el.text) + 1)
+
+
+def _cii_mutations():
+    def type_code(root):
+        root.find("rsm:ExchangedDocument/ram:TypeCode", NS).text = "999"
+
+    def grand_total(root):
+        _bump(root.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount", NS))
+
+    def line_total(root):
+        _bump(root.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:LineTotalAmount", NS))
+
+    return [(type_code, "BR-CL-01"), (grand_total, "BR-CO-15"), (line_total, "BR-CO-10")]
+
+
+def _ubl_mutations():
+    def type_code(root):
+        root.find("cbc:InvoiceTypeCode", NS).text = "999"
+
+    def grand_total(root):
+        _bump(root.find("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", NS))
+
+    def line_total(root):
+        _bump(root.find("cac:LegalMonetaryTotal/cbc:LineExtensionAmount", NS))
+
+    return [(type_code, "BR-CL-01"), (grand_total, "BR-CO-15"), (line_total, "BR-CO-10")]
+
+
+def broken(xml: bytes, which: int) -> tuple[bytes, str]:
+    """The invoice with one official rule broken; (bytes, the rule id it breaks)."""
+    root = etree.fromstring(xml)
+    mutations = _cii_mutations() if root.tag.endswith("CrossIndustryInvoice") else _ubl_mutations()
+    mutate, rule = mutations[which % len(mutations)]
+    mutate(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), rule

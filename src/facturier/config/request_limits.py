@@ -28,6 +28,7 @@ ROUTE_LIMITS: list[tuple[re.Pattern, int | str]] = [
     (re.compile(r"^/portal/[^/]+/(?:login|password|2fa|welcome)/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/consent/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/tsa/"), SIGN_IN_MAX_BYTES),
+    (re.compile(r"^/imports/upload/"), "FACTURIER_IMPORT_MAX_UPLOAD_BYTES"),
 ]
 
 
@@ -44,10 +45,15 @@ class RequestTooLarge(Exception):
 
 def _refusal(limit: int, accept_language: str) -> tuple[bytes, bytes]:
     kib = max(1, limit // 1024)
-    if accept_language.lower().startswith("en"):
-        text = f"The request is too large for this page ({kib} KB at most)."
+    english = accept_language.lower().startswith("en")
+    if kib >= 10 * 1024:  # an upload route: said in megabytes
+        size = f"{kib // 1024} MB" if english else f"{kib // 1024} Mo"
     else:
-        text = f"La requête est trop volumineuse pour cette page ({kib} Ko au plus)."
+        size = f"{kib} KB" if english else f"{kib} Ko"
+    if english:
+        text = f"The request is too large for this page ({size} at most)."
+    else:
+        text = f"La requête est trop volumineuse pour cette page ({size} au plus)."
     return text.encode("utf-8"), b"text/plain; charset=utf-8"
 
 

@@ -164,6 +164,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("FACTURIER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Every request body, files included, per route (config/request_limits.py: sign-in pages take 16 KiB).
 FACTURIER_REQUEST_MAX_BYTES = env.integer("FACTURIER_REQUEST_MAX_BYTES", 2 * 1024 * 1024, minimum=64 * 1024)
+# Imports of invoices made elsewhere: one file, and one upload (its own route limit; a ZIP's content too).
+FACTURIER_IMPORT_MAX_FILE_BYTES = env.integer("FACTURIER_IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024)
+FACTURIER_IMPORT_MAX_UPLOAD_BYTES = env.integer("FACTURIER_IMPORT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024,
+                                                minimum=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.integer("FACTURIER_IMPORT_MAX_FILES", 500, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

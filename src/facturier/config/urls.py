@@ -14,6 +14,7 @@ urlpatterns = [
     path("consent/", include("facturier.delivery.urls")),
     path("mail/", include("facturier.delivery.mailbox_urls")),
     path("portal/", include("facturier.portal.urls")),
+    path("imports/", include("facturier.imports.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("", include("facturier.web.urls")),
 ]

@@ -26,7 +26,7 @@ from facturier.engine.pdf.render import Attachment, RenderOptions, TemplateError
 from facturier.engine.pdf.seal import Sealer
 from facturier.errors import FacturierError
 from facturier.invoicing.mapping import document_to_invoice
-from facturier.invoicing.models import Document, Kind, State
+from facturier.invoicing.models import IMPORTED_SERIES_CODE, Document, Kind, State
 from facturier.secrets import open_secret, seal_secret
 
 PROFILES = {
@@ -191,9 +191,11 @@ def custom_template_check(*, organisation: Organisation, source: str) -> None:
 
 def document_pdf(*, by: Membership, document_id: int) -> Produced:
     """The visual PDF; a draft needs the "print drafts" right and carries a DRAFT watermark."""
-    document = Document.objects.select_related("organisation", "customer").get(
+    document = Document.objects.select_related("organisation", "customer", "series").get(
         pk=document_id, organisation=by.organisation)
     draft = document.state == State.DRAFT
+    if document.series.code == IMPORTED_SERIES_CODE and not draft:
+        return imported_facturx(document)  # the PDF received is the document, not a new rendering
     if draft and not by.has_right(Right.PRINT_DRAFTS):
         raise NotPrintable(_("Printing a draft needs the “print drafts” right: issue the document first, "
                              "or ask an owner for the right."))
@@ -206,6 +208,8 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     """The Factur-X of an issued document at its organisation's profile; sealed when asked or configured."""
     if document.state == State.DRAFT:
         raise NotPrintable(_("A draft has no Factur-X: issue it first."))
+    if document.series.code == IMPORTED_SERIES_CODE:
+        return imported_facturx(document)
     organisation = document.organisation
     profile = PROFILES[organisation.facturx_profile]
     invoice = document_to_invoice(document)
@@ -223,6 +227,35 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
             location=document.seller_snapshot.get("city", "") if document.seller_snapshot else "",
             when=timezone.now())
     return Produced(filename=f"{document.number}.pdf", data=pdf, signed=signed)
+
+
+def imported_facturx(document: Document) -> Produced:
+    """An imported document's Factur-X: the PDF received, byte for byte, from the archive. For an invoice
+    received as XML, a visual is rendered from that XML and the XML received is attached as it is (a UBL
+    one is first converted to CII by the engine, its output checked by the official rules)."""
+    from facturier.archive.models import ArchiveEntry, ArtefactKind
+    from facturier.archive.selectors import archived_content
+    from facturier.engine.cii.read import read_cii
+    from facturier.engine.convert import conversion
+    from facturier.engine.facturx.pack import level_of_guideline
+    from facturier.engine.xml import detect, parse_xml
+
+    entries = {e.kind: e for e in ArchiveEntry.objects.filter(
+        document=document, kind__in=[ArtefactKind.FACTURX_PDF, ArtefactKind.XML]).order_by()}
+    if ArtefactKind.FACTURX_PDF in entries:
+        entry = entries[ArtefactKind.FACTURX_PDF]
+        return Produced(filename=entry.filename, data=archived_content(entry), signed=False)
+    if ArtefactKind.XML not in entries:
+        raise NotPrintable(_("The file received for %(document)s is not in the archive."), document=str(document))
+    xml = archived_content(entries[ArtefactKind.XML])
+    if detect(parse_xml(xml)).syntax != "cii":
+        xml = conversion(xml, to="cii").xml
+    level = level_of_guideline(xml) or "EN 16931"
+    visual = _render(read_cii(xml), _options(document, draft=False, attachments=(Attachment(
+        filename="factur-x.xml", data=xml, relationship="Data" if level in ("MINIMUM", "BASIC WL") else "Alternative",
+        description="Factur-X"),)))
+    return Produced(filename=f"{document.number}.pdf", data=pack_facturx(visual, xml, conformance_level=level),
+                    signed=False)
 
 
 def document_facturx(*, by: Membership, document_id: int, signed: bool | None = None) -> Produced:

@@ -38,8 +38,13 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ImportSource", "ImportTooLarge", "IncomingFile", "import_files"]
 
-MAX_FILE_BYTES = getattr(settings, "FACTURIER_IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
-MAX_UPLOAD_BYTES = getattr(settings, "FACTURIER_IMPORT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+def max_file_bytes() -> int:
+    return settings.FACTURIER_IMPORT_MAX_FILE_BYTES
+
+
+def max_upload_bytes() -> int:
+    return settings.FACTURIER_IMPORT_MAX_UPLOAD_BYTES
+
 
 
 class ImportTooLarge(FacturierError):
@@ -103,7 +108,7 @@ def _expand(files: list[IncomingFile]) -> list[tuple[str, bytes | None, dict | N
             out.append((f.name, f.data, None))
             continue
         try:
-            entries = open_zip(f.data, ZipLimits(max_entry_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_UPLOAD_BYTES))
+            entries = open_zip(f.data, ZipLimits(max_entry_bytes=max_file_bytes(), max_total_bytes=max_upload_bytes()))
         except ZipRefused as e:
             rule, fr, en = ZIP_REFUSALS[e.reason]
             out.append((f.name, None, _message(rule, fr, en)))
@@ -131,10 +136,10 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
     if source not in ImportSource.values:
         raise ImportRefused(_("Unknown import source: %(source)s."), source=source)
     total = sum(len(f.data) for f in files)
-    if total > MAX_UPLOAD_BYTES:
+    if total > max_upload_bytes():
         raise ImportTooLarge(_("These files weigh %(size)s MB together; an import takes %(max)s MB at most. "
                                "Send them in several parts."),
-                             size=total // (1024 * 1024), max=MAX_UPLOAD_BYTES // (1024 * 1024))
+                             size=total // (1024 * 1024), max=max_upload_bytes() // (1024 * 1024))
     batch = ImportBatch.objects.create(organisation=organisation, source=source, sender=sender[:254],
                                        created_by=by.user if by else None)
     counts = {Outcome.IMPORTED: 0, Outcome.REFUSED: 0, Outcome.DUPLICATE: 0}
@@ -165,12 +170,12 @@ def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None
         return _save(item, _Verdict(Outcome.DUPLICATE, [_message(
             "IMPORT-DUPLICATE-FILE", "Ce fichier a déjà été importé.", "This file was already imported.")]))
     seen.add(item.sha256)
-    if len(data) > MAX_FILE_BYTES:
-        mb = MAX_FILE_BYTES // (1024 * 1024)
+    if len(data) > max_file_bytes():
+        mb = max_file_bytes() // (1024 * 1024)
         return _save(item, _Verdict(Outcome.REFUSED, [_message(
             "IMPORT-TOO-LARGE", f"Le fichier dépasse {mb} Mo, la taille maximale d'un fichier importé.",
             f"The file exceeds {mb} MB, the largest size of an imported file.")]))
-    read = reading.read_file(data, limits=Limits(max_bytes=MAX_FILE_BYTES))
+    read = reading.read_file(data, limits=Limits(max_bytes=max_file_bytes()))
     item.syntax, item.guideline = read.syntax, read.guideline
     if read.invoice is not None:
         item.number = (read.invoice.number or "")[:40]
