@@ -118,6 +118,9 @@ def test_the_import_address_senders_and_automatic_delivery_are_set_and_mail_to_t
         expect(received.first).to_contain_text("Lu, fichiers importés")
         expect(received.first).to_contain_text("envoyé à erp@supplier.test")
         assert "Ancienne adresse" not in page.locator("#received").inner_text()
+        received.first.get_by_role("link", name="rapport d’import").click()
+        expect(page.locator("main")).to_contain_text("EXT-B1")
+        page.go_back()
 
         page.locator("button[name=language][value=en]").click()
         page.wait_for_load_state()

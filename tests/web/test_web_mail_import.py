@@ -97,14 +97,18 @@ def test_members_without_the_settings_right_see_nothing(org, client_of):
 
 
 def test_the_messages_received_are_listed_with_their_outcome(signed_in, org):
-    from facturier.imports.models import MailImportMessage
+    from facturier.imports.models import ImportBatch, MailImportMessage
 
+    batch = ImportBatch.objects.create(organisation=org, source="email", sender="erp@x.test")
     MailImportMessage.objects.create(organisation=org, key="mid:<1@x>", channel="smtp", from_address="erp@x.test",
                                      subject="Factures de mars", outcome="no_files", report_to="erp@x.test")
+    MailImportMessage.objects.create(organisation=org, key="mid:<3@x>", channel="imap", from_address="erp@x.test",
+                                     subject="Factures d'avril", outcome="imported", batch=batch)
     MailImportMessage.objects.create(organisation=None, key="mid:<2@x>", channel="smtp", from_address="spam@x.test",
                                      outcome="ignored")
     page = signed_in.get(reverse("web:settings_mail_import")).content.decode()
     assert "Factures de mars" in page and "No invoice file attached" in page
+    assert reverse("imports:report", args=[batch.pk]) in page
     assert "spam@x.test" not in page  # ignored messages belong to no organisation
 
 
