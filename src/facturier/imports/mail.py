@@ -18,7 +18,8 @@ Who gets the report (never anyone else, so a forged sender cannot turn the platf
 - never a null sender, an automatic message (Auto-Submitted, Precedence bulk/list/junk), the import
   domain itself, or a mailer-daemon/postmaster (no loops).
 
-Each message is kept once by its key (Message-ID, else the SHA-256 of its bytes): reading it again
+Each message is kept once by its key (Message-ID and a digest of its content, else the SHA-256 of its
+bytes): reading it again
 (a second IMAP pass, an SMTP retry) imports nothing. The record is committed before the import, so a
 crash mid-way leaves it "received" (visible on the settings screen) rather than imported twice.
 """
@@ -85,9 +86,17 @@ class Received:
 
 
 def message_key(parsed: ParsedMessage, raw: bytes) -> str:
+    """The message's identity: its Message-ID with a digest of its content (the decoded parts, which
+    relays do not change), so that an ERP reusing one Message-ID for different invoices still has each
+    message imported; without a Message-ID, the digest of its bytes."""
     message_id = (str(parsed.get("Message-ID", "") or "")).strip()
-    if message_id and len(message_id) <= 290:
-        return f"mid:{message_id}"
+    if message_id and len(message_id) <= 250:
+        content = hashlib.sha256()
+        for part in parsed.walk():
+            if not part.is_multipart():
+                content.update(part.get_payload(decode=True) or b"")
+                content.update(b"\0")
+        return f"mid:{message_id}|{content.hexdigest()[:24]}"
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
@@ -341,7 +350,8 @@ def _report(record: MailImportMessage, *, batch) -> None:
                           % {"org": organisation.name}])
     message = EmailMessage(subject=subject, body=body, to=[record.report_to],
                            headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All",
-                                    **({"In-Reply-To": record.key[4:], "References": record.key[4:]}
+                                    **({"In-Reply-To": record.key[4:].rsplit("|", 1)[0],
+                                        "References": record.key[4:].rsplit("|", 1)[0]}
                                        if record.key.startswith("mid:") else {})})
     try:
         platform_send(message, organisation_id=organisation.pk)

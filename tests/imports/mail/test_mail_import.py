@@ -324,3 +324,12 @@ def test_automatic_delivery_stops_when_its_member_may_no_longer_send_and_acts_on
     assert delivery.state == "failed"
     assert auto_deliver(document_id=issued.pk) == "skipped"  # a document with a delivery is left alone
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1
+
+
+def test_an_erp_reusing_one_message_id_has_each_different_message_imported(org, listener, catcher):
+    first = message(to=_address(org), files={"a.xml": _cii("EXT-950")})
+    second = message(to=_address(org), files={"b.xml": _cii("EXT-951")})
+    second.replace_header("Message-ID", first["Message-ID"])
+    for msg in (first, second, first):
+        deliver(listener, msg, envelope_from="erp@supplier.test", to=[_address(org)])
+    assert _imported(org) == ["EXT-950", "EXT-951"] and _records(org).count() == 2
