@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from import_helpers import CII_EXAMPLES, as_seller, facturx, valid_sources, zip_of
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,8 @@ def test_a_facturx_pdf_becomes_an_issued_document_with_its_own_number_and_the_or
     assert document.lines.count() > 0 and document.payable > 0
     entry = ArchiveEntry.objects.get(document=document, kind=ArtefactKind.FACTURX_PDF)
     assert archived_content(entry) == pdf  # the original, byte for byte
+    assert entry.document_date == document.issue_date and entry.fingerprint == item.sha256
+    assert entry.retention_until.year >= timezone.localdate().year + 6  # kept from its import, not purged at once
     assert batch.imported_count == 1
 
 
@@ -154,3 +157,49 @@ def test_the_signal_is_sent_once_the_import_commits(org, django_capture_on_commi
     item = batch.items.get()
     assert [(r["document_id"], r["organisation_id"], r["batch_id"]) for r in received] == [
         (item.document_id, org.pk, batch.pk)]
+
+
+def test_the_imported_series_takes_no_draft_and_its_code_is_kept(org):
+    from django.core.exceptions import ValidationError
+
+    from facturier.invoicing.content import InvalidDocument
+    from facturier.invoicing.services import draft_create
+    from facturier.web.services import series_create
+
+    document = _import(org, ("a.xml", _cii("SER-1"))).items.get().document
+    with pytest.raises(InvalidDocument):
+        draft_create(by=org.owner, customer_id=org.customer.pk, series_id=document.series_id,
+                     lines=[{"name": "x", "quantity": 1, "unit_price": 1}])
+    with pytest.raises(ValidationError):
+        series_create(by=org.owner, code="imported", name="Mine")
+
+
+def test_the_system_imports_without_a_member_for_mail_import(org):
+    from facturier.audit.models import Event
+    from facturier.imports.services import IncomingFile, import_files
+
+    batch = import_files(organisation=org, files=[IncomingFile("m.xml", _cii("MAIL-1"))], source="email",
+                         by=None, sender="erp@client.test")
+    item = batch.items.get()
+    assert item.outcome == "imported" and batch.sender == "erp@client.test" and batch.created_by is None
+    assert Event.objects.filter(action="document.import", organisation=org).exists()
+
+
+def test_an_invoice_received_as_xml_is_served_as_a_facturx_carrying_that_xml(org):
+    from facturier.documents.services import facturx_of
+    from facturier.engine.facturx.unpack import unpack_facturx
+
+    xml = _cii("XML-1")
+    document = _import(org, ("x.xml", xml)).items.get().document
+    produced = facturx_of(document)
+    assert unpack_facturx(produced.data).xml == xml
+
+
+def test_an_invoice_received_as_ubl_is_served_as_a_facturx_of_its_cii_conversion(org):
+    from facturier.documents.services import facturx_of
+    from facturier.engine.cii.read import read_cii
+    from facturier.engine.facturx.unpack import unpack_facturx
+
+    document = _import(org, ("u.xml", as_seller(_ubl_source(), number="UBL-1"))).items.get().document
+    carried = read_cii(unpack_facturx(facturx_of(document).data).xml)
+    assert carried.number == "UBL-1" and carried.totals.amount_due == document.payable

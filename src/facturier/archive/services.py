@@ -336,6 +336,30 @@ def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None
     """`archive_artefact` for many files of one organisation (imports, backfills): the same work, the blobs
     stored concurrently, one journal lock and two bulk inserts for the whole batch. Files already archived
     are returned as they are."""
+    prepared = artefacts_prepare(organisation, artefacts, timestamp=timestamp, time_stamped=time_stamped)
+    try:
+        return artefacts_record(organisation, prepared)
+    except IntegrityError:  # archived concurrently meanwhile: redo one by one (each one idempotent)
+        artefacts_discard(prepared)
+        return [archive_artefact(organisation, a, timestamp=timestamp, time_stamped=time_stamped)
+                for a in artefacts]
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Artefacts time-stamped, sealed and stored, not yet journalled (`artefacts_record` does that)."""
+
+    artefacts: list[Artefact]
+    prints: list[str]
+    known: dict
+    fresh: list[tuple[Artefact, ArchiveEntry]]
+
+
+def artefacts_prepare(organisation, artefacts: list[Artefact], *, timestamp=None,
+                      time_stamped: bool = True) -> Prepared:
+    """The slow half of archiving — fingerprint, time-stamp, seal, store — done before any lock is taken.
+    The entries' links (document, customer, owner, number, date) may still be set before they are recorded;
+    a caller that does not record them calls `artefacts_discard`."""
     from concurrent.futures import ThreadPoolExecutor
 
     prints = [hashlib.sha256(a.data).hexdigest() for a in artefacts]
@@ -362,35 +386,42 @@ def archive_artefacts(organisation, artefacts: list[Artefact], *, timestamp=None
                 stamped_at=token_time(token, bytes.fromhex(fingerprint)) if token else now)))
             del sealed  # the blob is the pool's now
         failed = [f.exception() for f in stored if f.exception() is not None]
+    prepared = Prepared(list(artefacts), prints, known, fresh)
     if failed:
-        for _artefact, entry in fresh:
-            discard_blob(entry.storage_key)
+        artefacts_discard(prepared)
         raise failed[0]
+    return prepared
+
+
+def artefacts_discard(prepared: Prepared) -> None:
+    """Forget prepared artefacts that will not be recorded: their stored blobs are removed."""
+    for _artefact, entry in prepared.fresh:
+        discard_blob(entry.storage_key)
+
+
+def artefacts_record(organisation, prepared: Prepared) -> list[ArchiveEntry]:
+    """The quick half: journal the prepared entries under the organisation's head lock and insert them.
+    Raises IntegrityError when one of the files was archived meanwhile (the caller discards or retries)."""
+    known, fresh, artefacts, prints = prepared.known, prepared.fresh, prepared.artefacts, prepared.prints
     if not fresh:
         return [known[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]
-    try:
-        with transaction.atomic():
-            head = _locked_head(organisation, references=_references(a for a, _e in fresh))
-            previous, records = Anchor(head.seq, head.hash), []
-            now = max(timezone.now(), head.recorded_at or timezone.now())
-            for artefact, entry in fresh:
-                link = next_entry(previous, kind=EntryKind.ARTEFACT, organisation=journal_id(organisation),
-                                  subject=artefact.reference, payload_digest=payload_digest(entry.metadata()),
-                                  recorded_at=now)
-                entry.journal_seq = link.seq
-                records.append(JournalRecord(
-                    organisation=organisation, seq=link.seq, kind=link.kind, subject=link.subject,
-                    payload_digest=link.payload_digest, prev_hash=link.prev_hash, entry_hash=link.entry_hash,
-                    recorded_at=link.recorded_at))
-                previous = link
-            JournalRecord.objects.bulk_create(records)
-            ArchiveEntry.objects.bulk_create([e for _a, e in fresh])
-            _advance(head, previous)
-    except IntegrityError:  # archived concurrently meanwhile: redo one by one (each one idempotent)
-        for _artefact, entry in fresh:
-            discard_blob(entry.storage_key)
-        return [archive_artefact(organisation, a, timestamp=timestamp, time_stamped=time_stamped)
-                for a in artefacts]
+    with transaction.atomic():
+        head = _locked_head(organisation, references=_references(e for _a, e in fresh))
+        previous, records = Anchor(head.seq, head.hash), []
+        now = max(timezone.now(), head.recorded_at or timezone.now())
+        for artefact, entry in fresh:
+            link = next_entry(previous, kind=EntryKind.ARTEFACT, organisation=journal_id(organisation),
+                              subject=artefact.reference, payload_digest=payload_digest(entry.metadata()),
+                              recorded_at=now)
+            entry.journal_seq = link.seq
+            records.append(JournalRecord(
+                organisation=organisation, seq=link.seq, kind=link.kind, subject=link.subject,
+                payload_digest=link.payload_digest, prev_hash=link.prev_hash, entry_hash=link.entry_hash,
+                recorded_at=link.recorded_at))
+            previous = link
+        JournalRecord.objects.bulk_create(records)
+        ArchiveEntry.objects.bulk_create([e for _a, e in fresh])
+        _advance(head, previous)
     made = {(e.fingerprint, e.kind): e for _a, e in fresh}
     return [known.get((f, a.kind)) or made[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import LegalProfile, Membership, Organisation, Right
 from facturier.accounts.services import require_right
+from facturier.archive.services import Artefact, Prepared, artefacts_discard, artefacts_prepare, artefacts_record
 from facturier.audit.services import audit_record
 from facturier.engine.validation import Severity
 from facturier.engine.xml import Limits
@@ -179,18 +180,34 @@ def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None
     item.syntax, item.guideline = read.syntax, read.guideline
     if read.invoice is not None:
         item.number = (read.invoice.number or "")[:40]
-    verdict = _judge(read, organisation)
+    verdict = _judge(read, organisation) or _known_number(organisation, read.invoice.number)
     if verdict is None:
+        # The slow part of archiving (time-stamp, seal, store) before the transaction, which holds the
+        # series lock (and, on SQLite, the database) for as short a time as possible.
+        prepared = _archive_prepare(organisation, read, item.name, data, by=by)
         try:
             with transaction.atomic():
-                verdict = _write(read, item, data, by=by)
+                verdict = _write(read, item, prepared, by=by)
                 if verdict.outcome == Outcome.IMPORTED:
                     return _save(item, verdict, batch=batch)
         except IntegrityError:
             verdict = _Verdict(Outcome.DUPLICATE, [_message(
                 "IMPORT-DUPLICATE-NUMBER", "Ce numéro vient d'être importé par ailleurs : doublon refusé.",
                 "This number was imported meanwhile: duplicate refused.")])
+        except BaseException:
+            artefacts_discard(prepared)
+            raise
+        artefacts_discard(prepared)
     return _save(item, verdict)
+
+
+def _known_number(organisation: Organisation, number: str) -> _Verdict | None:
+    if Document.objects.filter(organisation=organisation, series__code=IMPORTED_SERIES_CODE,
+                               number=number).exists():
+        return _Verdict(Outcome.DUPLICATE, [_message(
+            "IMPORT-DUPLICATE-NUMBER", f"Le document {number} a déjà été importé.",
+            f"Document {number} was already imported.")])
+    return None
 
 
 def _save(item: ImportItem, verdict: _Verdict, *, batch: ImportBatch | None = None) -> ImportItem:
@@ -283,9 +300,9 @@ def _duplicates(organisation: Organisation, customer: Customer, number: str, pay
     return found
 
 
-def _write(read: reading.Reading, item: ImportItem, data: bytes, *, by: Membership | None) -> _Verdict:
+def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: Membership | None) -> _Verdict:
     """Inside the file's transaction: the series lock, the duplicate checks, the customer, the document,
-    the archive. Returns a non-imported verdict after rolling back nothing (nothing written yet) or raises."""
+    the archive entries. A verdict other than "imported" leaves nothing written (rolled back when needed)."""
     from facturier.delivery.models import DuplicatePolicy
 
     organisation = item.organisation
@@ -305,7 +322,9 @@ def _write(read: reading.Reading, item: ImportItem, data: bytes, *, by: Membersh
             return _Verdict(Outcome.DUPLICATE, duplicates)
         warnings = [{**m, "severity": Severity.WARNING.value} for m in duplicates]
     document = _document(series, customer, read, by=by)
-    _archive(document, read, item.name, data)
+    for _artefact, entry in prepared.fresh:  # the archived files belong to the document just made
+        entry.document, entry.customer_id, entry.document_date = document, customer.pk, document.issue_date
+    artefacts_record(organisation, prepared)
     audit_record(actor=by, subject=document, action="document.import", organisation=organisation,
                  after={"number": document.number, "customer": customer.code, "payable": str(document.payable),
                         "file": item.name, "sha256": item.sha256})
@@ -428,22 +447,25 @@ def _document(series: Series, customer: Customer, read: reading.Reading, *, by: 
     return document
 
 
-def _archive(document: Document, read: reading.Reading, name: str, data: bytes) -> None:
-    """The file as received (and, for a PDF, the XML it carries), archived with the document it made."""
+def _archive_prepare(organisation: Organisation, read: reading.Reading, name: str, data: bytes, *,
+                     by: Membership | None) -> Prepared:
+    """The file as received (and, for a PDF, the XML it carries), sealed and stored for the archive; recorded
+    with the document in the file's transaction, discarded when the file is not imported."""
     from facturier.archive.models import ArtefactKind
-    from facturier.archive.services import Artefact, archive_artefacts
 
-    common = {"document": document, "customer_id": document.customer_id,
-              "owner_user_id": document.issued_by_id, "number": document.number, "date": document.issue_date}
-    base = f"document:{document.pk}"
-    filename = name.rsplit("/", 1)[-1][:200] or f"{document.number}"
+    invoice = read.invoice
+    reference = f"import:{hashlib.sha256(data).hexdigest()[:32]}"
+    # Kept from the day it came in (date=None): an invoice issued years ago is not purged as soon as imported.
+    # Its own date is set on the entries when they are recorded.
+    common = {"owner_user_id": by.user_id if by else None, "number": invoice.number[:40], "date": None}
+    filename = name.rsplit("/", 1)[-1][:200] or invoice.number
     artefacts = []
     if read.is_pdf:
         artefacts.append(Artefact(kind=ArtefactKind.FACTURX_PDF, filename=filename, data=data,
-                                  reference=f"{base}/facturx-pdf", **common))
-        artefacts.append(Artefact(kind=ArtefactKind.XML, filename=f"{document.number}.xml"[:200], data=read.xml,
-                                  reference=f"{base}/imported-xml", **common))
+                                  reference=f"{reference}/facturx-pdf", **common))
+        artefacts.append(Artefact(kind=ArtefactKind.XML, filename=f"{invoice.number}.xml"[:200], data=read.xml,
+                                  reference=f"{reference}/xml", **common))
     else:
         artefacts.append(Artefact(kind=ArtefactKind.XML, filename=filename, data=data,
-                                  reference=f"{base}/imported-xml", **common))
-    archive_artefacts(document.organisation, artefacts)
+                                  reference=f"{reference}/xml", **common))
+    return artefacts_prepare(organisation, artefacts)

@@ -37,6 +37,7 @@ from facturier.invoicing.content import (
 )
 from facturier.invoicing.gate import RulesRefused, require_issuable, require_number_issuable
 from facturier.invoicing.models import (
+    IMPORTED_SERIES_CODE,
     AllowanceCharge,
     Document,
     DocumentImmutable,
@@ -84,7 +85,8 @@ def _default_series(organisation, kind: str) -> Series:
     code = "AV" if kind == Kind.CREDIT_NOTE else "FA"
     series = Series.objects.filter(organisation=organisation, code=code).first()
     if series is None:
-        series = Series.objects.filter(organisation=organisation).order_by("id").first()
+        series = (Series.objects.filter(organisation=organisation).exclude(code=IMPORTED_SERIES_CODE)
+                  .order_by("id").first())
     if series is None:
         raise NotIssuable(_("%(org)s has no numbering series yet. Create one in the settings."),
                           org=organisation.name)
@@ -210,6 +212,9 @@ def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, 
         customer = customer_get(organisation=by.organisation, pk=customer_id)
         series = (Series.objects.get(pk=series_id, organisation=by.organisation) if series_id
                   else _default_series(by.organisation, kind))
+        if series.code == IMPORTED_SERIES_CODE:
+            raise InvalidDocument({"series_id": [str(_("The series of imported documents takes no new document: "
+                                                       "its numbers are those of the software that made them."))]})
         document = Document(organisation=by.organisation, kind=kind, customer=customer, series=series,
                             created_by=by.user,
                             billing_address=_address(by, customer, billing_address, AddressKind.BILLING),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.accounts.models import Membership, Organisation, Right, Role
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
-from facturier.invoicing.models import Document, Series, State
+from facturier.invoicing.models import IMPORTED_SERIES_CODE, Document, Series, State
 from facturier.web.models import OrganisationPreferences, OrganisationSecurity
 
 ORGANISATION_FIELDS = {"name", "default_language", "payment_terms_days", "due_date_rule", "late_penalty_rate",
@@ -51,6 +51,8 @@ def series_create(*, by: Membership, code: str, name: str, prefix: str = "", pad
     with transaction.atomic():
         if Series.objects.filter(organisation=by.organisation, code=code).exists():
             raise ValidationError({"code": [ValidationError(_("A series with this code exists already."))]})
+        if code.upper() == IMPORTED_SERIES_CODE:
+            raise ValidationError({"code": [ValidationError(_("This code is kept for imported documents."))]})
         series = Series(organisation=by.organisation, code=code, name=name, prefix=prefix, padding=padding)
         series.full_clean()
         series.save()
