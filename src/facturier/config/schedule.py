@@ -66,6 +66,15 @@ def _api_idempotency_cleanup() -> None:
     from facturier.api.tasks import idempotency_cleanup_task
 
     idempotency_cleanup_task.enqueue()
+def _import_mail() -> None:
+    from django.conf import settings
+
+    from facturier.imports.mail_tasks import mail_import_fetch_task, mail_import_spool_task
+
+    if settings.FACTURIER_IMPORT_IMAP_HOST:
+        mail_import_fetch_task.enqueue()
+    if settings.FACTURIER_IMPORT_SMTP_LISTEN:
+        mail_import_spool_task.enqueue()  # what the listener stored and could not read yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,7 @@ JOBS = (
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
+    Job("import mail", dt.timedelta(minutes=2), _import_mail),
 )
 
 

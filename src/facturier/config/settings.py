@@ -243,6 +243,25 @@ FACTURIER_OUTBOUND_CA_FILE = env.string("FACTURIER_OUTBOUND_CA_FILE", "")
 # endpoint is disabled (its members see why; events wait until they enable it again).
 FACTURIER_WEBHOOK_TIMEOUT_SECONDS = env.integer("FACTURIER_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 FACTURIER_WEBHOOK_DISABLE_AFTER = env.integer("FACTURIER_WEBHOOK_DISABLE_AFTER", 15, minimum=1)
+# Import by e-mail (imports/mail*.py). Each organisation's address is import+<token>@DOMAIN; the
+# operator routes that domain to the IMAP mailbox below and/or to the worker's SMTP listener.
+FACTURIER_IMPORT_MAIL_DOMAIN = env.string("FACTURIER_IMPORT_MAIL_DOMAIN", "import.localhost").strip().lower()
+FACTURIER_IMPORT_MAIL_MAX_BYTES = env.integer("FACTURIER_IMPORT_MAIL_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+FACTURIER_IMPORT_IMAP_HOST = env.string("FACTURIER_IMPORT_IMAP_HOST", "").strip()  # empty: no mailbox is read
+FACTURIER_IMPORT_IMAP_PORT = env.integer("FACTURIER_IMPORT_IMAP_PORT", 993, minimum=1)
+FACTURIER_IMPORT_IMAP_SECURITY = env.choice("FACTURIER_IMPORT_IMAP_SECURITY", "tls", ("tls", "starttls", "none"))
+FACTURIER_IMPORT_IMAP_USER = env.string("FACTURIER_IMPORT_IMAP_USER", "")
+FACTURIER_IMPORT_IMAP_PASSWORD = env.string("FACTURIER_IMPORT_IMAP_PASSWORD", "")
+FACTURIER_IMPORT_IMAP_FOLDER = env.string("FACTURIER_IMPORT_IMAP_FOLDER", "INBOX")
+FACTURIER_IMPORT_IMAP_DONE_FOLDER = env.string("FACTURIER_IMPORT_IMAP_DONE_FOLDER", "")  # empty: flagged seen only
+# "host:port" on which `facturier worker` receives import mail by SMTP (behind the operator's MTA); empty: off.
+FACTURIER_IMPORT_SMTP_LISTEN = env.string("FACTURIER_IMPORT_SMTP_LISTEN", "").strip()
+# Messages from an organisation's allowed senders (no token) are imported only when the receiving mail
+# server vouched for the sender: an Authentication-Results header (RFC 8601) of this authserv-id saying
+# dmarc=pass (or aligned dkim/spf pass). Empty: the allowed-sender route is off, only tokens route.
+FACTURIER_IMPORT_AUTHSERV_ID = env.string("FACTURIER_IMPORT_AUTHSERV_ID", "").strip().lower()
+# The SMTP listener believes Authentication-Results headers only from these relays (the operator's MTA).
+FACTURIER_IMPORT_SMTP_RELAYS = env.csv("FACTURIER_IMPORT_SMTP_RELAYS", "127.0.0.1,::1")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("FACTURIER_EMAIL_STARTTLS and FACTURIER_EMAIL_TLS are exclusive; set only one.")
 

@@ -7,3 +7,8 @@ class ImportsConfig(AppConfig):
     label = "imports"
     verbose_name = _("Imports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from facturier.imports import autodeliver, signals
+
+        signals.document_imported.connect(autodeliver.on_document_imported, dispatch_uid="imports.auto_deliver")

@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings, webhooks
+from facturier.web.views import (
+    auth,
+    customers,
+    documents,
+    editor,
+    invitation,
+    mail,
+    mail_import,
+    operator,
+    settings,
+    webhooks,
+)
 
 app_name = "web"
 
@@ -71,6 +82,11 @@ urlpatterns = [
     path("settings/webhooks/<int:pk>/secret/", webhooks.webhook_secret, name="settings_webhook_secret"),
     path("settings/webhooks/<int:pk>/deliveries/<int:delivery_id>/decide/", webhooks.webhook_decide,
          name="settings_webhook_decide"),
+    path("settings/import-mail/", mail_import.mail_import_settings_view, name="settings_mail_import"),
+    path("settings/import-mail/address/", mail_import.mail_import_regenerate, name="settings_mail_import_regenerate"),
+    path("settings/import-mail/senders/", mail_import.mail_import_sender, name="settings_mail_import_sender"),
+    path("settings/import-mail/auto-deliver/", mail_import.mail_import_auto_deliver,
+         name="settings_mail_import_auto_deliver"),
     path("settings/consent/send/", mail.consent_send, name="settings_consent_send"),
     path("settings/consent/letters/<str:token>/", mail.consent_letters, name="settings_consent_letters"),
     # platform operators

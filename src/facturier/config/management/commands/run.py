@@ -71,6 +71,9 @@ class Command(BaseCommand):
         from facturier.delivery.catcher import catcher_for_run
 
         catcher = catcher_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_MAIL_CATCHER
+        if catcher is not None and not settings.FACTURIER_IMPORT_SMTP_LISTEN:
+            # The embedded setup: the worker also receives import mail on loopback (Settings → Import by e-mail).
+            settings.FACTURIER_IMPORT_SMTP_LISTEN = os.environ["FACTURIER_IMPORT_SMTP_LISTEN"] = "127.0.0.1:2525"
         from facturier.config.supervise import Supervised
 
         worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
@@ -80,6 +83,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo login: demo@facturier.test / demo\n")
         if catcher is not None:
             self.stdout.write(f"Mail catcher: smtp://{catcher.host}:{catcher.port}, messages at {url}mail/\n")
+        if settings.FACTURIER_IMPORT_SMTP_LISTEN:
+            self.stdout.write(f"Import by e-mail: smtp://{settings.FACTURIER_IMPORT_SMTP_LISTEN}, to the address "
+                              f"shown in Settings → Import by e-mail\n")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}  (Ctrl+C to stop)\n")
         try:
             uvicorn.run("facturier.config.asgi:application", host=host, port=port, log_level="warning")

@@ -1,6 +1,6 @@
 """`facturier worker`: the background task worker (django-tasks database backend), and the
 periodic jobs (recovery, daily archive checkpoints, backfill and purge, bounce mailboxes,
-postal fallback).
+postal fallback, the import mailbox), and the import SMTP listener when FACTURIER_IMPORT_SMTP_LISTEN is set.
 
 The worker registers itself and keeps a heartbeat (its lease); starting, it recovers what dead
 workers left (tasks left running, outbox claims, unarchived documents: `facturier.config.leases`),
@@ -34,9 +34,20 @@ class Command(BaseCommand):
         leases.recover()
         if not batch and not no_schedule:
             schedule.start(stop, tick=min(schedule.TICK_S, leases.lease().total_seconds()))
+        from facturier.imports.mail_intake import SmtpListener
+
+        listener = None if batch else SmtpListener.configured()
+        if listener is not None:
+            try:
+                listener.start()
+            except OSError as e:  # another worker holds the port: it receives the mail, this one works the queue
+                self.stderr.write(f"The import SMTP listener could not start on {listener.host}:{listener.port}: {e}")
+                listener = None
         try:
             call_command("db_worker", interval=interval, batch=batch, worker_id=worker_id, reload=False,
                          startup_delay=False, verbosity=options.get("verbosity", 1))
         finally:
             stop.set()
+            if listener is not None:
+                listener.stop()
             leases.stop()
