@@ -300,3 +300,26 @@ def test_a_secret_sealed_under_another_master_key_fails_the_delivery_with_the_re
     receiver.secret = new
     delivery_decide(by=owner, delivery_id=delivery.pk, resend=True)
     assert webhooks_flush(organisation_id=org.pk).delivered == 1 and receiver.requests[0].signed
+
+
+def test_an_imported_invoice_posts_document_issued_as_it_arrives_issued(org, owner, receiver, make_endpoint,
+                                                                       django_capture_on_commit_callbacks):
+    import sys
+    from pathlib import Path
+
+    from facturier.imports.services import IncomingFile, import_files
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "imports"))
+    from import_helpers import CII_EXAMPLES, as_seller
+
+    make_endpoint(["document.issued"])
+    xml = as_seller(CII_EXAMPLES[1].read_bytes(), number="EXT-8001")
+    with django_capture_on_commit_callbacks(execute=True):
+        document = import_files(organisation=org, files=[IncomingFile("EXT-8001.xml", xml)], source="api",
+                                by=owner).items.get().document
+    webhooks_flush(organisation_id=org.pk)
+
+    assert types_received(receiver) == ["document.issued"]
+    data = receiver.requests[0].json["data"]
+    assert data["document"]["number"] == "EXT-8001" and data["document"]["state"] == "issued"
+    assert data["change"]["action"] == "document.import" and data["document"]["id"] == document.pk

@@ -36,7 +36,19 @@ def _digest(request, principal: str = "") -> str:
     # scopes) cannot have a write's answer replayed to it
     h = hashlib.sha256()
     h.update(f"{principal} {request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
-    h.update(request.body)
+    if request.content_type == "multipart/form-data":
+        # A client that retries an upload encodes it again with a new random boundary: the same
+        # request is the same fields and the same files, not the same bytes.
+        for name, values in sorted(request.POST.lists()):
+            h.update(repr((name, values)).encode())
+        for name, files in sorted(request.FILES.lists()):
+            for f in files:
+                h.update(f"{name} {f.name} {f.size}\n".encode())
+                for chunk in f.chunks():
+                    h.update(chunk)
+                f.seek(0)
+    else:
+        h.update(request.body)
     return h.hexdigest()
 
 

@@ -283,3 +283,37 @@ class ArchivedFile(Out):
     purged: bool
     legal_hold: bool
     download: str | None
+
+
+class ImportMessage(Out):
+    rule: str
+    severity: str
+    message: str
+    where: str | None = None
+
+
+class ImportedFile(Out):
+    position: int
+    file: str
+    sha256: str
+    size: int
+    outcome: str  # imported, refused, duplicate
+    syntax: str
+    specification: str
+    number: str
+    rules: list[str]
+    messages: list[ImportMessage]
+    document_id: int | None
+    customer_id: int | None
+    customer_created: bool
+
+
+class ImportReportOut(Out):
+    id: int
+    source: str
+    sender: str
+    created_at: dt.datetime
+    imported: int
+    refused: int
+    duplicates: int
+    files: list[ImportedFile]

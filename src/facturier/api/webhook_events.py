@@ -78,7 +78,7 @@ def event_types(event: Event) -> list[tuple[str, dict]]:
     before = (event.before or {}).get("state") if isinstance(event.before, dict) else None
     after = (event.after or {}).get("state") if isinstance(event.after, dict) else None
     change = {"action": action, "what": "document", "from": before, "to": after}
-    if action == "document.issue":
+    if action in ("document.issue", "document.import"):  # an imported document arrives issued
         found.append((E.DOCUMENT_ISSUED, change))
     if before and after and before != after:
         if after == "paid":

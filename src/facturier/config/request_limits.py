@@ -29,6 +29,7 @@ ROUTE_LIMITS: list[tuple[re.Pattern, int | str]] = [
     (re.compile(r"^/consent/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/tsa/"), SIGN_IN_MAX_BYTES),
     (re.compile(r"^/imports/upload/"), "FACTURIER_IMPORT_MAX_UPLOAD_BYTES"),
+    (re.compile(r"^/api/v1/imports/?$"), "FACTURIER_IMPORT_MAX_UPLOAD_BYTES"),
 ]
 
 

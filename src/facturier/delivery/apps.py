@@ -19,8 +19,9 @@ class DeliveryConfig(AppConfig):
 
         from facturier.audit.models import Event
         from facturier.delivery.connectors.outbox import transfers_recovered
-        from facturier.delivery.connectors.services import audit_event_saved
+        from facturier.delivery.connectors.services import audit_event_saved, connect_import_signal
         from facturier.delivery.models import ConnectorTransfer
 
         register_outbox(Outbox(ConnectorTransfer, after_recovery=transfers_recovered))
         post_save.connect(audit_event_saved, sender=Event, dispatch_uid="connectors-on-issue")
+        connect_import_signal()

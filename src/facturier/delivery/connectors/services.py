@@ -325,7 +325,7 @@ def on_document_imported(sender=None, *, document_id: int, organisation_id: int,
 
 
 def connect_import_signal() -> None:
-    """Listen to imports (the lead calls this from `DeliveryConfig.ready` once the imports app exists)."""
+    """Listen to imports: the "on import" trigger (connected by `DeliveryConfig.ready`)."""
     from facturier.imports.signals import document_imported
 
     document_imported.connect(on_document_imported, dispatch_uid="connectors-on-import")
