@@ -64,3 +64,13 @@ def test_importing_needs_the_issue_scope_and_another_organisations_report_is_not
     report = _upload(mine, ("API-0001.pdf", pdf)).json()
     stranger = api_of(make_key(other_org.owner))
     assert stranger.get(f"/imports/{report['id']}").status_code == 404
+
+
+def test_an_imported_documents_xml_is_the_one_received_never_rewritten(api):
+    xml = as_seller(CII_EXAMPLES[1].read_bytes(), number="API-0003")
+    [item] = _upload(api, ("API-0003.xml", xml)).json()["files"]
+    assert item["outcome"] == "imported", item["messages"]
+    cii = api.get(f"/documents/{item['document_id']}/cii")
+    assert cii.status_code == 200 and cii.content == xml  # byte for byte
+    ubl = api.get(f"/documents/{item['document_id']}/ubl")
+    assert ubl.status_code == 200 and b"<Invoice" in ubl.content and b"API-0003" in ubl.content

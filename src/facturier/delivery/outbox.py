@@ -71,18 +71,11 @@ def _attachments(message: OutboxMessage, ms: MailSettings) -> list[tuple[str, by
     document = message.document
     produced = facturx_of(document)
     files = [(produced.filename, produced.data, "application/pdf")]
-    if ms.attach_xml == AttachXml.CII:
-        from facturier.documents.services import PROFILES
-        from facturier.engine.cii.write import write_cii
-        from facturier.invoicing.mapping import document_to_invoice
+    if ms.attach_xml in (AttachXml.CII, AttachXml.UBL):
+        from facturier.documents.services import document_xml
 
-        xml = write_cii(document_to_invoice(document), profile=PROFILES[document.organisation.facturx_profile])
-        files.append((f"{document.number}.cii.xml", xml, "application/xml"))
-    elif ms.attach_xml == AttachXml.UBL:
-        from facturier.engine.ubl.write import write_ubl
-        from facturier.invoicing.mapping import document_to_invoice
-
-        files.append((f"{document.number}.ubl.xml", write_ubl(document_to_invoice(document)), "application/xml"))
+        syntax = str(ms.attach_xml)
+        files.append((f"{document.number}.{syntax}.xml", document_xml(document, syntax), "application/xml"))
     return files
 
 

@@ -229,6 +229,37 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     return Produced(filename=f"{document.number}.pdf", data=pdf, signed=signed)
 
 
+def document_xml(document: Document, syntax: str) -> bytes:
+    """An issued document's invoice XML in `syntax` ("cii" or "ubl"): written by the engine from the frozen
+    document — or, for an imported document, the XML received, as it is when it is already in that
+    syntax, else converted by the engine (never rewritten from the database: the producer's file is
+    the invoice). The one source for downloads, e-mail attachments and connectors."""
+    if document.state == State.DRAFT:
+        raise NotPrintable(_("A draft has no XML: issue it first."))
+    if document.series.code == IMPORTED_SERIES_CODE:
+        from facturier.engine.convert import conversion
+        from facturier.engine.xml import detect, parse_xml
+
+        xml = _received_xml(document)
+        return xml if detect(parse_xml(xml)).syntax == syntax else conversion(xml, to=syntax).xml
+    invoice = document_to_invoice(document)
+    if syntax == "cii":
+        return write_cii(invoice, profile=PROFILES[document.organisation.facturx_profile])
+    from facturier.engine.ubl.write import write_ubl
+
+    return write_ubl(invoice)
+
+
+def _received_xml(document: Document) -> bytes:
+    from facturier.archive.models import ArchiveEntry, ArtefactKind
+    from facturier.archive.selectors import archived_content
+
+    entry = ArchiveEntry.objects.filter(document=document, kind=ArtefactKind.XML).first()
+    if entry is None:
+        raise NotPrintable(_("The file received for %(document)s is not in the archive."), document=str(document))
+    return archived_content(entry)
+
+
 def imported_facturx(document: Document) -> Produced:
     """An imported document's Factur-X: the PDF received, byte for byte, from the archive. For an invoice
     received as XML, a visual is rendered from that XML and the XML received is attached as it is (a UBL
@@ -236,20 +267,12 @@ def imported_facturx(document: Document) -> Produced:
     from facturier.archive.models import ArchiveEntry, ArtefactKind
     from facturier.archive.selectors import archived_content
     from facturier.engine.cii.read import read_cii
-    from facturier.engine.convert import conversion
     from facturier.engine.facturx.pack import level_of_guideline
-    from facturier.engine.xml import detect, parse_xml
 
-    entries = {e.kind: e for e in ArchiveEntry.objects.filter(
-        document=document, kind__in=[ArtefactKind.FACTURX_PDF, ArtefactKind.XML]).order_by()}
-    if ArtefactKind.FACTURX_PDF in entries:
-        entry = entries[ArtefactKind.FACTURX_PDF]
+    entry = ArchiveEntry.objects.filter(document=document, kind=ArtefactKind.FACTURX_PDF).first()
+    if entry is not None:
         return Produced(filename=entry.filename, data=archived_content(entry), signed=False)
-    if ArtefactKind.XML not in entries:
-        raise NotPrintable(_("The file received for %(document)s is not in the archive."), document=str(document))
-    xml = archived_content(entries[ArtefactKind.XML])
-    if detect(parse_xml(xml)).syntax != "cii":
-        xml = conversion(xml, to="cii").xml
+    xml = document_xml(document, "cii")
     level = level_of_guideline(xml) or "EN 16931"
     visual = _render(read_cii(xml), _options(document, draft=False, attachments=(Attachment(
         filename="factur-x.xml", data=xml, relationship="Data" if level in ("MINIMUM", "BASIC WL") else "Alternative",

@@ -7,16 +7,12 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 
 from facturier.api.context import acting, file_response
 from facturier.api.models import Scope
 from facturier.api.schemas import CreditNoteIn, DocumentOut, DocumentPage, DraftIn, DraftPatch, IssueIn
-from facturier.documents.services import PROFILES, NotPrintable, document_facturx, document_pdf
-from facturier.engine.cii.write import write_cii
-from facturier.engine.ubl.write import write_ubl
-from facturier.invoicing.mapping import document_to_invoice
+from facturier.documents.services import document_facturx, document_pdf, document_xml
 from facturier.invoicing.models import Document
 from facturier.invoicing.selectors import document_get
 from facturier.invoicing.services import credit_note_create, document_issue, draft_create, draft_delete, draft_update
@@ -175,15 +171,9 @@ def facturx(request, document_id: int) -> HttpResponse:
 
 def _xml(request, document_id: int, syntax: str) -> HttpResponse:
     by = acting(request, Scope.READ)
-    document = Document.objects.select_related("organisation", "customer").get(
+    document = Document.objects.select_related("organisation", "customer", "series").get(
         pk=document_id, organisation=by.organisation)
-    if document.is_draft:
-        raise NotPrintable(_("A draft has no XML: issue it first."))
-    invoice = document_to_invoice(document)
-    if syntax == "cii":
-        data = write_cii(invoice, profile=PROFILES[document.organisation.facturx_profile])
-    else:
-        data = write_ubl(invoice)
+    data = document_xml(document, syntax)
     return file_response(data, filename=f"{document.number}.{syntax}.xml", content_type="application/xml")
 
 

@@ -68,18 +68,16 @@ def make_file(document: Document, file_format: str, pattern: str) -> Made:
 
 
 def _adapted(document: Document, target: Target) -> bytes:
-    """The engine writes the document's own CII, then converts it (never from the database directly), so
+    """The document's own CII (`document_xml`), converted by the engine (never from the database directly), so
     the adaptation carries exactly the issued data: a conversion that would drop or change data, or an
     output that fails the rules, is refused (`ConversionRefused`) and nothing is sent."""
-    from facturier.documents.services import PROFILES
-    from facturier.engine.cii.write import write_cii
+    from facturier.documents.services import document_xml
     from facturier.engine.convert import conversion
     from facturier.engine.errors import EngineError
     from facturier.engine.validation import validate
-    from facturier.invoicing.mapping import document_to_invoice
 
     language = get_language() or "fr"
-    source = write_cii(document_to_invoice(document), profile=PROFILES[document.organisation.facturx_profile])
+    source = document_xml(document, "cii")  # an imported document's: the XML received
     try:
         done = conversion(source, to=target.syntax, profile=target.profile, validate_output=False)
         if done.warnings:  # data the target would not carry: it would not be the same invoice any more
