@@ -20,7 +20,6 @@ import http.client
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
 
 import asyncssh
 from django import db
@@ -32,6 +31,7 @@ from facturier.config import leases
 from facturier.delivery.connectors import transport
 from facturier.delivery.connectors.files import Made, make_file
 from facturier.delivery.connectors.models import Connector, ConnectorKind, ConnectorTransfer, TransferState, Trigger
+from facturier.delivery.outbox import FlushReport  # the same report as the e-mail outbox
 from facturier.errors import FacturierError
 
 BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2),
@@ -39,16 +39,6 @@ BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minute
 MAX_ATTEMPTS = len(BACKOFF) + 1
 CHUNK = 100
 RETRY_STATUSES = {408, 425, 429}
-
-
-@dataclass(slots=True)
-class FlushReport:
-    sent: int = 0
-    rescheduled: int = 0
-    failed: int = 0
-    unknown: int = 0
-    errors: list[str] = field(default_factory=list)
-    retry_at: dt.datetime | None = None
 
 
 def make(transfer: ConnectorTransfer) -> Made:
