@@ -182,3 +182,41 @@ def _fatal_findings(verdict: dict) -> list[str]:
     """The blocking findings of one verdict, one readable line each (for assertion messages)."""
     return [f"{r['artefact']}: {f['id']} {f['text'][:160]}" for r in verdict["results"] for f in r["findings"]
             if f.get("flag", "fatal") not in ("warning", "information")]
+
+
+SMTP_USER, SMTP_PASSWORD = "mailer@acme.test", "s3cret-smtp"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """aiosmtpd on a free loopback port, requiring AUTH (`.user`, `.password`); `.messages` holds what it accepted.
+
+    tests/delivery has its own, without AUTH and with failures on demand."""
+    import socket
+    import types
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
+    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True  # the test servers listen in clear on loopback
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state = types.SimpleNamespace(host="127.0.0.1", port=port, messages=[], user=SMTP_USER, password=SMTP_PASSWORD)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            state.messages.append(envelope)
+            return "250 2.0.0 Message accepted"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == SMTP_USER
+              and auth_data.password.decode() == SMTP_PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    controller = Controller(Handler(), hostname=state.host, port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    yield state
+    controller.stop()

@@ -9,8 +9,6 @@ import uuid
 import pytest
 from webhook_receiver import Receiver
 
-SMTP_USER, SMTP_PASSWORD = "mailer@acme.test", "s3cret-smtp"
-
 
 @pytest.fixture(autouse=True)
 def _plain_static(settings):
@@ -86,45 +84,12 @@ def api(owner, make_key, api_of):
 
 
 @pytest.fixture
-def smtp_server(settings):
-    """aiosmtpd on a free loopback port, requiring AUTH; `.messages` holds what it accepted."""
-    import socket
-    import types
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    settings.FACTURIER_MAIL_ALLOW_PRIVATE_HOSTS = True
-    settings.FACTURIER_MAIL_ALLOW_PLAIN_AUTH = True  # the test server listens in clear on loopback
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    state = types.SimpleNamespace(host="127.0.0.1", port=port, messages=[])
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            state.messages.append(envelope)
-            return "250 2.0.0 Message accepted"
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == SMTP_USER
-              and auth_data.password.decode() == SMTP_PASSWORD)
-        return AuthResult(success=ok, handled=False)
-
-    controller = Controller(Handler(), hostname=state.host, port=port, authenticator=authenticator,
-                            auth_require_tls=False, auth_required=True)
-    controller.start()
-    yield state
-    controller.stop()
-
-
-@pytest.fixture
 def mail(owner, smtp_server):
     """The organisation's mail server: the loopback SMTP server (set in the settings screens, not by the API)."""
     from facturier.delivery.services import mail_settings_save
 
     return mail_settings_save(by=owner, host=smtp_server.host, port=smtp_server.port, security="none",
-                              username=SMTP_USER, password=SMTP_PASSWORD, sender_name="Acme Factures",
+                              username=smtp_server.user, password=smtp_server.password, sender_name="Acme Factures",
                               sender_address="factures@acme.test", reply_to="compta@acme.test",
                               bounce_address="bounce@acme.test")
 
