@@ -8,7 +8,11 @@ Writes bench/results/invoicing.json. Run through `make bench` (a fresh data dire
   `gate_ms_p50` is the rule gate alone (mapping to the engine model + EN 16931/French rules).
 - On PostgreSQL (BENCH_DATABASE_URL, default the local server; skipped, and said, when none answers):
   `batch_issue_per_s_pg` issues 1,000 drafts of one organisation with 2 processes at once, in
-  the same numbering series (the counter row is the contention point, as in production).
+  the same numbering series (the counter row is the contention point, as in production);
+  `batch_issue_client_cpu_ms_per_doc_pg` is the CPU the two issuing processes spent per
+  document (PostgreSQL's own CPU not counted): two cores can issue at most 2000 / (that + the
+  server's) documents a second.
+- `load_1min_before`: the machine's load average when the run started (2 cores, shared).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -164,8 +169,11 @@ def pg_batch_child() -> None:
     elapsed = time.perf_counter() - t
     for w in workers:
         w.join()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the issuers' CPU (the server's is not counted)
     assert issued == BATCH_DRAFTS and not Document.objects.filter(pk__in=drafts, state=State.DRAFT).exists()
     print(json.dumps({"batch_issue_per_s_pg": round(BATCH_DRAFTS / elapsed, 1),
+                      "batch_issue_client_cpu_ms_per_doc_pg": round(
+                          (children.ru_utime + children.ru_stime) * 1000 / BATCH_DRAFTS, 2),
                       "batch_issue_drafts_pg": BATCH_DRAFTS, "batch_issue_processes_pg": BATCH_PROCESSES}))
 
 
@@ -184,8 +192,10 @@ def main() -> None:
     if "--pg-batch" in sys.argv:
         pg_batch_child()
         return
+    load = round(os.getloadavg()[0], 2)
     call_command("migrate", verbosity=0, interactive=False)
-    results = {**bench_totals(), **bench_issue(), "database": django.db.connection.vendor, **bench_pg_batch(),
+    results = {"load_1min_before": load, "cpus": os.cpu_count(),
+               **bench_totals(), **bench_issue(), "database": django.db.connection.vendor, **bench_pg_batch(),
                "python": sys.version.split()[0]}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "invoicing.json").write_text(json.dumps(results, indent=2) + "\n")

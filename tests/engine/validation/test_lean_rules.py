@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from validation_material import CONFORMANCE_DIR, MISSING
 
 from facturier.engine.validation import schematron
@@ -88,3 +89,82 @@ def test_nothing_is_cut_when_the_default_mode_does_work():
     assert busy != text
     assert lean_stylesheet(busy).count("<xsl:apply-templates/>") + lean_stylesheet(busy).count(
         "<xsl:apply-templates />") == busy.count("<xsl:apply-templates/>") + busy.count("<xsl:apply-templates />")
+
+
+# --- the verdict of the validator, optimised rule sets against the published ones ----------
+
+
+def _every_example() -> list[tuple[str, bytes]]:
+    """Every invoice (CII or UBL) the repository's conformance folder holds, and broken copies of them."""
+    from facturier.engine.errors import InputError
+    from facturier.engine.xml import detect, parse_xml
+
+    out: list[tuple[str, bytes]] = []
+    for i, path in enumerate(sorted(CONFORMANCE_DIR.rglob("*.xml"))):
+        if "xslt" in path.parts or "schematron" in path.parts:
+            continue
+        xml = path.read_bytes()
+        name = str(path.relative_to(CONFORMANCE_DIR))
+        if b"<testSet" in xml[:1000]:
+            # a CEN unit test: the invoices (fragments that break one rule) inside its <test> elements
+            out.extend((f"{name} (test {n})", doc) for n, doc in enumerate(_unit_tests(xml)))
+            continue
+        try:
+            detect(parse_xml(xml))
+        except InputError:
+            continue  # an order, a CDAR message, a ZUGFeRD 1.0 file: not validated as an invoice
+        out.append((name, xml))
+        out.append((f"{name} (bad codes)", _bad_codes(xml)))
+        if i % 3 == 0:
+            out.append((f"{name} (first child of every element with children removed)", _hollowed(xml)))
+    return out
+
+
+def _unit_tests(xml: bytes) -> list[bytes]:
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    tests = [t for t in root if isinstance(t.tag, str) and etree.QName(t).localname == "test"]
+    return [etree.tostring(doc) for t in tests for doc in t
+            if isinstance(doc.tag, str) and etree.QName(doc).localname != "assert"][:]
+
+
+def _hollowed(xml: bytes) -> bytes:
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    for el in list(root.iter()):
+        children = [c for c in el if isinstance(c.tag, str)]
+        if len(children) > 1 and el is not root:
+            el.remove(children[0])
+    return etree.tostring(root)
+
+
+def _verdict(xml: bytes) -> tuple:
+    from facturier.engine.errors import RuleSetUnavailable
+
+    try:
+        report = schematron.validate(xml, french=True)
+    except RuleSetUnavailable as exc:
+        return ("unavailable", str(exc.message.en)[:60])
+    return (
+        sorted((f.source, f.rule, f.severity.value, f.xpath) for f in report.findings),
+        report.checks,
+        tuple(n.check for n in report.not_run),
+    )
+
+
+def test_the_validator_gives_the_published_rule_sets_verdict_on_every_official_example(monkeypatch):
+    """The optimised rule sets (lean stylesheets, walks replaced by selections, indexed code
+    lists) and the XSLTs as published give the same findings (rule, severity, location, set),
+    on every CII and UBL example of conformance/ and on broken copies of them."""
+    documents = _every_example()
+    assert len(documents) > 1500
+    optimised = [_verdict(xml) for _, xml in documents]
+    with schematron._saxon_lock:
+        published = {
+            str(conformance_file(rs.path, rs.title)): _published(rs)
+            for rs in schematron.RULE_SETS.values() if rs.path
+        }
+    monkeypatch.setattr(schematron, "_executables", published)
+    fired = 0
+    for (name, xml), verdict in zip(documents, optimised, strict=True):
+        assert _verdict(xml) == verdict, name
+        fired += len(verdict[0]) if verdict[0] != "unavailable" else 0
+    assert fired > 1000  # the documents do break rules: the comparison means something
