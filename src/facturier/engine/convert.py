@@ -95,8 +95,9 @@ def convert(
     ``profile`` is, for UBL, a `Customization` or its name ("en16931", "peppol-bis3",
     "fr-cius", "extended-ctc-fr", "xrechnung", "xrechnung-extension"; EN 16931 when None); for CII, a
     `facturier.engine.cii.Profile` or its name ("en16931", "basic", "extended-ctc-fr"…;
-    EN 16931 when None), or "xrechnung" (the EN 16931 content with XRechnung 3.0's BT-24). Raises ConversionRefused as `conversion` does (without running
-    the official rules on the output: `conversion` does that).
+    EN 16931 when None), or "xrechnung" (the EN 16931 content with XRechnung 3.0's BT-24).
+    Raises ConversionRefused as `conversion` does (without running the official rules on the
+    output: `conversion` does that).
     """
     limits = Limits(max_bytes=max_bytes) if limits is None else limits
     return conversion(data, to=to, profile=profile, limits=limits, force=force, validate_output=False).xml

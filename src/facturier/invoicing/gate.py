@@ -3,9 +3,10 @@
 `issue_report` runs the engine's EN 16931 and French rules (the fast model-level rules, about
 0.2 ms) on the document exactly as it will be issued (its number, its issue date, its parties
 as of that date), plus the rules of the seller's VAT regime and, for a customer whose documents
-leave as XRechnung, what XRechnung requires beyond EN 16931 (buyer reference, seller contact, payment). `document_issue` refuses a
-document whose report has a fatal finding, whoever calls it: the issue screen, the dashboard's
-batch, the admin action, "send, issuing drafts first", the API or a worker.
+leave as XRechnung, what XRechnung requires beyond EN 16931 (buyer reference, seller contact,
+payment). `document_issue` refuses a document whose report has a fatal finding, whoever calls
+it: the issue screen, the dashboard's batch, the admin action, "send, issuing drafts first", the
+API or a worker.
 """
 
 from __future__ import annotations
