@@ -191,6 +191,10 @@ def send_button(customer) -> dict[str, str | bool] | None:
         return None
     if route.channel == Channel.CONNECTOR and route.connector:
         label = _("Send via %(connector)s") % {"connector": route.connector}
+    elif route.channel == Channel.CONNECTOR:
+        return {"label": _("Send"), "enabled": False,
+                "reason": _("%(customer)s receives its invoices through an export connector, but none is chosen "
+                            "on its page.") % {"customer": customer.name}}
     elif route.channel == Channel.PORTAL:
         label = _("Send via the customer portal")
     elif route.channel == Channel.EMAIL:
