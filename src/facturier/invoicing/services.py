@@ -244,6 +244,8 @@ def draft_update(*, by: Membership, document_id: int, lines: list[Any] | None = 
         if "customer_id" in changes:
             document.customer = customer_get(organisation=by.organisation, pk=changes.pop("customer_id"))
             document.billing_address = document.delivery_address = None
+            if not changes.get("buyer_reference", document.buyer_reference):  # the new customer's default BT-10
+                changes["buyer_reference"] = document.customer.buyer_reference
         if "billing_address" in changes:
             document.billing_address = _address(by, document.customer, changes.pop("billing_address"),
                                                 AddressKind.BILLING)

@@ -130,3 +130,20 @@ def test_an_xrechnung_export_through_sftp_arrives(owner, org, xr_issued, sftp_co
     arrived = (sftp_server.root / "in" / f"C001_{xr_issued.number}.xml").read_bytes()
     assert b"urn:xeinkauf.de:kosit:xrechnung_3.0" in arrived and LEITWEG_ID.encode() in arrived
     assert validate(arrived).passed
+
+
+def test_a_typed_buyer_reference_wins_and_a_change_of_customer_brings_its_default(owner, org, lines):
+    from facturier.invoicing.services import draft_create, draft_update
+    from facturier.parties.services import customer_create
+
+    typed = draft_create(by=owner, customer_id=org.customer.pk, lines=lines, buyer_reference="PO-77")
+    assert typed.buyer_reference == "PO-77"
+    berlin = customer_create(by=owner, code="BERL", name="Stadt Berlin", effective_from=dt.date(2020, 1, 1),
+                             preferred_format="xrechnung_cii", buyer_reference=LEITWEG_ID,
+                             billing_address={"line1": "Rathausstr. 1", "postcode": "10178", "city": "Berlin",
+                                              "country": "DE"})
+    assert draft_update(by=owner, document_id=typed.pk, customer_id=berlin.pk).buyer_reference == "PO-77"
+    emptied = draft_update(by=owner, document_id=typed.pk, buyer_reference="")
+    assert emptied.buyer_reference == ""  # emptied on purpose: it stays empty (and the gate will say why)
+    moved = draft_create(by=owner, customer_id=org.customer.pk, lines=lines)
+    assert draft_update(by=owner, document_id=moved.pk, customer_id=berlin.pk).buyer_reference == LEITWEG_ID
