@@ -444,3 +444,19 @@ def test_a_time_zone_on_the_issue_date_is_kept_in_ubl_and_listed_when_cii_cannot
     assert to_cii.valid
     assert any("+02:00" in w.en and "BT-2" in w.en and "+02:00" in w.fr for w in to_cii.warnings)
     assert conversion(_ubl_example(), to="cii").warnings == ()
+
+
+XRECHNUNG_UBL_CASES = _files("xrechnung-3.0.2/instances/business-cases/standard/01.0[1-5]a-INVOICE_ubl.xml")
+
+
+@needs_cii
+@pytest.mark.parametrize("path", XRECHNUNG_UBL_CASES, ids=_id)
+def test_an_xrechnung_ubl_invoice_converts_to_xrechnung_cii_that_passes_the_xrechnung_rules(path):
+    from facturier.engine.cii import XRECHNUNG_GUIDELINE_ID
+
+    done = conversion(path.read_bytes(), to="cii", profile="xrechnung")
+    assert done.valid, [f.rule for f in done.report.fatal]
+    assert "xrechnung-cii" in done.report.checks and not any(c.startswith("facturx") for c in done.report.checks)
+    assert etree.fromstring(done.xml).findtext(
+        f".//{{{RAM}}}GuidelineSpecifiedDocumentContextParameter/{{{RAM}}}ID") == XRECHNUNG_GUIDELINE_ID
+    assert first_difference(read_invoice(path.read_bytes())[0], read_invoice(done.xml)[0], ignore=BT24) is None

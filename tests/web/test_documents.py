@@ -161,7 +161,7 @@ def test_batch_without_selection_says_so(signed_in, issued):
 
 def test_send_button_is_present(signed_in, issued):
     content = signed_in.get(reverse("web:dashboard")).content.decode()
-    assert "Send by e-mail" in content
+    assert 'value="send"' in content and "customer’s channel" in content
 
 
 @pytest.fixture

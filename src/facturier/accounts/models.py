@@ -192,6 +192,10 @@ class LegalProfile(models.Model):
     postcode = models.CharField(_("postcode"), max_length=20)
     city = models.CharField(_("city"), max_length=100)
     country = models.CharField(_("country"), max_length=2, default="FR", validators=[identifiers.validate_country])
+    contact_name = models.CharField(
+        _("invoicing contact"), max_length=100, blank=True,
+        help_text=_("BT-41, the person or department a buyer contacts about an invoice (with the e-mail and "
+                    "phone below). XRechnung requires all three."))
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[identifiers.validate_iban])
@@ -243,7 +247,7 @@ class LegalProfile(models.Model):
             "siren": self.siren, "siret": self.siret, "vat_number": self.vat_number,
             "registration": self.registration, "address_line1": self.address_line1,
             "address_line2": self.address_line2, "postcode": self.postcode, "city": self.city,
-            "country": self.country, "email": self.email, "phone": self.phone,
+            "country": self.country, "contact_name": self.contact_name, "email": self.email, "phone": self.phone,
             "iban": self.iban, "bic": self.bic, "effective_from": self.effective_from.isoformat(),
         }
 

@@ -79,6 +79,8 @@ class CustomerFields(Strict):
     foreign_identifier_scheme: str | None = None
     is_public_sector: bool | None = None
     chorus_service_code: str | None = None
+    buyer_reference: str | None = Field(None, description="BT-10 copied into new documents (e.g. a Leitweg-ID); "
+                                        "required on every document when the customer receives XRechnung.")
     language: str | None = None
     payment_terms_days: int | None = None
     notes: str | None = None
@@ -121,6 +123,7 @@ class CustomerOut(Out):
     is_public_sector: bool
     language: str
     preferred_channel: str
+    buyer_reference: str
     accepts_einvoices: bool
     billing_address: AddressOut | None
     contacts: list[dict[str, Any]]

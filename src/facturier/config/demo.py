@@ -38,7 +38,7 @@ LEGAL = dict(
     legal_name="Atelier Numérique Lumière SAS", legal_form="SAS", share_capital=Decimal("20000.00"),
     siren="884123456", siret="88412345600011", vat_number="FR52884123456", registration="RCS Lyon 884 123 456",
     address_line1="12 rue de la République", postcode="69002", city="Lyon", country="FR",
-    email="facturation@atelier-lumiere.test", phone="+33 4 78 00 00 00",
+    contact_name="Service facturation", email="facturation@atelier-lumiere.test", phone="+33 4 78 00 00 00",
     iban="FR7630006000011234567890189", bic="AGRIFRPP",
 )
 

@@ -198,12 +198,39 @@ class Refusal:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a customer's documents leave: its channel, and the connector's name when it is a connector."""
+
+    channel: str
+    connector: str = ""
+
+    @property
+    def sendable(self) -> bool:
+        """`send_documents` hands documents to this channel (the others are posted or go elsewhere)."""
+        return self.channel in (Channel.EMAIL, Channel.PORTAL, Channel.CONNECTOR)
+
+
+def route_of(customer: Customer) -> Route:
+    if customer.preferred_channel == Channel.CONNECTOR and customer.preferred_connector_id:
+        return Route(Channel.CONNECTOR, customer.preferred_connector.name)
+    return Route(customer.preferred_channel)
+
+
 @dataclass(slots=True)
 class SendResult:
     batch: str
     queued: list[int] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     warnings: list[Refusal] = field(default_factory=list)
+    routes: dict[int, Route] = field(default_factory=dict)
+    """The way each queued document goes: e-mail, the portal (announced by e-mail) or a connector."""
+
+    def queued_by_route(self) -> dict[Route, list[int]]:
+        out: dict[Route, list[int]] = {}
+        for document_id in self.queued:
+            out.setdefault(self.routes.get(document_id, Route(Channel.EMAIL)), []).append(document_id)
+        return out
 
     @property
     def drafts(self) -> list[int]:
@@ -282,6 +309,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
 
                 channel_queue(by=by, document=document)
                 result.queued.append(document_id)
+                result.routes[document_id] = route_of(document.customer)
                 continue
             if ms is None:
                 ms = settings_of(by.organisation)  # raises: no mail server to send with
@@ -303,6 +331,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
             delivery_mark(document=document, state=DeliveryState.QUEUED, recipient=", ".join(recipients),
                           message=message, actor=by, detail=str(_("Queued for %(to)s") % {"to": ", ".join(recipients)}))
             result.queued.append(document_id)
+            result.routes[document_id] = route_of(document.customer)
         if any(m for m in result.queued if documents[m].customer.preferred_channel != Channel.CONNECTOR):
             organisation_id = by.organisation.pk
             transaction.on_commit(lambda: enqueue_flush(organisation_id))

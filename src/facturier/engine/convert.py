@@ -95,8 +95,9 @@ def convert(
     ``profile`` is, for UBL, a `Customization` or its name ("en16931", "peppol-bis3",
     "fr-cius", "extended-ctc-fr", "xrechnung", "xrechnung-extension"; EN 16931 when None); for CII, a
     `facturier.engine.cii.Profile` or its name ("en16931", "basic", "extended-ctc-fr"…;
-    EN 16931 when None). Raises ConversionRefused as `conversion` does (without running
-    the official rules on the output: `conversion` does that).
+    EN 16931 when None), or "xrechnung" (the EN 16931 content with XRechnung 3.0's BT-24).
+    Raises ConversionRefused as `conversion` does (without running the official rules on the
+    output: `conversion` does that).
     """
     limits = Limits(max_bytes=max_bytes) if limits is None else limits
     return conversion(data, to=to, profile=profile, limits=limits, force=force, validate_output=False).xml
@@ -166,9 +167,20 @@ def _write(invoice: Invoice, to: Syntax, profile: Any) -> bytes:
         from facturier.engine.ubl import Customization, write_ubl
 
         return write_ubl(invoice, customization=_member(Customization, profile, Customization.EN16931))
-    from facturier.engine.cii import Profile, write_cii
+    from facturier.engine.cii import write_cii
 
-    return write_cii(invoice, profile=_member(Profile, profile, Profile.EN16931))
+    cii_profile, specification_id = _cii_target(profile)
+    return write_cii(invoice, profile=cii_profile, specification_id=specification_id)
+
+
+def _cii_target(profile: Any) -> tuple[Any, str | None]:
+    """A CII target: a Factur-X profile, or an EN 16931 CIUS ("xrechnung") written as the EN 16931
+    profile with the CIUS's guideline id (BT-24)."""
+    from facturier.engine.cii import CIUS, Profile
+
+    if isinstance(profile, str) and _key(profile) in CIUS:
+        return Profile.EN16931, CIUS[_key(profile)]
+    return _member(Profile, profile, Profile.EN16931), None
 
 
 def _extended_target(to: Syntax, profile: Any) -> bool:
@@ -176,9 +188,7 @@ def _extended_target(to: Syntax, profile: Any) -> bool:
         from facturier.engine.ubl import Customization
 
         return _member(Customization, profile, Customization.EN16931) is Customization.EXTENDED_CTC_FR
-    from facturier.engine.cii import Profile
-
-    return _member(Profile, profile, Profile.EN16931).rank >= 4
+    return _cii_target(profile)[0].rank >= 4
 
 
 def _nested_target(to: Syntax, profile: Any) -> bool:
@@ -193,9 +203,7 @@ def _nested_target(to: Syntax, profile: Any) -> bool:
 def _is_en16931_target(to: Syntax, profile: Any) -> bool:
     if to == "ubl":
         return True
-    from facturier.engine.cii import Profile
-
-    return _member(Profile, profile, Profile.EN16931).rank >= 2
+    return _cii_target(profile)[0].rank >= 2
 
 
 def _lacks(invoice: Invoice, level: str) -> list[Message]:

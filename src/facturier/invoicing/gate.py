@@ -2,9 +2,11 @@
 
 `issue_report` runs the engine's EN 16931 and French rules (the fast model-level rules, about
 0.2 ms) on the document exactly as it will be issued (its number, its issue date, its parties
-as of that date), plus the rules of the seller's VAT regime. `document_issue` refuses a
-document whose report has a fatal finding, whoever calls it: the issue screen, the dashboard's
-batch, the admin action, "send, issuing drafts first", the API or a worker.
+as of that date), plus the rules of the seller's VAT regime and, for a customer whose documents
+leave as XRechnung, what XRechnung requires beyond EN 16931 (buyer reference, seller contact,
+payment). `document_issue` refuses a document whose report has a fatal finding, whoever calls
+it: the issue screen, the dashboard's batch, the admin action, "send, issuing drafts first", the
+API or a worker.
 """
 
 from __future__ import annotations
@@ -87,13 +89,52 @@ def regime_findings(document: Document, seller: dict) -> list[Finding]:
     return out
 
 
+def _xrechnung_finding(rule: str, path: str, fr: str, en: str) -> Finding:
+    return Finding(rule=rule, severity=Severity.FATAL, path=path, source="xrechnung", message=Message(fr=fr, en=en))
+
+
+def xrechnung_findings(invoice: Invoice, document: Document) -> list[Finding]:
+    """What XRechnung (BR-DE-*) requires beyond EN 16931, when the customer's documents leave as XRechnung:
+    a document issued without it could never be sent to that customer (the frozen invoice cannot change)."""
+    if not document.customer.receives_xrechnung:
+        return []
+    out = []
+    if not invoice.buyer_reference:
+        out.append(_xrechnung_finding(
+            "BR-DE-15", "buyer_reference",
+            f"{document.customer.name} reçoit ses factures au format XRechnung, qui exige une référence acheteur "
+            "(BT-10, le Leitweg-ID d'un acheteur public allemand) : saisissez-la dans la facture, ou comme "
+            "référence par défaut dans la fiche du client.",
+            f"{document.customer.name} receives its invoices as XRechnung, which requires a buyer reference "
+            "(BT-10, the Leitweg-ID of a German public buyer): enter it on the document, or as the default "
+            "reference on the customer's record."))
+    contact = invoice.seller.contact
+    for rule, value, fr, en in (
+            ("BR-DE-5", contact and contact.name, "le contact de facturation (BT-41)", "the invoicing contact (BT-41)"),
+            ("BR-DE-6", contact and contact.phone, "le téléphone (BT-42)", "the phone (BT-42)"),
+            ("BR-DE-7", contact and contact.email, "l'e-mail (BT-43)", "the e-mail (BT-43)")):
+        if not value:
+            out.append(_xrechnung_finding(
+                rule, "seller.contact",
+                f"XRechnung exige {fr} du vendeur : complétez les données légales de l'organisation.",
+                f"XRechnung requires {en} of the seller: complete the organisation's legal data."))
+    if invoice.payment is None:
+        out.append(_xrechnung_finding(
+            "BR-DE-1", "payment",
+            "XRechnung exige les instructions de paiement (BG-16) : saisissez l'IBAN dans les données légales "
+            "de l'organisation.",
+            "XRechnung requires the payment instructions (BG-16): enter the IBAN in the organisation's legal data."))
+    return out
+
+
 def _checked(invoice: Invoice, document: Document) -> Report:
     seller = document.seller_snapshot or {"vat_regime": document.organisation.vat_regime}
     report = check_rules(invoice, french=True)
     findings = tuple(dataclasses.replace(f, severity=Severity.FATAL) if f.rule in FATAL_IN_WHAT_WE_WRITE else f
                      for f in report.findings)
-    regime = regime_findings(document, seller)
-    return Report(findings + tuple(regime), (*report.checks, "regime"))
+    checks = (*report.checks, "regime", *(("xrechnung",) if document.customer.receives_xrechnung else ()))
+    extra = regime_findings(document, seller) + xrechnung_findings(invoice, document)
+    return Report(findings + tuple(extra), checks)
 
 
 def _invoice(document: Document, number: str | None) -> Invoice:

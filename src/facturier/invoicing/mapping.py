@@ -99,8 +99,9 @@ def _seller(data: dict) -> Seller:
         legal_form=_legal_form_text(data),
         electronic_address=_electronic_address(data),
         address=_address(data),
-        contact=Contact(email=_text(data.get("email")), phone=_text(data.get("phone")))
-        if data.get("email") or data.get("phone") else None,
+        contact=Contact(name=_text(data.get("contact_name")), email=_text(data.get("email")),
+                        phone=_text(data.get("phone")))
+        if data.get("contact_name") or data.get("email") or data.get("phone") else None,
     )
 
 

@@ -105,6 +105,7 @@ def _header_defaults(by: Membership, customer: Customer) -> dict[str, Any]:
         "late_penalty_text": terms.late_penalty_text(language, rate=organisation.late_penalty_rate),
         "indemnity_text": organisation.recovery_indemnity_text if language == "fr" else terms.INDEMNITY_EN,
         "discount_terms_text": organisation.discount_terms_text if language == "fr" else terms.DISCOUNT_EN,
+        "buyer_reference": customer.buyer_reference,  # BT-10 by default, e.g. a Leitweg-ID
     }
 
 
@@ -219,7 +220,8 @@ def draft_create(*, by: Membership, kind: str = Kind.INVOICE, customer_id: int, 
                             created_by=by.user,
                             billing_address=_address(by, customer, billing_address, AddressKind.BILLING),
                             delivery_address=_address(by, customer, delivery_address, AddressKind.DELIVERY),
-                            **{**_header_defaults(by, customer), **header})
+                            **{**_header_defaults(by, customer),
+                               **{k: v for k, v in header.items() if v or k != "buyer_reference"}})
         _clean_header(document)
         validate_content(kind=kind, currency=document.currency, lines=line_data, allowances_charges=ac_data)
         document.save()
@@ -247,6 +249,8 @@ def draft_update(*, by: Membership, document_id: int, lines: list[Any] | None = 
         if "customer_id" in changes:
             document.customer = customer_get(organisation=by.organisation, pk=changes.pop("customer_id"))
             document.billing_address = document.delivery_address = None
+            if not changes.get("buyer_reference", document.buyer_reference):  # the new customer's default BT-10
+                changes["buyer_reference"] = document.customer.buyer_reference
         if "billing_address" in changes:
             document.billing_address = _address(by, document.customer, changes.pop("billing_address"),
                                                 AddressKind.BILLING)

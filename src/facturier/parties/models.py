@@ -34,6 +34,11 @@ class FileFormat(models.TextChoices):
     UBL_PEPPOL = "ubl_peppol", _("UBL Peppol BIS 3")
     UBL_FR = "ubl_fr", _("UBL (French CIUS)")
     XRECHNUNG_UBL = "xrechnung_ubl", _("XRechnung (UBL)")
+    XRECHNUNG_CII = "xrechnung_cii", _("XRechnung (CII)")
+
+
+XRECHNUNG_FORMATS = frozenset({FileFormat.XRECHNUNG_UBL, FileFormat.XRECHNUNG_CII})
+"""Formats whose rules (BR-DE-*) need more than EN 16931: a buyer reference, a seller contact, payment means."""
 
 
 class ConsentOrigin(models.TextChoices):
@@ -67,6 +72,10 @@ class Customer(models.Model):
     is_public_sector = models.BooleanField(_("public sector"), default=False,
                                            help_text=_("Invoices go through Chorus Pro"))
     chorus_service_code = models.CharField(_("Chorus Pro service code"), max_length=100, blank=True)
+    buyer_reference = models.CharField(
+        _("buyer reference"), max_length=100, blank=True,
+        help_text=_("BT-10, copied into its new documents: e.g. the Leitweg-ID of a German public buyer. "
+                    "Required on every document when its file format is XRechnung."))
     document_template = models.CharField(
         _("document model"), max_length=10, choices=DocumentTemplate.choices, blank=True,
         help_text=_("Empty: Chorus Pro for a public-sector customer, else the organisation's model"))
@@ -104,6 +113,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    @property
+    def receives_xrechnung(self) -> bool:
+        """Its documents leave as XRechnung: its own file format, or (none chosen) its connector's."""
+        file_format = self.preferred_format
+        if not file_format and self.preferred_channel == Channel.CONNECTOR and self.preferred_connector_id:
+            file_format = self.preferred_connector.file_format
+        return file_format in XRECHNUNG_FORMATS
 
     @property
     def accepts_einvoices(self) -> bool:

@@ -16,7 +16,7 @@ CUSTOMER_FIELDS = {
     "code", "name", "siren", "siret", "vat_number", "foreign_identifier", "foreign_identifier_scheme",
     "is_public_sector", "chorus_service_code", "language", "payment_terms_days", "due_date_rule", "notes",
     "preferred_channel", "electronic_address", "electronic_address_scheme", "document_template",
-    "preferred_format", "preferred_connector_id",
+    "preferred_format", "preferred_connector_id", "buyer_reference",
 }
 
 

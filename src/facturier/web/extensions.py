@@ -92,12 +92,22 @@ def history_panels(organisation, document) -> list[dict]:
 
 
 def send(by, document_ids: list[int], *, allow_duplicates: bool = False):
-    """Queue documents for sending by e-mail (delivery app); returns its result, or None when absent."""
+    """Queue documents for sending through each customer's channel (delivery app); returns its result, or None
+    when absent."""
     if not delivery_installed():
         return None
     from facturier.delivery.services import send_documents
 
     return send_documents(by=by, document_ids=document_ids, allow_duplicates=allow_duplicates)
+
+
+def send_route(customer):
+    """How the customer's documents leave (`delivery.services.Route`), or None without the delivery app."""
+    if not delivery_installed():
+        return None
+    from facturier.delivery.services import route_of
+
+    return route_of(customer)
 
 
 def undecided_message(organisation, document_id: int):

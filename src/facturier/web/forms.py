@@ -355,6 +355,10 @@ class CustomerForm(forms.Form):
     is_public_sector = forms.BooleanField(label=_("Public sector (Chorus Pro)"), required=False)
     chorus_service_code = forms.CharField(label=pgettext_lazy("form label", "Chorus Pro service code"), max_length=100,
                                           required=False)
+    buyer_reference = forms.CharField(
+        label=_("Default buyer reference"), max_length=100, required=False,
+        help_text=_("BT-10, copied into its new documents, e.g. the Leitweg-ID of a German public buyer. "
+                    "Required when its file format is XRechnung."))
     document_template = forms.ChoiceField(
         label=_("Document model"), required=False,
         choices=[("", _("Automatic (Chorus Pro for the public sector)")), *DocumentTemplate.choices])
@@ -362,7 +366,8 @@ class CustomerForm(forms.Form):
 
     FIELDS = ("code", "name", "siren", "siret", "vat_number", "foreign_identifier_scheme", "foreign_identifier",
               "language", "payment_terms_days", "due_date_rule", "preferred_channel", "preferred_connector_id",
-              "preferred_format", "is_public_sector", "chorus_service_code", "document_template", "notes")
+              "preferred_format", "is_public_sector", "chorus_service_code", "buyer_reference", "document_template",
+              "notes")
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -495,8 +500,8 @@ class LegalProfileForm(forms.ModelForm):
     class Meta:
         model = LegalProfile
         fields = ("effective_from", "legal_name", "legal_form", "share_capital", "siren", "siret", "vat_number",
-                  "registration", "address_line1", "address_line2", "postcode", "city", "country", "email",
-                  "phone", "iban", "bic")
+                  "registration", "address_line1", "address_line2", "postcode", "city", "country", "contact_name",
+                  "email", "phone", "iban", "bic")
         widgets = {"effective_from": DateInput()}
 
     def values(self) -> dict:

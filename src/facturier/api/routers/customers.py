@@ -29,7 +29,7 @@ def customer_out(c: Customer) -> dict:
         "id": c.pk, "code": c.code, "name": c.name, "siren": c.siren, "siret": c.siret, "vat_number": c.vat_number,
         "electronic_address": c.electronic_address, "electronic_address_scheme": c.electronic_address_scheme,
         "is_public_sector": c.is_public_sector, "language": c.language, "preferred_channel": c.preferred_channel,
-        "accepts_einvoices": c.accepts_einvoices,
+        "buyer_reference": c.buyer_reference, "accepts_einvoices": c.accepts_einvoices,
         "billing_address": None if address is None else {
             "line1": address.line1, "line2": address.line2, "postcode": address.postcode, "city": address.city,
             "country": address.country, "effective_from": address.effective_from},

@@ -42,6 +42,7 @@ TARGETS = {
     FileFormat.UBL_PEPPOL: Target("ubl", "peppol"),
     FileFormat.UBL_FR: Target("ubl", "fr", french=True),
     FileFormat.XRECHNUNG_UBL: Target("ubl", "xrechnung"),
+    FileFormat.XRECHNUNG_CII: Target("cii", "xrechnung"),
 }
 
 PLACEHOLDERS = ("number", "date", "year", "customer_code", "kind", "format", "ext", "id")

@@ -13,7 +13,14 @@ from enum import Enum
 
 from facturier.engine.xml import profile_hint
 
-__all__ = ["Profile", "level_of"]
+__all__ = ["CIUS", "XRECHNUNG_GUIDELINE_ID", "Profile", "level_of"]
+
+XRECHNUNG_GUIDELINE_ID = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+"""BT-24 of an XRechnung 3.0 invoice (the German CIUS), in CII as in UBL."""
+
+CIUS: dict[str, str] = {"xrechnung": XRECHNUNG_GUIDELINE_ID}
+"""EN 16931 CIUS the CII writer can name in BT-24 (by target name): the content is the EN 16931
+profile's, the guideline id the CIUS's, so the CIUS's own rules judge the file (and no Factur-X rule)."""
 
 
 class Profile(Enum):

@@ -25,6 +25,7 @@ from facturier.invoicing.models import Kind, State
 from facturier.invoicing.selectors import document_get, document_list, history_of, payments_of
 from facturier.invoicing.services import CreditExceedsDue, credit_note_create, document_issue, draft_delete
 from facturier.invoicing.settlement import OverpaymentUnconfirmed, money_text, payment_cancel, payment_record, write_off
+from facturier.parties.models import Channel
 from facturier.web import extensions, selectors, services
 from facturier.web.audit_labels import shown
 from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentForm, WriteOffForm
@@ -129,7 +130,7 @@ def _row_urls() -> dict[str, str]:
 def _menu_labels() -> dict[str, str]:
     """The row menu's words, translated once per page rather than once per row."""
     return {"open": _("Open"), "edit": _("Edit"), "issue": _("Issue…"), "payment": _("Record a payment"),
-            "credit_note": _("Credit note…"), "write_off": _("Write off"), "send": _("Send by e-mail"),
+            "credit_note": _("Credit note…"), "write_off": _("Write off"), "send": _("Send"),
             "history": _("History"), "delete": _("Delete"), "confirm_delete": _("Delete this draft?")}
 
 
@@ -177,8 +178,36 @@ def document_detail(request, pk):
         "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
         "delivery_installed": delivery_installed(),
         "duplicate_reasons": extensions.duplicate_block(document) if actions.get("send") else [],
+        "send": send_button(document.customer) if actions.get("send") else None,
         "undecided": extensions.undecided_message(request.member.organisation, document.pk),
     })
+
+
+def send_button(customer) -> dict[str, str | bool] | None:
+    """The send button names the way the customer's documents leave: e-mail, the portal, its connector; a
+    customer who receives them by post or another channel gets a disabled button saying why."""
+    route = extensions.send_route(customer)
+    if route is None:
+        return None
+    if route.channel == Channel.CONNECTOR and route.connector:
+        label = _("Send via %(connector)s") % {"connector": route.connector}
+    elif route.channel == Channel.CONNECTOR:
+        return {"label": _("Send"), "enabled": False,
+                "reason": _("%(customer)s receives its invoices through an export connector, but none is chosen "
+                            "on its page.") % {"customer": customer.name}}
+    elif route.channel == Channel.PORTAL:
+        label = _("Send via the customer portal")
+    elif route.channel == Channel.EMAIL:
+        label = _("Send by e-mail")
+    elif route.channel == Channel.POST:
+        return {"label": _("Send by post"), "enabled": False,
+                "reason": _("%(customer)s receives its invoices by post: print the PDF and post it.") % {
+                    "customer": customer.name}}
+    else:
+        return {"label": _("Send"), "enabled": False,
+                "reason": _("%(customer)s receives its invoices by “%(channel)s”, which Facturier does not send "
+                            "to.") % {"customer": customer.name, "channel": Channel(route.channel).label}}
+    return {"label": label, "enabled": True, "reason": ""}
 
 
 def next_number_of(document) -> str:
@@ -516,6 +545,19 @@ def _print(request, ids, back):
     return response
 
 
+def _queued_message(route, n: int) -> str:
+    """What happened to `n` queued documents, naming the way they go."""
+    if route.channel == Channel.CONNECTOR:
+        return ngettext("%(n)d document queued for export via %(connector)s.",
+                        "%(n)d documents queued for export via %(connector)s.", n) % {
+            "n": n, "connector": route.connector}
+    if route.channel == Channel.PORTAL:
+        return ngettext("%(n)d document queued for the customer portal, announced by e-mail.",
+                        "%(n)d documents queued for the customer portal, announced by e-mail.", n) % {"n": n}
+    return ngettext("%(n)d document queued for sending by e-mail.",
+                    "%(n)d documents queued for sending by e-mail.", n) % {"n": n}
+
+
 def _send_and_say(request, ids, *, allow_duplicates: bool = False):
     """Hand documents to the delivery app and say what happened to each."""
     try:
@@ -526,10 +568,8 @@ def _send_and_say(request, ids, *, allow_duplicates: bool = False):
     if result is None:
         messages.error(request, _("Sending is not available yet."))
         return
-    if result.queued:
-        messages.success(request, ngettext("%(n)d document queued for sending by e-mail.",
-                                           "%(n)d documents queued for sending by e-mail.",
-                                           len(result.queued)) % {"n": len(result.queued)})
+    for route, queued in result.queued_by_route().items():
+        messages.success(request, _queued_message(route, len(queued)))
     concerned = [*result.refused, *result.warnings]
     names = {d.pk: str(d) for d in document_list(organisation=request.member.organisation).filter(
         pk__in=[r.document_id for r in concerned])} if concerned else {}

@@ -110,6 +110,8 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
     customer = None
     if customer_id and str(customer_id).isdigit():
         customer = customer_list(organisation=member.organisation).filter(pk=int(customer_id)).first()
+    if customer is not None:
+        _buyer_reference_for(form, customer, new=document is None)
     kind = document.kind if document is not None else (
         (form.data.get("kind") if form.is_bound else form.initial.get("kind")) or Kind.INVOICE)
     totals, compute_errors = compute(kind if kind in Kind.values else Kind.INVOICE,
@@ -135,6 +137,18 @@ def _editor(request, *, document=None, form=None, rows=None, errors=None, status
         "findings": findings, "check_problem": check_problem, "line_errors": [] if errors else readable(compute_errors),
         "can_issue": member.has_right(Right.ISSUE),
     }, status=status)
+
+
+def _buyer_reference_for(form, customer, *, new: bool) -> None:
+    """A new draft proposes the customer's default buyer reference; for a customer who receives XRechnung
+    the field is required (the issuing gate refuses without it: BR-DE-15), and says why."""
+    if new and not form.is_bound and customer.buyer_reference:
+        form.initial["buyer_reference"] = customer.buyer_reference
+    if customer.receives_xrechnung:
+        field = form.fields["buyer_reference"]
+        field.required = True
+        field.help_text = _("Required: %(customer)s receives its invoices as XRechnung, which needs the buyer "
+                            "reference (e.g. its Leitweg-ID).") % {"customer": customer.name}
 
 
 def _apply_errors(form, errors: dict[str, list[str]]) -> None:

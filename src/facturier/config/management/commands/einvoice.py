@@ -111,7 +111,7 @@ class Command(BaseCommand):
         convert.add_argument("output")
         convert.add_argument("--to", choices=["cii", "ubl"], required=True)
         convert.add_argument("--profile", default=None,
-                             help="CII: minimum, basicwl, basic, en16931, extended, extended-ctc-fr; "
+                             help="CII: minimum, basicwl, basic, en16931, extended, extended-ctc-fr, xrechnung; "
                                   "UBL: en16931, peppol, fr, extended-ctc-fr, xrechnung, xrechnung-extension "
                                   "(sub-lines as cac:SubInvoiceLine)")
         convert.add_argument("--force", action="store_true",
