@@ -68,6 +68,12 @@ def _api_idempotency_cleanup() -> None:
     idempotency_cleanup_task.enqueue()
 
 
+def _termination_erasure() -> None:
+    from facturier.accounts.tasks import termination_erase_due_task
+
+    termination_erase_due_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -83,6 +89,7 @@ JOBS = (
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
+    Job("termination erasure", dt.timedelta(hours=24), _termination_erasure),
 )
 
 
