@@ -237,9 +237,9 @@ def _aff_add(a, b):
         if (a[1] + b[1]) % _EP == 0:
             return None
         slope = 3 * a[0] * a[0] + _EA
-        slope = slope * pow(2 * a[1], _EP - 2, _EP) % _EP
+        slope = slope * pow(2 * a[1], -1, _EP) % _EP
     else:
-        slope = (b[1] - a[1]) * pow(b[0] - a[0], _EP - 2, _EP) % _EP
+        slope = (b[1] - a[1]) * pow(b[0] - a[0], -1, _EP) % _EP
     x = (slope * slope - a[0] - b[0]) % _EP
     return (x, (slope * (a[0] - x) - a[1]) % _EP)
 
@@ -312,11 +312,11 @@ def ecdsa_p256_verify(point, digest, signature):
     if (y * y - x * x * x - _EA * x - _EB) % _EP:
         return False
     e = int.from_bytes(digest[:32], "big")
-    w = pow(s, _EN - 2, _EN)
+    w = pow(s, -1, _EN)
     result = _mul_into(_mul_into(None, e * w % _EN, _EG), r * w % _EN, point)
     if result is None:
         return False
-    zinv = pow(result[2], _EP - 2, _EP)
+    zinv = pow(result[2], -1, _EP)
     return (result[0] * zinv * zinv % _EP) % _EN == r
 
 
