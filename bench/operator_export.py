@@ -42,7 +42,8 @@ def _setup(data_dir: str) -> None:
 # verify.py run from the ZIP itself; at exit, the process's own peak resident memory (VmHWM, reset at exec —
 # unlike wait4's ru_maxrss, which would inherit this Django process's).
 PROBE = ("import atexit, sys, zipfile\n"
-         "atexit.register(lambda: sys.stderr.write([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]))\n"
+         "atexit.register(lambda: sys.stderr.write(\n"
+         "    [line for line in open('/proc/self/status') if line.startswith('VmHWM')][0]))\n"
          "exec(zipfile.ZipFile(sys.argv[1]).read('verify.py'))\n")
 
 
@@ -71,7 +72,8 @@ def run(files: int = 10_000, size: int = 20_000, runs: int = 3) -> dict:
             archive_artefacts(org, [Artefact(
                 kind=ArtefactKind.FACTURX_PDF, filename=f"FA-{i:06d}.pdf",
                 data=b"%PDF-1.7\n%" + str(i).encode() + os.urandom(size - 32) + b"\n%%EOF\n",
-                reference=f"bench:{i}/facturx-pdf", number=f"FA-{i:06d}") for i in range(start, min(files, start + 500))])
+                reference=f"bench:{i}/facturx-pdf", number=f"FA-{i:06d}")
+                for i in range(start, min(files, start + 500))])
         ingest_s = time.perf_counter() - started
         started = time.perf_counter()
         export = full_export(organisation=org, out=Path(data_dir) / "export.zip")
