@@ -310,8 +310,7 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
 
     def has_right(self, right: Right | str) -> bool:
-        """Every right is a write: none is held in a terminated (read-only) organisation."""
-        return self.is_active and bool(getattr(self, str(right))) and self.organisation.terminated is None
+        return self.is_active and bool(getattr(self, str(right)))
 
     def apply_role_defaults(self) -> None:
         granted = ROLE_DEFAULT_RIGHTS[self.role]
