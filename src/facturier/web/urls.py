@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from facturier.web.views import auth, customers, documents, editor, invitation, mail, operator, settings, termination, webhooks
+from facturier.web.views import (
+    auth,
+    customers,
+    documents,
+    editor,
+    invitation,
+    mail,
+    operator,
+    settings,
+    termination,
+    webhooks,
+)
 
 app_name = "web"
 
