@@ -101,3 +101,12 @@ def test_a_member_cannot_use_the_operator_termination(org, signed_in):
     assert signed_in.post(f"/operator/organisations/{org.pk}/termination/",
                           {"confirm_name": org.name, "reason": "x"}).status_code == 403
     assert not Termination.objects.filter(organisation=org).exists()
+
+
+def test_the_termination_reads_in_french(org, owner, signed_in):
+    owner.user.language = "fr"
+    owner.user.save()
+    page = signed_in.get("/settings/termination/").content.decode().replace("&#x27;", "'")
+    assert "Résilier l'organisation" in page and "Saisissez le nom de l'organisation" in page
+    refused = signed_in.post("/settings/termination/", {"confirm_name": "x", "reason": "Fermeture"})
+    assert "Saisissez exactement le nom de l'organisation" in refused.content.decode().replace("&#x27;", "'")
