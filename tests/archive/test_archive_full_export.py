@@ -121,3 +121,26 @@ def test_a_forged_checkpoint_signature_fails(exported, clean_venv, tmp_path):
     run = run_verify(clean_venv, "--lang", "en", cwd=folder)
     assert run.returncode == 1
     assert f"checkpoint #{checkpoints[-1]['number']}: signature (Ed25519) is invalid" in run.stdout
+
+
+def test_a_file_removed_with_its_manifest_line_and_a_rewritten_inventory_still_fails(exported, clean_venv, tmp_path):
+    import csv
+    import hashlib
+    import io
+
+    folder = unpack(exported.path, tmp_path / "u")
+    manifest = folder / "manifest.csv"
+    rows = list(csv.reader(io.StringIO(manifest.read_text(encoding="utf-8-sig"))))
+    removed = rows.pop(1)
+    (folder / removed[9]).unlink()
+    (folder / removed[17]).unlink()
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    manifest.write_text(out.getvalue(), encoding="utf-8-sig")
+    inventory = json.loads((folder / "export.json").read_text())
+    inventory["manifest_rows"] -= 1
+    inventory["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    (folder / "export.json").write_text(json.dumps(inventory))
+    run = run_verify(clean_venv, "--lang", "en", cwd=folder)
+    assert run.returncode == 1
+    assert f"journal entry seq {removed[16]} records an archived file" in run.stdout

@@ -758,8 +758,11 @@ def verify_export(source, *, french=False, operator_pins=(), tsa_pins=()):
     manifest_rows = 0
     reader = csv.DictReader(store.lines("manifest.csv"))
     rows = []
+    manifest_seqs = set()
     for row in reader:
         manifest_rows += 1
+        if row.get("journal_seq", "").isdigit():
+            manifest_seqs.add(int(row["journal_seq"]))
         if row.get("status") == "archived":
             rows.append((row["file"], row["sha256"], row["proof"], row.get("journal_seq", "")))
             expected[row["file"]] = row["sha256"]
@@ -815,6 +818,15 @@ def verify_export(source, *, french=False, operator_pins=(), tsa_pins=()):
             if entry["kind"] == "artefact":
                 artefacts[seq] = entry
             previous, expected_seq = entry["entry_hash"], seq + 1
+        unlisted = sorted(set(artefacts) - manifest_seqs)
+        for seq in unlisted[:20]:
+            fail("journal entry seq %d records an archived file (%s) that the manifest leaves out"
+                 % (seq, artefacts[seq]["subject"]),
+                 "l'entrée de journal n° %d enregistre un fichier archivé (%s) absent du manifeste"
+                 % (seq, artefacts[seq]["subject"]))
+        if len(unlisted) > 20:
+            fail("… and %d more archived files left out of the manifest" % (len(unlisted) - 20),
+                 "… et %d autres fichiers archivés absents du manifeste" % (len(unlisted) - 20))
         if journal_ok:
             report.ok("journal: %d entries chained, hashes recompute" % entries,
                       "journal : %d entrées chaînées, empreintes recalculées" % entries)
