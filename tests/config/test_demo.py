@@ -28,3 +28,27 @@ def test_the_demo_login_works(client):
     page = client.get("/admin/invoicing/document/")
     assert page.status_code == 200
     assert "FA-" in page.content.decode()
+
+
+def test_the_demo_has_a_terminated_company_whose_export_verifies_offline(tmp_path):
+    import subprocess
+    import sys
+
+    from facturier.accounts.models import Termination, TerminationState
+    from facturier.accounts.termination import export_path
+    from facturier.archive.full_export import file_sha256
+
+    call_command("demo")
+    call_command("demo")
+    termination = Termination.objects.get(organisation__slug="demo-partie")
+    assert termination.state == TerminationState.READ_ONLY and termination.export_files == 6
+    path = export_path(termination)
+    assert file_sha256(path) == termination.export_sha256
+    venv = tmp_path / "venv"
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    run = subprocess.run([str(venv / "bin" / "python"), "-I", "-c",
+                          "import sys, zipfile; exec(zipfile.ZipFile(sys.argv[1]).read('verify.py'))", str(path)],
+                         capture_output=True, text=True, check=False, timeout=300, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "6 fichier(s) archivé(s)" in run.stdout

@@ -8,7 +8,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -165,6 +165,14 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def terminated(self) -> Termination | None:
+        """The organisation's termination, if it left (then it is read-only); cached on the instance."""
+        try:
+            return self.termination
+        except ObjectDoesNotExist:
+            return None
 
 
 class LegalProfile(models.Model):
@@ -411,3 +419,40 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation} ({self.get_role_display()})"
+
+
+class TerminationState(models.TextChoices):
+    EXPORTING = "exporting", _("Export in progress")
+    READ_ONLY = "read_only", _("Read-only (grace period)")
+    ERASED = "erased", _("Personal data erased")
+
+
+class Termination(models.Model):
+    """An organisation leaving the platform (S1.10): its export, its grace period, its erasure.
+
+    Its existence makes the organisation read-only (`accounts.services.require_right`).
+    """
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="termination",
+                                        verbose_name=_("organisation"))
+    state = models.CharField(_("state"), max_length=12, choices=TerminationState.choices,
+                             default=TerminationState.EXPORTING)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("requested by"))
+    by_operator = models.BooleanField(_("by the platform operator"), default=False)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("terminated at"))
+    grace_until = models.DateTimeField(_("read-only until"))
+    export_name = models.CharField(_("export file"), max_length=300, blank=True)
+    export_sha256 = models.CharField(_("export SHA-256"), max_length=64, blank=True)
+    export_size = models.PositiveBigIntegerField(_("export size (bytes)"), null=True, blank=True)
+    export_files = models.PositiveIntegerField(_("files exported"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("termination")
+        verbose_name_plural = _("terminations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.get_state_display()}"

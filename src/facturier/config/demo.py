@@ -80,6 +80,8 @@ GOODS = [
 class DemoResult:
     organisation: Organisation
     created_documents: int
+    terminated: object = None
+    """The third demo company, terminated, with its archive export (config/demo_termination.py)."""
 
 
 def _line(item, quantity, **extra) -> dict:
@@ -252,4 +254,6 @@ def demo_load() -> DemoResult:
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)
-    return DemoResult(organisation=organisation, created_documents=created)
+    from facturier.config.demo_termination import demo_terminated
+
+    return DemoResult(organisation=organisation, created_documents=created, terminated=demo_terminated(DEMO_PASSWORD))

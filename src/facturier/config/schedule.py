@@ -77,6 +77,12 @@ def _import_mail() -> None:
         mail_import_spool_task.enqueue()  # what the listener stored and could not read yet
 
 
+def _termination_erasure() -> None:
+    from facturier.accounts.tasks import termination_erase_due_task
+
+    termination_erase_due_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -93,6 +99,7 @@ JOBS = (
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
     Job("import mail", dt.timedelta(minutes=2), _import_mail),
+    Job("termination erasure", dt.timedelta(hours=24), _termination_erasure),
 )
 
 

@@ -10,6 +10,7 @@ from facturier.web.views import (
     mail_import,
     operator,
     settings,
+    termination,
     webhooks,
 )
 
@@ -70,6 +71,8 @@ urlpatterns = [
     path("settings/logo/", settings.settings_logo, name="settings_logo"),
     path("settings/security/", settings.settings_security, name="settings_security"),
     path("settings/archive/", settings.settings_archive, name="settings_archive"),
+    path("settings/termination/", termination.termination, name="settings_termination"),
+    path("settings/termination/export/", termination.termination_export_download, name="settings_termination_export"),
     path("settings/mail/", mail.mail_settings, name="settings_mail"),
     path("settings/connectors/", include("facturier.delivery.connectors.urls")),
     path("settings/mail/test/", mail.mail_test, name="settings_mail_test"),
@@ -91,4 +94,5 @@ urlpatterns = [
     path("settings/consent/letters/<str:token>/", mail.consent_letters, name="settings_consent_letters"),
     # platform operators
     path("operator/", operator.operator, name="operator"),
+    path("operator/organisations/<int:pk>/termination/", termination.operator_terminate, name="operator_terminate"),
 ]

@@ -24,11 +24,26 @@ def member_required(right: Right | None = None):
                 return render(request, "web/no_organisation.html", status=403)
             if right is not None and not request.member.has_right(right):
                 return forbidden(request, right)
+            if right is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+                refused = read_only(request, right)
+                if refused is not None:
+                    return refused
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def read_only(request, right: Right):
+    """A write screen asks the one gate (`require_right`): a terminated organisation is refused with its message."""
+    from facturier.accounts.services import RightMissing, require_right
+
+    try:
+        require_right(request.member, right)
+    except RightMissing as error:
+        return render(request, "web/forbidden.html", {"message": error.message}, status=403)
+    return None
 
 
 def forbidden(request, right: Right):
