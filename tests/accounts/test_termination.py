@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.utils import timezone
 
-from facturier.accounts.models import Membership, Role, Termination, TerminationState, User
+from facturier.accounts.models import Membership, Organisation, Role, Termination, TerminationState, User
 from facturier.accounts.services import OrganisationReadOnly, RightMissing
 from facturier.accounts.signals import organisation_terminated
 from facturier.accounts.termination import (
@@ -113,6 +113,11 @@ def test_a_terminated_organisation_is_read_only(issued, org, owner, lines, termi
         lambda: customer_create(by=owner, code="C002", name="New", effective_from=dt.date(2026, 1, 1),
                                 billing_address={"line1": "1 rue", "postcode": "75001", "city": "Paris"}),
     ]
+    from facturier.imports.services import IncomingFile, import_files
+
+    # what the system does without a member (an e-mailed import) is refused too
+    attempts.append(lambda: import_files(organisation=Organisation.objects.get(pk=org.pk),
+                                         files=[IncomingFile("a.xml", b"<x/>")], source="email", by=None))
     for attempt in attempts:
         with pytest.raises(OrganisationReadOnly) as refused:
             attempt()

@@ -27,18 +27,24 @@ class NoLegalProfile(FacturierError):
     code = "no_legal_profile"
 
 
+def require_writable(organisation: Organisation) -> None:
+    """Refuse any change to a terminated organisation; what the system does without a member (an
+    e-mailed import) asks here, what a member does asks through `require_right`."""
+    termination = organisation.terminated
+    if termination is not None:
+        raise OrganisationReadOnly(
+            _("%(org)s has been terminated: its account is read-only (documents and the archive export stay "
+              "available until %(date)s). Nothing can be issued, sent, imported or changed any more."),
+            org=organisation.name, date=termination.grace_until.date())
+
+
 def require_right(member: Membership, right: Right) -> None:
     """Refuse the action unless the member holds the right (rights are explicit, per membership).
 
     The one gate of a terminated organisation's read-only period too: every write service asks
     for a right here (issuing, sending, editing, payments, settings, connectors, API keys…).
     """
-    termination = member.organisation.terminated
-    if termination is not None:
-        raise OrganisationReadOnly(
-            _("%(org)s has been terminated: its account is read-only (documents and the archive export stay "
-              "available until %(date)s). Nothing can be issued, sent, imported or changed any more."),
-            org=member.organisation.name, date=termination.grace_until.date())
+    require_writable(member.organisation)
     if not member.has_right(right):
         raise RightMissing(_("You do not have the right to do this: “%(right)s”. Ask an owner of %(org)s."),
                            right=right.label, org=member.organisation.name)

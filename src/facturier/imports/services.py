@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import LegalProfile, Membership, Organisation, Right
-from facturier.accounts.services import require_right
+from facturier.accounts.services import require_right, require_writable
 from facturier.archive.services import Artefact, Prepared, artefacts_discard, artefacts_prepare, artefacts_record
 from facturier.audit.services import audit_record
 from facturier.engine.validation import Severity
@@ -134,6 +134,8 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
         if by.organisation_id != organisation.pk:
             raise ImportRefused(_("This member does not belong to %(org)s."), org=organisation.name)
         require_right(by, Right.ISSUE)
+    else:
+        require_writable(organisation)  # a terminated organisation imports nothing, even by e-mail
     if source not in ImportSource.values:
         raise ImportRefused(_("Unknown import source: %(source)s."), source=source)
     total = sum(len(f.data) for f in files)
