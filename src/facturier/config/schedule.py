@@ -68,6 +68,12 @@ def _api_idempotency_cleanup() -> None:
     idempotency_cleanup_task.enqueue()
 
 
+def _billing_periods() -> None:
+    from facturier.billing.tasks import periods_close_task
+
+    periods_close_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -83,6 +89,7 @@ JOBS = (
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
+    Job("billing period ends", dt.timedelta(hours=1), _billing_periods),  # statements and operator invoices
 )
 
 
