@@ -152,7 +152,7 @@ class OperatorNotReady(FacturierError):
     code = "operator_not_ready"
 
 
-def _operator_member(operator: Organisation) -> Membership:
+def operator_member(operator: Organisation) -> Membership:
     member = (Membership.objects.filter(organisation=operator, is_active=True, role=Role.OWNER, can_issue=True,
                                         can_edit=True, can_send=True).select_related("user", "organisation")
               .order_by("pk").first())
@@ -200,7 +200,7 @@ def operator_invoice(*, usage_id: int):
     operator = operator_organisation()
     if operator is None:
         raise OperatorNotReady(_("No operator organisation is set: the subscribers cannot be invoiced."))
-    by = _operator_member(operator)
+    by = operator_member(operator)
     with transaction.atomic():
         usage = (PeriodUsage.objects.select_for_update().select_related("plan", "subscription__organisation")
                  .get(pk=usage_id))
@@ -274,7 +274,7 @@ def tranche_notify(*, usage_id: int, before: int) -> None:
 
 def statement_send(*, usage_ids: list[int]) -> None:
     """Send the operator the statement of the periods just closed (a CSV attached)."""
-    from facturier.delivery.platform_mail import platform_send
+    from facturier.delivery.platform_mail import PlatformMailError, platform_send
 
     operator = operator_organisation()
     if operator is None:
@@ -295,4 +295,7 @@ def statement_send(*, usage_ids: list[int]) -> None:
             for r in rows]) + "\n"
         message = EmailMessage(subject, body, None, to, headers={"Auto-Submitted": "auto-generated"})
         message.attach("statement.csv", statement_csv(rows), "text/csv")
-    platform_send(message, organisation_id=operator.pk)
+    try:
+        platform_send(message, organisation_id=operator.pk)
+    except PlatformMailError:  # logged; the statement stays on the operator's screen and in its CSV
+        log.warning("usage statement of %s periods not sent", len(rows))

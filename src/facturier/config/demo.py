@@ -252,4 +252,7 @@ def demo_load() -> DemoResult:
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)
+        from facturier.billing.demo import billing_demo
+
+        billing_demo(today=today)  # the operator hosting companies on plans (issue 16)
     return DemoResult(organisation=organisation, created_documents=created)
