@@ -23,6 +23,7 @@ from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from facturier.accounts.models import Membership, Organisation, Role
 from facturier.billing.models import ChangeKind, PeriodUsage, Plan, State, Subscription
@@ -289,7 +290,8 @@ def statement_send(*, usage_ids: list[int]) -> None:
                          u.period_start, u.period_end, u.count, u.tranche, u.amount or Decimal(0),
                          u.period_end + dt.timedelta(days=1)) for u in usages]
     with translation.override(operator.default_language):
-        subject = _("Usage statement: %(n)s periods closed") % {"n": len(rows)}
+        subject = ngettext("Usage statement: %(n)s period closed", "Usage statement: %(n)s periods closed",
+                           len(rows)) % {"n": len(rows)}
         body = "\n".join([_("Periods closed, with their count, tranche and amount (excl. VAT):"), ""] + [
             f"- {r.organisation}: {r.plan}, {r.period_start} → {r.period_end}, {r.count}, {r.tranche}, {r.amount:.2f}"
             for r in rows]) + "\n"

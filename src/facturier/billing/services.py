@@ -13,6 +13,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Organisation, User
@@ -53,27 +54,36 @@ def require_platform_operator(user: User) -> None:
 # --- capabilities ---------------------------------------------------------------------------------
 
 
-def capability_refusal(organisation, capability: str) -> str | None:
-    """Why `organisation` may not use `capability` now, or None when it may.
+def _refusal_text(capability: str, plan: str, state: str, state_label: str, offers: list[str]) -> str:
+    label = Capability(capability).label
+    if state:
+        return str(_("%(capability)s is unavailable: the subscription is %(state)s. Contact the platform's "
+                     "operator.") % {"capability": label, "state": str(state_label).lower()})
+    message = str(_("%(capability)s is not included in the plan “%(plan)s”.") % {"capability": label, "plan": plan})
+    if offers:
+        return message + " " + str(_("Plans that include it: %(plans)s. Ask the platform's operator to change "
+                                     "your plan.") % {"plans": ", ".join(offers)})
+    return message
+
+
+_lazy_refusal = lazy(_refusal_text, str)
+
+
+def capability_refusal(organisation, capability: str):
+    """Why `organisation` may not use `capability` now (a lazy text, read in the reader's language), or None.
 
     Without a subscription (a self-hosted company, `make run`), everything is enabled."""
     subscription = (Subscription.objects.filter(organisation_id=getattr(organisation, "pk", organisation))
                     .select_related("plan").first())
     if subscription is None:
         return None
-    label = Capability(capability).label
     if subscription.state in (State.SUSPENDED, State.TERMINATED) and capability != Capability.ARCHIVE:
-        return str(_("%(capability)s is unavailable: the subscription is %(state)s. Contact the platform's "
-                     "operator.") % {"capability": label, "state": subscription.get_state_display().lower()})
+        return _lazy_refusal(capability, subscription.plan.name, subscription.state,
+                             State(subscription.state).label, [])
     if subscription.plan.enables(capability):
         return None
     offers = [p.name for p in Plan.objects.filter(is_active=True, **{Capability(capability).value: True})]
-    message = _("%(capability)s is not included in the plan “%(plan)s”.") % {
-        "capability": label, "plan": subscription.plan.name}
-    if offers:
-        return str(message) + " " + str(_("Plans that include it: %(plans)s. Ask the platform's operator to "
-                                          "change your plan.") % {"plans": ", ".join(offers)})
-    return str(message)
+    return _lazy_refusal(capability, subscription.plan.name, "", "", offers)
 
 
 def capability_enabled(organisation, capability: str) -> bool:
