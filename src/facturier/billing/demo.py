@@ -9,8 +9,10 @@ closed here, is invoiced by the operator organisation through the ordinary pipel
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from facturier.accounts.models import Organisation, Role, User
@@ -52,13 +54,20 @@ PLANS = [  # name, included, tranche size, tranche price, base price, capabiliti
 ]
 
 
+@functools.cache
+def _demo_password() -> str:
+    return make_password(PASSWORD)
+
+
 def _user(email: str, *, operator: bool) -> User:
-    user = User.objects.filter(email=email).first() or User.objects.create_user(email, PASSWORD)
-    user.is_active = True
-    if operator:
-        user.is_platform_operator = True
-    user.set_password(PASSWORD)
-    user.save()
+    user = User.objects.filter(email=email).first()
+    if user is None:  # hashed once for the three demo users, on creation only (hashing is the demo's slow part)
+        user = User.objects.create_user(email, None)
+        user.password = _demo_password()
+        user.save(update_fields=["password"])
+    if not user.is_active or user.is_platform_operator != operator:
+        user.is_active, user.is_platform_operator = True, operator
+        user.save(update_fields=["is_active", "is_platform_operator"])
     return user
 
 
