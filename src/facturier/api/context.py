@@ -10,11 +10,15 @@ from django.http import HttpResponse
 from facturier.accounts.models import Membership
 from facturier.api.keys import require_scope
 from facturier.api.models import Scope
+from facturier.billing.models import Capability
+from facturier.billing.services import capability_require
 
 
 def acting(request, scope: Scope) -> Membership:
     """The member the key acts for, if the key has `scope` (ScopeMissing otherwise, 403)."""
-    return require_scope(request.api_key, scope)
+    member = require_scope(request.api_key, scope)
+    capability_require(member.organisation, Capability.API)  # the plan's gate (billing): CapabilityMissing, 403
+    return member
 
 
 def file_response(data: bytes, *, filename: str, content_type: str) -> HttpResponse:

@@ -132,6 +132,7 @@ def from_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
     from ninja.errors import ValidationError as NinjaValidationError
 
     from facturier.api.keys import KeyRefused, ScopeMissing
+    from facturier.billing.services import CapabilityMissing
     from facturier.invoicing.content import InvalidDocument
     from facturier.invoicing.gate import RulesRefused
 
@@ -143,7 +144,7 @@ def from_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
             "Authenticate with an API key: “Authorization: Bearer <key>” (create one in the settings).")
         return problem(request, 401, code="invalid_key" if isinstance(exc, KeyRefused) else "unauthenticated",
                        detail=detail, headers={"WWW-Authenticate": 'Bearer realm="facturier"'})
-    if isinstance(exc, (ScopeMissing, RightMissing)):
+    if isinstance(exc, (ScopeMissing, RightMissing, CapabilityMissing)):
         return problem(request, 403, code=exc.code, detail=_message(exc, request))
     if isinstance(exc, PermissionDenied):
         return problem(request, 403, code="forbidden")

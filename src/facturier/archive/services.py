@@ -34,6 +34,7 @@ from facturier.archive.models import (
     journal_id,
 )
 from facturier.archive.storage import discard_blob, put_blob
+from facturier.billing.services import meter_archived
 from facturier.engine.archive import (
     Anchor,
     JournalEntry,
@@ -328,6 +329,7 @@ def archive_artefact(organisation, artefact: Artefact, *, timestamp=None, time_s
             journal_append(organisation, kind=EntryKind.ARTEFACT, subject=artefact.reference, digest=digest,
                            head=head)
             entry.save(force_insert=True)  # the unique constraints catch a concurrent archiving of the same file
+            meter_archived(organisation, [entry])  # billing: counted in the transaction that archives
     except IntegrityError:
         again = _existing(organisation, artefact, fingerprint)
         if again is None:
@@ -452,6 +454,7 @@ def artefacts_record(organisation, prepared: Prepared) -> list[ArchiveEntry]:
             previous = link
         JournalRecord.objects.bulk_create(records)
         ArchiveEntry.objects.bulk_create([e for _a, e in fresh])
+        meter_archived(organisation, [e for _a, e in fresh])  # billing: counted in this transaction
         _advance(head, previous)
     made = {(e.fingerprint, e.kind): e for _a, e in fresh}
     return [known.get((f, a.kind)) or made[(f, a.kind)] for a, f in zip(artefacts, prints, strict=True)]

@@ -254,6 +254,9 @@ def demo_load() -> DemoResult:
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)
+        from facturier.billing.demo import billing_demo
+
+        billing_demo(today=today)  # the operator hosting companies on plans (issue 16)
     from facturier.config.demo_termination import demo_terminated
 
     return DemoResult(organisation=organisation, created_documents=created, terminated=demo_terminated(DEMO_PASSWORD))

@@ -83,6 +83,12 @@ def _termination_erasure() -> None:
     termination_erase_due_task.enqueue()
 
 
+def _billing_periods() -> None:
+    from facturier.billing.tasks import periods_close_task
+
+    periods_close_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -100,6 +106,7 @@ JOBS = (
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
     Job("import mail", dt.timedelta(minutes=2), _import_mail),
     Job("termination erasure", dt.timedelta(hours=24), _termination_erasure),
+    Job("billing period ends", dt.timedelta(hours=1), _billing_periods),  # statements and operator invoices
 )
 
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),
+    path("", include("facturier.billing.urls")),
     path("", include("facturier.web.urls")),
 ]

@@ -294,13 +294,14 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
     documents = {d.pk: d for d in Document.objects.filter(organisation=by.organisation, pk__in=document_ids)
                  .select_related("customer__preferred_connector", "organisation")}
     now = timezone.now()
+    plan = _plan_refusals(by.organisation)
     with transaction.atomic():
         for document_id in dict.fromkeys(document_ids):
             document = documents.get(document_id)
             if document is None:
                 result.refused.append(Refusal(document_id, "not_found", str(_("No such document."))))
                 continue
-            refusal = _refusal(document)
+            refusal = _refusal(document) or plan.get(document.customer.preferred_channel == Channel.CONNECTOR)
             if refusal is not None:
                 result.refused.append(Refusal(document_id, *refusal))
                 continue
@@ -336,6 +337,16 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
             organisation_id = by.organisation.pk
             transaction.on_commit(lambda: enqueue_flush(organisation_id))
     return result
+
+
+def _plan_refusals(organisation) -> dict[bool, tuple[str, str]]:
+    """What the organisation's plan (billing) refuses, keyed by "leaves by a connector"."""
+    from facturier.billing.models import Capability
+    from facturier.billing.services import capability_refusal
+
+    reasons = {connector: capability_refusal(organisation, Capability.CONNECTORS if connector else Capability.EMAIL)
+               for connector in (False, True)}
+    return {connector: ("plan_capability_missing", reason) for connector, reason in reasons.items() if reason}
 
 
 def _refusal(document: Document) -> tuple[str, str] | None:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from facturier.accounts.models import Membership, Organisation, Right, Role
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
+from facturier.billing.models import Capability
+from facturier.billing.services import capability_require
 from facturier.invoicing.models import IMPORTED_SERIES_CODE, Document, Series, State
 from facturier.web.models import OrganisationPreferences, OrganisationSecurity
 
@@ -33,6 +35,8 @@ def organisation_update(*, by: Membership, logo=None, **fields) -> Organisation:
             from facturier.documents.services import custom_template_check
 
             custom_template_check(organisation=organisation, source=fields["custom_template"])  # TemplateFailed
+        if fields.get("sealing_enabled") and not organisation.sealing_enabled:
+            capability_require(organisation, Capability.SEALING)  # the plan's gate (billing)
         before = {name: str(getattr(organisation, name)) for name in fields}
         for name, value in fields.items():
             setattr(organisation, name, value)
