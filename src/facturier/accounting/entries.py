@@ -64,10 +64,19 @@ class Unbalanced(AccountingRefused):
     code = "accounting_unbalanced"
 
 
+CENT = Decimal("0.01")
+
+
 def check_balanced(entry: EntryDraft) -> None:
-    """The one rule: debits equal credits, every line in cents, at least two lines."""
-    if entry.balance != 0 or len(entry.lines) < 2 or any(line.amount != line.amount.quantize(Decimal("0.01"))
-                                                         for line in entry.lines):
+    """The one rule, checked on every entry before a transfer writes anything: debits equal credits, every
+    line in cents, at least two lines."""
+    balance = ZERO
+    for line in entry.lines:
+        if line.amount.as_tuple().exponent < -2 and line.amount != line.amount.quantize(CENT):
+            balance = None
+            break
+        balance += line.amount
+    if balance != 0 or len(entry.lines) < 2:
         raise Unbalanced(_("The entry of %(piece)s does not balance (%(balance)s); nothing was transferred."),
                          piece=entry.piece_ref, balance=entry.balance)
 
@@ -132,7 +141,6 @@ def document_entry(doc: dict, m: Mapping, deposits: list[dict] = ()) -> EntryDra
         entry.add(m.s.services_account, -sign * extra)
     entry.lines.insert(0, LineDraft(account=m.s.customer_account, amount=-entry.balance,
                                     **_customer_kw(doc, m, sign * doc["tax_inclusive"])))
-    check_balanced(entry)
     return entry
 
 
@@ -166,7 +174,6 @@ def payment_entry(doc: dict, pay: dict, m: Mapping, paid_before: Decimal) -> Ent
     for account, part in _vat_moved(doc, m, paid_before, paid_before + pay["amount"]):
         entry.add(m.s.vat_pending_account, sign * part)
         entry.add(account, -sign * part)
-    check_balanced(entry)
     return entry
 
 
@@ -179,7 +186,6 @@ def cancellation_entry(original: EntryDraft, pay: dict) -> EntryDraft:
     for line in original.lines:
         entry.lines.append(LineDraft(account=line.account, amount=-line.amount, aux=line.aux, aux_label=line.aux_label,
                                      currency_amount=line.currency_amount, currency=line.currency))
-    check_balanced(entry)
     return entry
 
 
@@ -201,7 +207,6 @@ def write_off_entry(doc: dict, wo: dict, m: Mapping) -> EntryDraft:
             vat += part
     entry.lines.insert(0, LineDraft(account=m.s.write_off_account, amount=amount - vat))
     entry.add(m.s.customer_account, -amount, **_customer_kw(doc, m, wo["amount"]))
-    check_balanced(entry)
     return entry
 
 

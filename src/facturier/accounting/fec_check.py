@@ -32,8 +32,8 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _amount(text: str) -> Decimal | None:
-    return Decimal(text.replace(",", ".")) if AMOUNT.match(text) else None
+def _amount(text: str, _match=AMOUNT.match) -> Decimal | None:
+    return Decimal(text.replace(",", ".")) if _match(text) else None
 
 
 def check(lines: Iterable[str], *, fiscal_start: dt.date | None = None,
@@ -60,57 +60,66 @@ def check(lines: Iterable[str], *, fiscal_start: dt.date | None = None,
         if current is not None and entry_balance != 0:
             problem(entry_start, f"entry {current[0]} {current[1]} does not balance ({entry_balance})")
 
+    dates: dict[str, dt.date | None] = {"": None}
+
+    def day_of(text: str) -> dt.date | None:
+        if text not in dates:
+            dates[text] = _parse_date(text)
+        return dates[text]
+
     for n, raw in enumerate(it, 2):
         fields = raw.rstrip("\r\n").split("\t")
         if len(fields) != 18:
             problem(n, f"{len(fields)} fields instead of 18")
             continue
-        row = dict(zip(COLUMNS, fields, strict=True))
-        for name in MANDATORY:
-            if not row[name].strip():
-                problem(n, f"{name} is empty")
-        for name in ("EcritureDate", "PieceDate", "ValidDate"):
-            if row[name] and _parse_date(row[name]) is None:
-                problem(n, f"{name} “{row[name]}” is not a date AAAAMMJJ")
-        debit, credit = _amount(row["Debit"]), _amount(row["Credit"])
+        (journal, journal_label, number_text, entry_day, account, account_label, aux, aux_label, piece, piece_day,
+         label, debit_text, credit_text, let, let_day, valid_day, cur_amount, currency) = fields
+        if not all((journal, journal_label, number_text, entry_day, account, account_label, piece, piece_day, label,
+                    debit_text, credit_text, valid_day)):
+            for name, value in zip(COLUMNS, fields, strict=True):
+                if name in MANDATORY and not value.strip():
+                    problem(n, f"{name} is empty")
+        for name, text in (("EcritureDate", entry_day), ("PieceDate", piece_day), ("ValidDate", valid_day),
+                           ("DateLet", let_day)):
+            if text and day_of(text) is None:
+                problem(n, f"{name} “{text}” is not a date AAAAMMJJ")
+        debit, credit = _amount(debit_text), _amount(credit_text)
         if debit is None or credit is None:
             problem(n, "Debit and Credit must be amounts with a decimal comma (1234,56)")
             continue
         if debit and credit:
             problem(n, "a line is either a debit or a credit, not both")
-        if bool(row["CompAuxNum"]) != bool(row["CompAuxLib"]):
+        if bool(aux) != bool(aux_label):
             problem(n, "CompAuxNum and CompAuxLib go together")
-        if bool(row["EcritureLet"]) != bool(row["DateLet"]):
+        if bool(let) != bool(let_day):
             problem(n, "EcritureLet and DateLet go together")
-        if row["DateLet"] and _parse_date(row["DateLet"]) is None:
-            problem(n, f"DateLet “{row['DateLet']}” is not a date AAAAMMJJ")
-        if bool(row["Montantdevise"]) != bool(row["Idevise"]):
+        if bool(cur_amount) != bool(currency):
             problem(n, "Montantdevise and Idevise go together")
-        if row["Montantdevise"] and _amount(row["Montantdevise"]) is None:
+        if cur_amount and _amount(cur_amount) is None:
             problem(n, "Montantdevise must be an amount with a decimal comma")
-        day = _parse_date(row["EcritureDate"])
+        day = day_of(entry_day)
         if day and fiscal_start and fiscal_end and not fiscal_start <= day <= fiscal_end:
-            problem(n, f"EcritureDate {row['EcritureDate']} is outside the fiscal year "
+            problem(n, f"EcritureDate {entry_day} is outside the fiscal year "
                        f"{fiscal_start:%Y%m%d}–{fiscal_end:%Y%m%d}")
         total_debit += debit
         total_credit += credit
-        key = (row["JournalCode"], row["EcritureNum"])
+        key = (journal, number_text)
         if key != current:
             close_entry()
             try:
-                number = int(row["EcritureNum"])
+                number = int(number_text)
             except ValueError:
-                problem(n, f"EcritureNum “{row['EcritureNum']}” is not a number")
+                problem(n, f"EcritureNum “{number_text}” is not a number")
                 number = None
-            previous = last_number.get(key[0])
+            previous = last_number.get(journal)
             if number is not None:
                 if previous is not None and number != previous + 1:
-                    problem(n, f"journal {key[0]}: entry {number} follows {previous} (numbering must be continuous, "
+                    problem(n, f"journal {journal}: entry {number} follows {previous} (numbering must be continuous, "
                                "and the lines of an entry follow each other)")
-                last_number[key[0]] = number
-            current, entry_balance, entry_start, entry_date = key, Decimal(0), n, row["EcritureDate"]
-        elif row["EcritureDate"] != entry_date:
-            problem(n, f"entry {key[0]} {key[1]} has two dates")
+                last_number[journal] = number
+            current, entry_balance, entry_start, entry_date = key, Decimal(0), n, entry_day
+        elif entry_day != entry_date:
+            problem(n, f"entry {journal} {number_text} has two dates")
         entry_balance += debit - credit
     close_entry()
     if total_debit != total_credit:

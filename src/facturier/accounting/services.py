@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounting import entries as E
+from facturier.accounting import writer
 from facturier.accounting.mapping import (
     DEFAULT_BANK_ACCOUNTS,
     DEFAULT_VAT_ACCOUNTS,
     ZERO,
     AccountingRefused,
     Mapping,
-    account_label,
 )
 from facturier.accounting.models import (
     AccountingSettings,
@@ -295,7 +295,8 @@ def transfer_run(*, by: Membership, start: dt.date | None = None, end: dt.date |
                                            period_end=end, selection=document_ids is not None)
         _number(plan, settings.fiscal_year_start_month)
         lettered = _letter(plan, transfer, settings.customer_account)
-        total = _write(plan, transfer, progress)
+        total = writer.write(plan.entries, organisation_id=org.pk, transfer_id=transfer.pk,
+                             journals=m.journals, progress=progress)
         _verify(transfer)
         transfer.documents_count, transfer.payments_count = plan.documents, plan.payments
         transfer.entries_count, transfer.total_debit, transfer.total_credit = len(plan.entries), total, total
@@ -306,35 +307,6 @@ def transfer_run(*, by: Membership, start: dt.date | None = None, end: dt.date |
                             "documents": plan.documents, "payments": plan.payments, "entries": len(plan.entries),
                             "total": str(total), "relettered": sum(len(v) for v in lettered.values())})
     return transfer
-
-
-def _write(plan: _Plan, transfer: Transfer, progress) -> Decimal:
-    total, done, n = ZERO, 0, len(plan.entries)
-    labels: dict[str, str] = {}
-    for i in range(0, n, CHUNK):
-        chunk = plan.entries[i:i + CHUNK]
-        rows = JournalEntry.objects.bulk_create([
-            JournalEntry(organisation=plan.org, transfer=transfer, journal=plan.m.journals[e.journal][0],
-                         journal_label=plan.m.journals[e.journal][1], fiscal_year=e.fiscal_year, number=e.number,
-                         date=e.date, piece_ref=e.piece_ref, piece_date=e.piece_date, label=e.label, origin=e.origin,
-                         document_id=e.document_id, payment_id=e.payment_id, write_off_id=e.write_off_id,
-                         total=e.total, lettering_group=e.group) for e in chunk])
-        lines = []
-        for row, e in zip(rows, chunk, strict=True):
-            total += e.total
-            for pos, li in enumerate(e.lines, 1):
-                label = labels.get(li.account) or labels.setdefault(li.account, account_label(li.account))
-                lines.append(EntryLine(
-                    entry_id=row.pk, position=pos, account=li.account, account_label=label, aux_account=li.aux,
-                    aux_label=li.aux_label, debit=li.amount if li.amount > 0 else ZERO,
-                    credit=-li.amount if li.amount < 0 else ZERO, currency_amount=li.currency_amount,
-                    currency=li.currency, lettering=li.lettering, lettering_date=li.lettering_date,
-                    lettered_by=transfer if li.lettering else None))
-        EntryLine.objects.bulk_create(lines, batch_size=5000)
-        done += len(chunk)
-        if progress:
-            progress(done, n)
-    return total
 
 
 def _verify(transfer: Transfer) -> None:
