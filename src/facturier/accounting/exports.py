@@ -18,6 +18,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounting import fec, fec_check
@@ -113,9 +114,14 @@ def export(organisation, *, start: dt.date, end: dt.date, fmt: str = "fec", tran
     profile = organisation.legal_profiles.order_by("-effective_from").first()
     siren = profile.siren if profile else "000000000"
     if fmt == "fec":
-        problems = fec_check.check(fec.fec_lines(queryset), fiscal_start=year, fiscal_end=closing)
+        def lines():
+            if connection.vendor == "postgresql":
+                return fec.pg_fec_lines(organisation.pk, start=start, end=end, transfer_id=transfer_id)
+            return fec.fec_lines(queryset)
+
+        problems = fec_check.check(lines(), fiscal_start=year, fiscal_end=closing)
         return Export(fec.fec_file_name(siren, closing), "text/plain; charset=utf-8", problems,
-                      lambda: fec.fec_bytes(queryset))
+                      lambda: fec.fec_bytes(queryset, lines=lines()))
     if fmt not in LAYOUTS:
         raise AccountingRefused(_("Unknown export format “%(format)s”."), format=fmt)
     return Export(f"{siren}-{fmt}-{start:%Y%m%d}-{end:%Y%m%d}.csv", "text/csv; charset=utf-8", [],

@@ -76,10 +76,44 @@ def fec_lines(queryset, chunk_size: int = 20000) -> Iterator[str]:
         )) + "\r\n"
 
 
-def fec_bytes(queryset, chunk_size: int = 20000, batch: int = 1000) -> Iterator[bytes]:
+PG_LINES = """
+SELECT concat_ws(E'\t', e.journal, e.journal_label, e.number::text, to_char(e.date, 'YYYYMMDD'), l.account,
+       l.account_label, l.aux_account, l.aux_label, e.piece_ref, to_char(e.piece_date, 'YYYYMMDD'), e.label,
+       replace(l.debit::text, '.', ','), replace(l.credit::text, '.', ','), l.lettering,
+       coalesce(to_char(l.lettering_date, 'YYYYMMDD'), ''), to_char(t.created_at AT TIME ZONE %s, 'YYYYMMDD'),
+       coalesce(replace(l.currency_amount::text, '.', ','), ''), l.currency) || E'\r\n'
+FROM accounting_entryline l JOIN accounting_journalentry e ON e.id = l.entry_id
+JOIN accounting_transfer t ON t.id = e.transfer_id
+WHERE e.organisation_id = %s AND t.state <> 'cancelled' {where}
+ORDER BY e.journal, e.fiscal_year, e.number, l.position"""
+
+
+def pg_fec_lines(organisation_id: int, *, start=None, end=None, transfer_id=None,
+                 chunk_size: int = 20000) -> Iterator[str]:
+    """The same lines as `fec_lines`, formatted by PostgreSQL itself (several times faster for a million lines),
+    read through a server-side cursor: constant memory."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    where, params = "", [timezone.get_current_timezone_name(), organisation_id]
+    for clause, value in (("AND e.date >= %s", start), ("AND e.date <= %s", end),
+                          ("AND e.transfer_id = %s", transfer_id)):
+        if value is not None:
+            where += f" {clause}"
+            params.append(value)
+    yield "\t".join(COLUMNS) + "\r\n"
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(PG_LINES.format(where=where), params)
+        while rows := cursor.fetchmany(chunk_size):
+            for (line,) in rows:
+                yield line
+
+
+def fec_bytes(queryset, chunk_size: int = 20000, batch: int = 1000, lines: Iterator[str] | None = None
+              ) -> Iterator[bytes]:
     """The file as byte blocks of about `batch` lines (a streaming response writes fewer, larger pieces)."""
     buffer: list[str] = []
-    for line in fec_lines(queryset, chunk_size):
+    for line in lines if lines is not None else fec_lines(queryset, chunk_size):
         buffer.append(line)
         if len(buffer) >= batch:
             yield "".join(buffer).encode(ENCODING)
