@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounting.models import AccountingSettings, ExportFormat
+from facturier.web.forms import DateInput
 
 MONTHS = [(i, dt.date(2000, i, 1).strftime("%m")) for i in range(1, 13)]
 
@@ -74,8 +75,8 @@ class SettingsForm(forms.ModelForm):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self):
         data = super().clean()
