@@ -17,7 +17,7 @@ from django.utils import timezone
 from facturier.accounts.models import LegalProfile, Organisation, Role, User, VatRegime
 from facturier.accounts.services import legal_profile_add, membership_add, organisation_create
 from facturier.documents.services import certificate_demo_ensure
-from facturier.invoicing.models import Document, Kind, Series
+from facturier.invoicing.models import Document, Kind, Series, WriteOff
 from facturier.invoicing.services import (
     corrective_create,
     credit_note_create,
@@ -234,6 +234,21 @@ def _documents(owner, customers: dict[str, Customer], today: dt.date) -> int:
     return made
 
 
+def _accounting(owner, today: dt.date, bad_debts: list[int]) -> None:
+    """The accounting of the demo: default journals and accounts, everything transferred up to two weeks ago,
+    and the bad debts (with their write-off entries on 654, VAT recovered); the last fortnight is left for a
+    newcomer to transfer."""
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.accounting"):
+        return
+    from facturier.accounting.services import settings_save, transfer_run
+
+    settings_save(by=owner, values={})
+    transfer_run(by=owner, start=today - dt.timedelta(days=400), end=today - dt.timedelta(days=15))
+    transfer_run(by=owner, document_ids=bad_debts)
+
+
 def demo_load() -> DemoResult:
     today = timezone.localdate()
     start = today - dt.timedelta(days=400)
@@ -254,6 +269,8 @@ def demo_load() -> DemoResult:
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)
+            bad_debts = list(WriteOff.objects.filter(organisation=organisation).values_list("document_id", flat=True))
+            _accounting(owner, today, bad_debts)
         from facturier.billing.demo import billing_demo
 
         billing_demo(today=today)  # the operator hosting companies on plans (issue 16)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "facturier.imports",
     "facturier.api",
     "facturier.billing",
+    "facturier.accounting",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,28 @@ def archive_installed() -> bool:
     return apps.is_installed("facturier.archive")
 
 
+def accounting_installed() -> bool:
+    return apps.is_installed("facturier.accounting")
+
+
+def accounted_states(organisation, document_ids: list[int]) -> dict:
+    """{document id: (transfer id, transfer date)} for the documents transferred to accounting."""
+    if not accounting_installed() or not document_ids:
+        return {}
+    from facturier.accounting.selectors import accounted_documents
+
+    return accounted_documents(organisation=organisation, document_ids=document_ids)
+
+
+def accounting_filter(qs, organisation, which: str):
+    """Narrow a document queryset to the accounted ones, or the issued ones not accounted yet."""
+    if not accounting_installed() or which not in ("accounted", "not_accounted"):
+        return qs
+    from facturier.accounting.selectors import accounted_filter
+
+    return accounted_filter(qs, organisation, which)
+
+
 def delivery_states(organisation, document_ids: list[int]) -> dict[int, tuple[str, str]]:
     """{document id: (state, label)} for the documents that have a delivery."""
     if not delivery_installed() or not document_ids:

@@ -183,12 +183,16 @@ class DashboardFilterForm(forms.Form):
     archive = forms.ChoiceField(label=_("Archive"), required=False, choices=[
         ("", _("Any")), ("not_archived", _("Issued, not archived yet")),
         ("purged", _("Files purged (retention over)"))])
+    accounted = forms.ChoiceField(label=_("Accounting"), required=False, choices=[
+        ("", _("Any")), ("accounted", _("Accounted")), ("not_accounted", _("Issued, not accounted yet"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
-    def __init__(self, *args, archive: bool = True, **kwargs):
+    def __init__(self, *args, archive: bool = True, accounting: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not archive:
             del self.fields["archive"]
+        if not accounting:
+            del self.fields["accounted"]
 
     def clean(self):
         data = super().clean()

@@ -147,10 +147,11 @@ class DashboardFilter:
 
     documents: DocumentFilter
     archive: str = ""  # "", "not_archived", "purged"
+    accounted: str = ""  # "", "accounted", "not_accounted"
 
     @classmethod
-    def of(cls, f: DocumentFilter, *, archive: str = "") -> DashboardFilter:
-        return cls(f, archive)
+    def of(cls, f: DocumentFilter, *, archive: str = "", accounted: str = "") -> DashboardFilter:
+        return cls(f, archive, accounted)
 
 
 def _documents_filter(f: DocumentFilter | DashboardFilter) -> DocumentFilter:
@@ -160,12 +161,14 @@ def _documents_filter(f: DocumentFilter | DashboardFilter) -> DocumentFilter:
 def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter | DashboardFilter) -> QuerySet[Document]:
     from facturier.web import extensions
 
-    archive = ""
+    archive = accounted = ""
     if isinstance(f, DashboardFilter):
-        f, archive = f.documents, f.archive
+        f, archive, accounted = f.documents, f.archive, f.accounted
     qs = document_list(organisation=organisation, f=f)
     if archive:
         qs = extensions.archive_filter(qs, organisation, archive)
+    if accounted:
+        qs = extensions.accounting_filter(qs, organisation, accounted)
     return qs.annotate(signed_payable=SIGNED_PAYABLE).only(
         "id", "kind", "state", "number", "number_value", "issue_date", "due_date", "payable", "amount_due",
         "currency", "customer__id", "customer__code", "customer__name", "customer__consent_refused_on")

@@ -32,7 +32,7 @@ from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentF
 from facturier.web.views.base import get_or_404, is_htmx, member_required
 
 FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "archive",
-               "sort")
+               "accounted", "sort")
 PRINT_LIMIT = 500
 LIST_LIMIT = 20000
 STATE_LEGEND = [(s.value, s.label) for s in State]
@@ -45,8 +45,9 @@ def delivery_installed() -> bool:
 
 def _filters(request, *, period: bool = False):
     """The dashboard's filter form, filter, sort and query string (and, with `period`, the dates it covers)."""
-    form = DashboardFilterForm(request.GET or None, archive=extensions.archive_installed())
-    archive, dates = "", None
+    form = DashboardFilterForm(request.GET or None, archive=extensions.archive_installed(),
+                               accounting=extensions.accounting_installed())
+    archive, accounted, dates = "", "", None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         dates = form.period_range(timezone.localdate())
@@ -55,9 +56,10 @@ def _filters(request, *, period: bool = False):
                                        amount_min=data.get("amount_min"), amount_max=data.get("amount_max"))
         sort = selectors.Sort.parse(data.get("sort"))
         archive = data.get("archive") or ""
+        accounted = data.get("accounted") or ""
     else:
         f, sort = selectors.dashboard_filter(), selectors.Sort.parse(None)
-    f = selectors.DashboardFilter.of(f, archive=archive)
+    f = selectors.DashboardFilter.of(f, archive=archive, accounted=accounted)
     query = urlencode([(k, v) for k in FILTER_KEYS for v in request.GET.getlist(k) if v])
     if period:
         return form, f, sort, query, dates
@@ -73,12 +75,15 @@ def dashboard(request):
     ids = [d.pk for d in page.rows]
     delivered = extensions.delivery_states(organisation, ids)
     archived = extensions.archive_states(organisation, ids)
+    accounted = extensions.accounted_states(organisation, ids)
     urls = _row_urls()
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
-             "archived": archived.get(d.pk), "actions": _actions(request.member, d), "label": str(d),
+             "archived": archived.get(d.pk), "accounted": accounted.get(d.pk),
+             "actions": _actions(request.member, d), "label": str(d),
              "urls": {name: pattern % d.pk for name, pattern in urls.items()}} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
+               "accounting_installed": extensions.accounting_installed(),
                "sort": sort, "delivery_installed": delivery_installed(), "member": request.member,
                "labels": _menu_labels(), "list_url": reverse("web:document_list_print")}
     if is_htmx(request) and request.htmx.target == "results":
@@ -460,6 +465,10 @@ def batch(request):
         else:
             messages.info(request, _("None of the selected documents is a draft."))
         return redirect(back)
+    if action == "accounting" and extensions.accounting_installed():
+        from facturier.accounting.views import transfer_selection
+
+        return transfer_selection(request, ids, back)
     if action == "facturx":
         try:
             job = batch_start(by=member, document_ids=ids, signed=member.organisation.sealing_enabled)
