@@ -68,6 +68,12 @@ def _api_idempotency_cleanup() -> None:
     idempotency_cleanup_task.enqueue()
 
 
+def _contracts_due() -> None:
+    from facturier.contracts.tasks import generate_due_task
+
+    generate_due_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -83,6 +89,9 @@ JOBS = (
     Job("delivery bounces", dt.timedelta(minutes=10), _delivery_bounces),
     Job("delivery postal fallback", dt.timedelta(hours=1), _delivery_postal),
     Job("api idempotency cleanup", dt.timedelta(hours=1), _api_idempotency_cleanup),
+    # Hourly, so a worker back after a stop (which runs every job at once) catches up within the hour;
+    # each contract period is invoiced once whatever the number of runs.
+    Job("contracts due", dt.timedelta(hours=1), _contracts_due),
 )
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "facturier.portal",
     "facturier.imports",
     "facturier.api",
+    "facturier.contracts",
 ]
 
 MIDDLEWARE = [
