@@ -15,6 +15,7 @@ urlpatterns = [
     path("consent/", include("facturier.delivery.urls")),
     path("mail/", include("facturier.delivery.mailbox_urls")),
     path("portal/", include("facturier.portal.urls")),
+    path("contracts/", include("facturier.contracts.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),
