@@ -172,12 +172,12 @@ def test_a_contract_from_an_issued_invoice_copies_its_lines_and_an_ended_one_sto
         contract_resume(by=owner, contract_id=contract.pk)
 
 
-def test_contracts_stay_in_their_organisation(make, owner, other_org):
+def test_contracts_stay_in_their_organisation(make, org, other_org):
     contract = make()
     with pytest.raises(ContractStateError):
         contract_pause(by=other_org.owner, contract_id=contract.pk)
     with pytest.raises(Customer.DoesNotExist):  # another tenant's customer does not exist for this one
-        contract_create(by=other_org.owner, customer_id=owner.organisation.customer.pk, name="x", lines=[LINE],
+        contract_create(by=other_org.owner, customer_id=org.customer.pk, name="x", lines=[LINE],
                         start_date=D(2026, 1, 1))
     generate_due(today=D(2026, 1, 31), organisation_id=other_org.pk)
     assert not ContractPeriod.objects.exists()

@@ -24,7 +24,7 @@ from facturier.api import problems
 from facturier.api.idempotency import WRITES, run_once
 from facturier.api.keys import KeyRefused, authenticate
 from facturier.api.ratelimit import wait_for
-from facturier.api.routers import archive, customers, deliveries, documents, payments
+from facturier.api.routers import archive, contracts, customers, deliveries, documents, payments
 from facturier.api.schemas import Problem
 
 ROUTERS = [
@@ -33,6 +33,7 @@ ROUTERS = [
     ("", payments.router),
     ("", deliveries.router),
     ("", archive.router),
+    ("/contracts", contracts.router),
 ]
 
 DESCRIPTION = """Facturier's REST API. Authenticate with an API key created in the settings

@@ -56,7 +56,8 @@ def _show_errors(form: ContractForm, error: FacturierError) -> None:
 @require_http_methods(["GET"])
 def contract_list(request):
     organisation = request.member.organisation
-    rows = [{"contract": c, "amount": selectors.next_amount(c)} for c in selectors.contracts_of(organisation=organisation)]
+    rows = [{"contract": c, "amount": selectors.next_amount(c)}
+            for c in selectors.contracts_of(organisation=organisation)]
     backdating = ContractSettings.objects.filter(organisation=organisation, allow_backdating=True).exists()
     return render(request, "contracts/list.html", {"rows": rows, "member": request.member, "backdating": backdating})
 

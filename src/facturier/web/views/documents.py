@@ -75,7 +75,8 @@ def dashboard(request):
     contracts = extensions.contract_names(organisation, ids)
     urls = _row_urls()
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
-             "archived": archived.get(d.pk), "contract": contracts.get(d.pk), "actions": _actions(request.member, d), "label": str(d),
+             "archived": archived.get(d.pk), "contract": contracts.get(d.pk),
+             "actions": _actions(request.member, d), "label": str(d),
              "urls": {name: pattern % d.pk for name, pattern in urls.items()}} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
