@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import signal
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,7 +62,8 @@ def test_a_worker_killed_mid_run_invoices_each_contract_period_once_after_restar
     for i in range(CONTRACTS):
         start = calendar.add_months(today, -MONTHS_BACK, 28 if i % 3 else 31) - dt.timedelta(days=i % 3)
         contract = contract_create(by=owner, customer_id=org.customer.pk, name=f"Contrat {i}",
-                                   lines=[{"name": "Abonnement", "quantity": Decimal(1), "unit_price": Decimal(30 + i)}],
+                                   lines=[{"name": "Abonnement", "quantity": Decimal(1),
+                                           "unit_price": Decimal(30 + i)}],
                                    start_date=start, action=Action.ISSUE if i % 2 else Action.DRAFT)
         expected[contract.pk] = [p.start for p in _due(start, contract.day_of_month, today)]
     total = sum(len(v) for v in expected.values())
