@@ -41,6 +41,7 @@ from facturier.invoicing.numbering import NotChronological
 from facturier.parties.selectors import customer_get
 
 log = logging.getLogger(__name__)
+BATCH = 500  # contracts whose next period is generated in one transaction
 EDITABLE = {"name", "reference", "lines", "end_date", "occurrences", "revision_percent", "action"}
 CALENDAR = {"frequency", "every_months", "start_date", "day_of_month", "timing"}
 
@@ -400,11 +401,19 @@ def generate_due(*, today: dt.date | None = None, organisation_id: int | None = 
         due = due.filter(organisation_id=organisation_id)
     for period_id in unfinished.exclude(outcome=Outcome.ISSUED, action=Action.ISSUE).values_list("pk", flat=True):
         complete(period_id=period_id, today=today)
+    from facturier.contracts.batch import generate_drafts
+
     created = 0
-    for contract_id in due.order_by("next_due", "pk").values_list("pk", flat=True):
-        while (row := generate_next(contract_id=contract_id, today=today)) is not None:
-            created += 1
+    while ids := list(due.order_by("next_due", "pk").values_list("pk", flat=True)[:BATCH]):
+        rows, left = generate_drafts(contract_ids=ids, today=today)
+        created += len(rows)
+        for row in sorted(rows, key=lambda r: (r.due, r.pk)):  # oldest first: numbering follows the dates
             if row.outcome == Outcome.PENDING:
                 complete(period_id=row.pk, today=today)
+        for contract_id in left:  # one by one: each is created or refused, and moves on
+            row = generate_next(contract_id=contract_id, today=today)
+            if row is not None:
+                created += 1
+                if row.outcome == Outcome.PENDING:
+                    complete(period_id=row.pk, today=today)
     return created
-
