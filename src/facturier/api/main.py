@@ -24,7 +24,7 @@ from facturier.api import problems
 from facturier.api.idempotency import WRITES, run_once
 from facturier.api.keys import KeyRefused, authenticate
 from facturier.api.ratelimit import wait_for
-from facturier.api.routers import accounting, archive, customers, deliveries, documents, imports, payments
+from facturier.api.routers import accounting, archive, contracts, customers, deliveries, documents, imports, payments
 from facturier.api.schemas import Problem
 
 ROUTERS = [
@@ -35,6 +35,7 @@ ROUTERS = [
     ("", archive.router),
     ("/imports", imports.router),
     ("/accounting", accounting.router),
+    ("/contracts", contracts.router),
 ]
 
 DESCRIPTION = """Facturier's REST API. Authenticate with an API key created in the settings

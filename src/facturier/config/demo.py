@@ -249,6 +249,32 @@ def _accounting(owner, today: dt.date, bad_debts: list[int]) -> None:
     transfer_run(by=owner, document_ids=bad_debts)
 
 
+def _contracts(owner, customers: dict[str, Customer], today: dt.date) -> None:
+    """Three running contracts with their first invoices already generated (dated today: numbering is
+    chronological and the demo's documents run up to today)."""
+    from facturier.contracts import calendar
+    from facturier.contracts.models import Action, Contract, Timing
+    from facturier.contracts.services import contract_create, generate_due
+
+    if Contract.objects.filter(organisation=owner.organisation).exists():
+        return
+    web, maint, host, audit, training = SERVICES
+    back = calendar.add_months(today, -3, 31)  # the last day of the month three months ago: month ends shown
+    contract_create(by=owner, customer_id=customers["CAFE02"].pk, name="Maintenance mensuelle — Café des Arts",
+                    lines=[_line(maint, 1)], start_date=back, day_of_month=31, action=Action.ISSUE,
+                    reference="CT-2026-001")
+    quarterly = calendar.add_months(today, -17, 1)  # five quarters ended: the last one after the anniversary
+    contract_create(by=owner, customer_id=customers["DIST03"].pk, name="Infogérance trimestrielle — Distribution RA",
+                    lines=[_line(web, 6), _line(maint, 3)], start_date=quarterly, day_of_month=1,
+                    frequency="quarterly", timing=Timing.IN_ARREARS, revision_percent=Decimal("2.5"),
+                    reference="CT-2026-002")
+    yearly = today - dt.timedelta(days=200)
+    contract_create(by=owner, customer_id=customers["PHAR09"].pk, name="Hébergement annuel — Pharmacie",
+                    lines=[_line(host, 1)], start_date=yearly, frequency="yearly", action=Action.ISSUE,
+                    reference="CT-2026-003")
+    generate_due(today=today, organisation_id=owner.organisation_id)
+
+
 def demo_load() -> DemoResult:
     today = timezone.localdate()
     start = today - dt.timedelta(days=400)
@@ -271,6 +297,7 @@ def demo_load() -> DemoResult:
             created = _documents(owner, customers, today)
             bad_debts = list(WriteOff.objects.filter(organisation=organisation).values_list("document_id", flat=True))
             _accounting(owner, today, bad_debts)
+        _contracts(owner, customers, today)
         from facturier.billing.demo import billing_demo
 
         billing_demo(today=today)  # the operator hosting companies on plans (issue 16)

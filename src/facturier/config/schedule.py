@@ -89,6 +89,12 @@ def _billing_periods() -> None:
     periods_close_task.enqueue()
 
 
+def _contracts_due() -> None:
+    from facturier.contracts.tasks import generate_due_task
+
+    generate_due_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -107,6 +113,9 @@ JOBS = (
     Job("import mail", dt.timedelta(minutes=2), _import_mail),
     Job("termination erasure", dt.timedelta(hours=24), _termination_erasure),
     Job("billing period ends", dt.timedelta(hours=1), _billing_periods),  # statements and operator invoices
+    # Hourly, so a worker back after a stop (which runs every job at once) catches up within the hour;
+    # each contract period is invoiced once whatever the number of runs.
+    Job("contracts due", dt.timedelta(hours=1), _contracts_due),
 )
 
 

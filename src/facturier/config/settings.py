@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "facturier.api",
     "facturier.billing",
     "facturier.accounting",
+    "facturier.contracts",
 ]
 
 MIDDLEWARE = [

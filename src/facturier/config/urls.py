@@ -16,6 +16,7 @@ urlpatterns = [
     path("mail/", include("facturier.delivery.mailbox_urls")),
     path("portal/", include("facturier.portal.urls")),
     path("imports/", include("facturier.imports.urls")),
+    path("contracts/", include("facturier.contracts.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),

@@ -32,6 +32,7 @@ from facturier.engine.en16931.model import (
     LineVat,
     Note,
     PaymentInstructions,
+    Period,
     PostalAddress,
     PrecedingInvoice,
     Price,
@@ -212,6 +213,8 @@ def document_to_invoice(document: Document, *, on: dt.date | None = None) -> Inv
         seller=_seller(seller),
         buyer=_buyer(buyer),
         delivery=delivery,
+        invoicing_period=(Period(start=document.period_start, end=document.period_end)
+                          if document.period_start or document.period_end else None),
         payment=payment,
         allowances_charges=tuple(
             AllowanceCharge(is_charge=ac.is_charge, amount=ac.amount, vat_category=VatCategory(ac.vat_category),

@@ -124,6 +124,8 @@ class Document(models.Model):
     issue_date = models.DateField(_("issue date"), null=True, blank=True)  # BT-2, set at issue
     due_date = models.DateField(_("due date"), null=True, blank=True)  # BT-9
     delivery_date = models.DateField(_("delivery date"), null=True, blank=True)  # BT-72
+    period_start = models.DateField(_("invoicing period start"), null=True, blank=True)  # BG-14 BT-73
+    period_end = models.DateField(_("invoicing period end"), null=True, blank=True)  # BG-14 BT-74
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="documents",
                                  verbose_name=_("customer"))
     billing_address = models.ForeignKey(Address, on_delete=models.PROTECT, null=True, blank=True,

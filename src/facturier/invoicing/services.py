@@ -57,7 +57,8 @@ from facturier.parties.models import Address, AddressKind, Customer
 from facturier.parties.selectors import customer_get
 
 HEADER_FIELDS = {
-    "due_date", "delivery_date", "language", "currency", "tax_currency", "tax_exchange_rate", "buyer_reference",
+    "due_date", "delivery_date", "period_start", "period_end",
+    "language", "currency", "tax_currency", "tax_exchange_rate", "buyer_reference",
     "purchase_order", "contract_reference", "operation_category", "vat_on_debits", "payment_terms_text",
     "late_penalty_text", "indemnity_text", "discount_terms_text", "note", "prepaid",
 }

@@ -52,6 +52,15 @@ def delivery_states(organisation, document_ids: list[int]) -> dict[int, tuple[st
                 "document_id", "state")}
 
 
+def contract_names(organisation, document_ids: list[int]) -> dict[int, str]:
+    """{document id: contract name} for the documents a subscription contract generated."""
+    if not apps.is_installed("facturier.contracts") or not document_ids:
+        return {}
+    from facturier.contracts.selectors import contract_of_documents
+
+    return contract_of_documents(organisation=organisation, document_ids=document_ids)
+
+
 def archived_document_ids(organisation, document_ids: list[int]) -> set[int]:
     if not archive_installed() or not document_ids:
         return set()

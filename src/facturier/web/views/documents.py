@@ -76,9 +76,10 @@ def dashboard(request):
     delivered = extensions.delivery_states(organisation, ids)
     archived = extensions.archive_states(organisation, ids)
     accounted = extensions.accounted_states(organisation, ids)
+    contracts = extensions.contract_names(organisation, ids)
     urls = _row_urls()
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
-             "archived": archived.get(d.pk), "accounted": accounted.get(d.pk),
+             "archived": archived.get(d.pk), "accounted": accounted.get(d.pk), "contract": contracts.get(d.pk),
              "actions": _actions(request.member, d), "label": str(d),
              "urls": {name: pattern % d.pk for name, pattern in urls.items()}} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
