@@ -42,6 +42,14 @@ def test_the_demo_has_a_terminated_company_whose_export_verifies_offline(tmp_pat
     call_command("demo")
     termination = Termination.objects.get(organisation__slug="demo-partie")
     assert termination.state == TerminationState.READ_ONLY and termination.export_files == 6
+    from facturier.billing.models import Subscription
+
+    # the demo operator's third company: its subscription ended with the termination (here, where the
+    # test's transaction never commits, by the period-end job's catch-up rather than the signal)
+    from facturier.billing.operator_billing import periods_close
+
+    periods_close()
+    assert Subscription.objects.get(organisation__slug="demo-partie").state == "terminated"
     path = export_path(termination)
     assert file_sha256(path) == termination.export_sha256
     venv = tmp_path / "venv"

@@ -101,11 +101,23 @@ def statement_csv(rows: list[StatementRow]) -> str:
 # --- closing periods -----------------------------------------------------------------------------
 
 
+def _terminations_caught_up() -> None:
+    """A subscription whose organisation was terminated ends even if the termination's signal was lost
+    (a process stopped between the commit and the signal): the termination row is the truth."""
+    from facturier.billing.services import subscription_terminate
+
+    for subscription in (Subscription.objects.exclude(state=State.TERMINATED)
+                         .filter(organisation__termination__isnull=False)
+                         .select_related("organisation__termination")):
+        subscription_terminate(subscription.organisation, subscription.organisation.termination.at)
+
+
 def periods_close(*, today: dt.date | None = None) -> list[int]:
     """Close every period that ended before `today`; queue its invoice and the operator's statement.
     Idempotent: a closed period is never closed again. Returns the usage ids closed by this run."""
     today = today or timezone.localdate()
     now = timezone.now()
+    _terminations_caught_up()
     for subscription_id in (Subscription.objects.filter(period_end__lt=today)
                             .exclude(state=State.TERMINATED).values_list("pk", flat=True)):
         with transaction.atomic():

@@ -58,7 +58,23 @@ def demo_terminated(password: str) -> Termination:
                                          issue_date=start + dt.timedelta(days=30 * (i + 1))).pk)
     for document_id in issued:
         archive_document(document_id)  # idempotent: the on-commit task may have done it already
+    _subscribe_to_the_demo_operator(organisation, start, today)
     owner.refresh_from_db()
     termination = organisation_terminate(organisation_id=organisation.pk, by=owner, confirm_name=NAME,
                                          reason="Cessation d'activité (démo)")
     return termination_export(termination_id=termination.pk)
+
+
+def _subscribe_to_the_demo_operator(organisation, start: dt.date, today: dt.date) -> None:
+    """The third company of the demo operator (issue 16): on the free plan, then terminated — its
+    subscription ends with the termination (billing listens to `organisation_terminated`)."""
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.billing"):
+        return
+    from facturier.billing.models import Plan
+    from facturier.billing.services import subscription_set
+
+    plan = Plan.objects.filter(name="Découverte").first()
+    if plan is not None:
+        subscription_set(by=None, organisation=organisation, plan=plan, anniversary=start, today=today)
