@@ -9,6 +9,9 @@
   sealed and archived in the journal.
 - `import_peak_mb`: the largest resident set of one importing process (memory stays flat: files are
   imported one at a time).
+- `import_cpu_ms_per_file`: CPU time (`time.process_time()`, Saxon included: it runs in-process) the
+  importing processes spent per file, the figure that does not depend on how loaded the machine is;
+  `import_load_average` the 1-minute load average when the run ended (the machine is shared).
 - `import_baseline_files_per_s`: the same files, 2 processes, through the `factur-x` library's
   `get_xml_from_pdf` + `xml_check_xsd` (XSD only, no business rules) and a naive ORM insert of the
   document and its lines.
@@ -93,12 +96,12 @@ def _importer(member_id: int, files: list[bytes], start, done) -> None:
     warm_up(RULE_SETS)  # the rule sets a French Factur-X EN 16931 invoice needs, compiled before the clock starts
     member = Membership.objects.select_related("organisation", "user").get(pk=member_id)
     start.wait()
-    imported = 0
+    imported, cpu = 0, time.process_time()
     for at in range(0, len(files), BATCH):
         chunk = [IncomingFile(f"f{at + i}.pdf", data) for i, data in enumerate(files[at:at + BATCH])]
         batch = import_files(organisation=member.organisation, files=chunk, source="upload", by=member)
         imported += batch.imported_count
-    done.put((time.perf_counter(), imported, _peak_mb()))
+    done.put((time.perf_counter(), imported, _peak_mb(), time.process_time() - cpu))
 
 
 def _baseline(member_id: int, files: list[bytes], start, done) -> None:
@@ -139,11 +142,12 @@ def _baseline(member_id: int, files: list[bytes], start, done) -> None:
                                                      namespaces=ns)),
                     net_amount=Decimal(item.findtext(".//ram:LineTotalAmount", namespaces=ns)))
         imported += 1
-    done.put((time.perf_counter(), imported, _peak_mb()))
+    done.put((time.perf_counter(), imported, _peak_mb(), time.process_time()))
 
 
-def _race(target, member_id: int, files: list[bytes]) -> tuple[float, int, float]:
-    """Files shared out to the processes, all started at once; (files per second, files done, peak MB)."""
+def _race(target, member_id: int, files: list[bytes]) -> tuple[float, int, float, float]:
+    """Files shared out to the processes, all started at once; (files per second, files done, peak MB,
+    CPU ms per file)."""
     from django.db import connections
 
     connections.close_all()
@@ -159,9 +163,10 @@ def _race(target, member_id: int, files: list[bytes]) -> tuple[float, int, float
     ends = [done.get(timeout=1800) for _ in workers]
     for w in workers:
         w.join()
-    elapsed = max(end for end, _n, _mb in ends) - began
-    count = sum(n for _end, n, _mb in ends)
-    return round(count / elapsed, 1), count, max(mb for _end, _n, mb in ends)
+    elapsed = max(end for end, _n, _mb, _cpu in ends) - began
+    count = sum(n for _end, n, _mb, _cpu in ends)
+    cpu_ms = 1000 * sum(cpu for _end, _n, _mb, cpu in ends) / max(count, 1)
+    return round(count / elapsed, 1), count, max(mb for _end, _n, mb, _cpu in ends), round(cpu_ms, 1)
 
 
 def run() -> dict:
@@ -175,15 +180,17 @@ def run() -> dict:
     call_command("migrate", verbosity=0)
     files = _pdfs(FILES)
     member = _organisation(f"bench-import-{uuid.uuid4().hex[:8]}")
-    per_s, imported, peak = _race(_importer, member.pk, files)
+    per_s, imported, peak, cpu_ms = _race(_importer, member.pk, files)
     assert imported == FILES, f"{imported} of {FILES} imported"
     base = _organisation(f"bench-baseline-{uuid.uuid4().hex[:8]}")
     Series.objects.create(organisation=base.organisation, code="BASE", name="Baseline")
     customer = Customer.objects.create(organisation=base.organisation, code="BASE", name="Baseline customer")
     Address.objects.create(customer=customer, effective_from="2020-01-01", line1="1 rue", city="Lyon")
-    baseline, done, _peak = _race(_baseline, base.pk, files)
+    load = round(os.getloadavg()[0], 1)
+    baseline, done, _peak, _cpu = _race(_baseline, base.pk, files)
     assert done == FILES
-    return {"import_files_per_s": per_s, "import_peak_mb": peak, "import_baseline_files_per_s": baseline,
+    return {"import_files_per_s": per_s, "import_peak_mb": peak, "import_cpu_ms_per_file": cpu_ms,
+            "import_load_average": load, "import_baseline_files_per_s": baseline,
             "import_bench_files": FILES, "import_bench_processes": PROCESSES}
 
 

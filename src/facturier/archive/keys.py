@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from asn1crypto import tsp
+from asn1crypto import cms, tsp
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -189,3 +189,21 @@ def builtin_timestamp(digest: bytes) -> bytes:
 def token_time(token: bytes, digest: bytes) -> dt.datetime:
     """Checks a token over `digest` (imprint, signature, time-stamping certificate); returns its time."""
     return verify_token(bytes(token), message_digest=digest).gen_time
+
+
+def stamped_time(stamp: Callable[[bytes], bytes], token: bytes, digest: bytes) -> dt.datetime:
+    """The time of a token `stamp` just made over `digest`, to record with the entry.
+
+    A token of an external authority is verified in full (`token_time`): what it says is not ours.
+    A token the built-in authority made in this process a moment ago carries our own signature over
+    a request we built: its imprint is checked (it covers `digest`), its time read, and its signature
+    is not checked again (6 ms per token). The proof is the same token either way, and
+    `facturier archive verify` and the offline verifier check every one in full."""
+    if stamp is not builtin_timestamp:
+        return token_time(token, digest)
+    from facturier.engine.pdf.tsa import _invalid
+
+    info = tsp.TSTInfo.load(cms.ContentInfo.load(bytes(token))["content"]["encap_content_info"]["content"].contents)
+    if info["message_imprint"]["hashed_message"].native != digest:
+        raise _invalid("the built-in authority's token does not cover the stamped digest")
+    return info["gen_time"].native.astimezone(dt.UTC)

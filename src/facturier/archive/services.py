@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from facturier.archive.keys import current_data_key, operator_key, timestamper, token_time
+from facturier.archive.keys import current_data_key, operator_key, stamped_time, timestamper
 from facturier.archive.models import (
     MEDIA_TYPES,
     SINGLE_PER_DOCUMENT,
@@ -312,8 +312,9 @@ def archive_artefact(organisation, artefact: Artefact, *, timestamp=None, time_s
     if found is not None:
         return ArchiveEntry.objects.get(pk=found)
     retain_until = dt.date(_add_years(artefact.date or timezone.localdate(), years).year, 12, 31)
-    token = (timestamp or timestamper(organisation))(bytes.fromhex(fingerprint)) if time_stamped else b""
-    stamped_at = token_time(token, bytes.fromhex(fingerprint)) if token else timezone.now()
+    stamp = timestamp or timestamper(organisation)
+    token = stamp(bytes.fromhex(fingerprint)) if time_stamped else b""
+    stamped_at = stamped_time(stamp, token, bytes.fromhex(fingerprint)) if token else timezone.now()
     sealed = seal_artefact(current_data_key(organisation), artefact.data, reference=artefact.reference,
                            fingerprint=fingerprint)
     now = timezone.now()
@@ -416,7 +417,7 @@ def artefacts_prepare(organisation, artefacts: list[Artefact], *, timestamp=None
             stored.append(pool.submit(put_blob, name, sealed.blob, retain_until=retain_until))
             fresh.append((artefact, _entry(
                 organisation, artefact, sealed, name=name, token=token, now=now, retain_until=retain_until,
-                stamped_at=token_time(token, bytes.fromhex(fingerprint)) if token else now)))
+                stamped_at=stamped_time(stamp, token, bytes.fromhex(fingerprint)) if token else now)))
             del sealed  # the blob is the pool's now
         failed = [f.exception() for f in stored if f.exception() is not None]
     prepared = Prepared(list(artefacts), prints, known, fresh)

@@ -147,8 +147,9 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
                                        created_by=by.user if by else None)
     counts = {Outcome.IMPORTED: 0, Outcome.REFUSED: 0, Outcome.DUPLICATE: 0}
     seen: set[str] = set()
+    looked_up = _BatchLookups(organisation)
     for position, (name, data, refusal) in enumerate(_expand(files), start=1):
-        item = _import_one(batch, position, name[:255], data, refusal, by=by, seen=seen)
+        item = _import_one(batch, position, name[:255], data, refusal, by=by, seen=seen, looked_up=looked_up)
         counts[item.outcome] += 1
     ImportBatch.objects.filter(pk=batch.pk).update(imported_count=counts[Outcome.IMPORTED],
                                                    refused_count=counts[Outcome.REFUSED],
@@ -158,8 +159,29 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
     return batch
 
 
+class _BatchLookups:
+    """What every file of one batch asks the database the same answer to, asked once per batch: the
+    organisation's legal profiles (who "we" are as a seller) and its duplicate policy."""
+
+    def __init__(self, organisation: Organisation):
+        self.organisation = organisation
+        self._profiles: list[tuple[str, str]] | None = None
+        self._policy: str | None = None
+
+    def profiles(self) -> list[tuple[str, str]]:
+        if self._profiles is None:
+            self._profiles = list(LegalProfile.objects.filter(organisation=self.organisation)
+                                  .values_list("siren", "vat_number"))
+        return self._profiles
+
+    def duplicate_policy(self) -> str:
+        if self._policy is None:
+            self._policy = _duplicate_policy(self.organisation)
+        return self._policy
+
+
 def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None, refusal: dict | None, *,
-                by: Membership | None, seen: set[str]) -> ImportItem:
+                by: Membership | None, seen: set[str], looked_up: _BatchLookups) -> ImportItem:
     organisation = batch.organisation
     item = ImportItem(batch=batch, organisation=organisation, position=position, name=name,
                       outcome=Outcome.REFUSED)
@@ -182,14 +204,14 @@ def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None
     item.syntax, item.guideline = read.syntax, read.guideline
     if read.invoice is not None:
         item.number = (read.invoice.number or "")[:40]
-    verdict = _judge(read, organisation) or _known_number(organisation, read.invoice.number)
+    verdict = _judge(read, organisation, looked_up) or _known_number(organisation, read.invoice.number)
     if verdict is None:
         # The slow part of archiving (time-stamp, seal, store) before the transaction, which holds the
         # series lock (and, on SQLite, the database) for as short a time as possible.
         prepared = _archive_prepare(organisation, read, item.name, data, by=by)
         try:
             with transaction.atomic():
-                verdict = _write(read, item, prepared, by=by)
+                verdict = _write(read, item, prepared, by=by, looked_up=looked_up)
                 if verdict.outcome == Outcome.IMPORTED:
                     return _save(item, verdict, batch=batch)
         except IntegrityError:
@@ -228,7 +250,7 @@ def _save(item: ImportItem, verdict: _Verdict, *, batch: ImportBatch | None = No
     return item
 
 
-def _judge(read: reading.Reading, organisation: Organisation) -> _Verdict | None:
+def _judge(read: reading.Reading, organisation: Organisation, looked_up: _BatchLookups) -> _Verdict | None:
     """Why the file is refused before anything is written (None: it may be imported)."""
     if read.error is not None:
         messages = [_message(read.error_rule, read.error.message.fr, read.error.message.en)]
@@ -239,7 +261,7 @@ def _judge(read: reading.Reading, organisation: Organisation) -> _Verdict | None
     invoice = read.invoice
     seller = invoice.seller
     siren, vat = reading.siren_of(seller), (seller.vat_id or "").upper().replace(" ", "")
-    profiles = list(LegalProfile.objects.filter(organisation=organisation).values_list("siren", "vat_number"))
+    profiles = looked_up.profiles()
     ours = any((siren and siren == p_siren) or (not siren and vat and vat == (p_vat or "").upper().replace(" ", ""))
                for p_siren, p_vat in profiles)
     if not ours:
@@ -302,7 +324,8 @@ def _duplicates(organisation: Organisation, customer: Customer, number: str, pay
     return found
 
 
-def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: Membership | None) -> _Verdict:
+def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: Membership | None,
+           looked_up: _BatchLookups) -> _Verdict:
     """Inside the file's transaction: the series lock, the duplicate checks, the customer, the document,
     the archive entries. A verdict other than "imported" leaves nothing written (rolled back when needed)."""
     from facturier.delivery.models import DuplicatePolicy
@@ -319,7 +342,7 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
     if not created:
         header = reading.header_of(invoice)
         duplicates = _duplicates(organisation, customer, invoice.number, header["payable"], invoice.issue_date)
-        if duplicates and _duplicate_policy(organisation) == DuplicatePolicy.BLOCK:
+        if duplicates and looked_up.duplicate_policy() == DuplicatePolicy.BLOCK:
             transaction.set_rollback(True)
             return _Verdict(Outcome.DUPLICATE, duplicates)
         warnings = [{**m, "severity": Severity.WARNING.value} for m in duplicates]

@@ -316,6 +316,8 @@ def on_document_issued(document_id: int) -> list[ConnectorTransfer]:
 
 def on_document_imported(sender=None, *, document_id: int, organisation_id: int, **kwargs) -> list[ConnectorTransfer]:
     """Receiver of `facturier.imports.signals.document_imported` (sent on commit of the import)."""
+    if not Connector.objects.filter(organisation_id=organisation_id, enabled=True, on_import=True).exists():
+        return []  # one query for the usual case, an organisation without an "on import" connector
     document = Document.objects.select_related("customer", "organisation").filter(
         pk=document_id, organisation_id=organisation_id).first()
     if document is None:
