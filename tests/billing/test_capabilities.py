@@ -75,3 +75,18 @@ def test_the_seal_cannot_be_switched_on_when_the_plan_lacks_it(org, owner, plans
     org.refresh_from_db()
     assert not org.sealing_enabled
     organisation_update(by=owner, sealing_enabled=False, payment_terms_days=45)  # other settings still change
+
+
+def test_a_company_already_sealing_stops_when_its_plan_loses_the_seal(org, owner, issued, plans, subscribe):
+    from facturier.documents.services import certificate_demo_ensure, facturx_of
+    from facturier.invoicing.models import Document
+
+    org.sealing_enabled = True
+    org.save(update_fields=["sealing_enabled"])
+    certificate_demo_ensure(org)
+    subscribe(org, plans["pro"])
+    issued = Document.objects.select_related("organisation").get(pk=issued.pk)
+    assert facturx_of(issued).signed
+    subscribe(org, plans["free"])  # moved to a plan without the seal
+    produced = facturx_of(issued)
+    assert not produced.signed and b"/ByteRange" not in produced.data

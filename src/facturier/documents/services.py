@@ -214,7 +214,8 @@ def facturx_of(document: Document, *, signed: bool | None = None) -> Produced:
     profile = PROFILES[organisation.facturx_profile]
     invoice = document_to_invoice(document)
     xml = write_cii(invoice, profile=profile)
-    signed = organisation.sealing_enabled if signed is None else signed
+    if signed is None:
+        signed = organisation.sealing_enabled and _plan_allows_sealing(organisation)
     visual = _render(invoice, _options(
         document, draft=False, seal_space=signed,
         attachments=(Attachment(filename="factur-x.xml", data=xml,
@@ -258,6 +259,14 @@ def _received_xml(document: Document) -> bytes:
     if entry is None:
         raise NotPrintable(_("The file received for %(document)s is not in the archive."), document=str(document))
     return archived_content(entry)
+
+
+def _plan_allows_sealing(organisation: Organisation) -> bool:
+    """A hosted company whose plan lost sealing stops sealing (self-hosted: no plan, always allowed)."""
+    from facturier.billing.models import Capability
+    from facturier.billing.services import capability_enabled
+
+    return capability_enabled(organisation, Capability.SEALING)
 
 
 def imported_facturx(document: Document) -> Produced:
