@@ -23,7 +23,7 @@ def refused(action) -> None:
 @pytest.mark.parametrize("change", [
     {"tax_total": Decimal("0.00")}, {"payable": Decimal("1.00")}, {"number": "FA-2026-999999"},
     {"issue_date": dt.date(2026, 1, 1)}, {"seller_snapshot": {"legal_name": "Autre"}},
-    {"vat_breakdown": []}, {"state": State.DRAFT}, {"note": "changed"},
+    {"vat_breakdown": []}, {"state": State.DRAFT}, {"note": "changed"}, {"period_start": dt.date(2026, 1, 1)},
 ])
 def test_a_queryset_update_of_an_issued_documents_legal_content_fails(issued, change):
     refused(lambda: Document.objects.filter(pk=issued.pk).update(**change))
