@@ -39,6 +39,7 @@ from facturier.api.models import (
     WebhookEventType,
 )
 from facturier.audit.models import Event
+from facturier.config.rows import any_row
 
 DOCUMENT_SUBJECT = "invoicing.document"
 DELIVERED_STATES = ("sent", "by_post")
@@ -141,6 +142,8 @@ def new_uid() -> str:
 def _subscribed(organisation_id: int, types: set[str]) -> dict[str, list[int]]:
     """{event type: [endpoint ids]} of the organisation's enabled endpoints subscribed to these types."""
     found: dict[str, list[int]] = {}
+    if not any_row(WebhookEndpoint, organisation_id=organisation_id, enabled=True):
+        return found  # most organisations: no endpoint, and no query to compile
     for pk, events in WebhookEndpoint.objects.filter(organisation_id=organisation_id, enabled=True).values_list(
             "pk", "events"):
         for kind in types.intersection(events or ()):

@@ -299,6 +299,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         if not document.is_draft:
             raise IllegalTransition(_("%(document)s is already issued."), document=str(document))
         draft_label = str(document)
+        as_read = _column_values(document)
         if issue_date > today:
             raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
         # Read once, under the lock: the checks, the rule gate, the summary and the audit use these.
@@ -337,7 +338,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
                                                                     issue_date=issue_date)
         require_number_issuable(checked, number=document.number, label=draft_label)
         document._draft_under_lock = True  # read as a draft under this transaction's lock
-        document.save()
+        document.save(update_fields=_changed_columns(document, as_read))
         audit_record(actor=by, subject=document, action="document.issue",
                      before={"state": State.DRAFT}, after=_summary(document))
         from facturier.archive.tasks import archive_document
@@ -348,6 +349,18 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
                 _allocate_credit(by, credit_note=document, link=link, confirmed=confirm_overcredit)
             settle(document)
     return document
+
+
+def _column_values(document: Document) -> dict[str, object]:
+    return {field.attname: getattr(document, field.attname) for field in Document._meta.concrete_fields}
+
+
+def _changed_columns(document: Document, as_read: dict[str, object]) -> list[str]:
+    """The columns that differ from the row as read (and `updated_at`): the UPDATE writes those only,
+    the same row in the end, for a statement a fifth of the size."""
+    changed = [field.name for field in Document._meta.concrete_fields
+               if not field.primary_key and getattr(document, field.attname) != as_read[field.attname]]
+    return [*changed, "updated_at"] if "updated_at" not in changed else changed
 
 
 def _allocate_credit(by: Membership, *, credit_note: Document, link: DocumentLink, confirmed: bool) -> None:

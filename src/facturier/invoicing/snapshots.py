@@ -12,13 +12,20 @@ from typing import Any
 from facturier.accounts.selectors import legal_profile_at
 from facturier.invoicing.models import Document
 from facturier.parties.models import AddressKind
-from facturier.parties.selectors import address_at, billing_address_at
+from facturier.parties.selectors import addresses_at, no_billing_address
 
 
 def buyer_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
     customer = document.customer
-    billing = document.billing_address or billing_address_at(customer=customer, on=on)
-    delivery = document.delivery_address or address_at(customer=customer, kind=AddressKind.DELIVERY, on=on)
+    billing, delivery = document.billing_address, document.delivery_address
+    wanted = tuple(kind for kind, chosen in ((AddressKind.BILLING, billing), (AddressKind.DELIVERY, delivery))
+                   if chosen is None)
+    if wanted:  # the addresses in force on that date, read together
+        in_force = addresses_at(customer=customer, kinds=wanted, on=on)
+        billing = billing or in_force.get(AddressKind.BILLING)
+        delivery = delivery or in_force.get(AddressKind.DELIVERY)
+        if billing is None:
+            raise no_billing_address(customer, on)
     return {
         "code": customer.code, "name": customer.name, "siren": customer.siren, "siret": customer.siret,
         "vat_number": customer.vat_number, "foreign_identifier": customer.foreign_identifier,
@@ -26,10 +33,18 @@ def buyer_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
         "is_public_sector": customer.is_public_sector, "chorus_service_code": customer.chorus_service_code,
         "electronic_address": customer.electronic_address,
         "electronic_address_scheme": customer.electronic_address_scheme,
-        "email": next((c.email for c in customer.contacts.all() if c.receives_invoices and c.email), ""),
+        "email": invoice_email(customer),
         "billing_address": billing.snapshot(),
         "delivery_address": delivery.snapshot() if delivery else None,
     }
+
+
+def invoice_email(customer) -> str:
+    """The first contact's address that receives invoices (the contacts' order), or ""."""
+    if "contacts" in getattr(customer, "_prefetched_objects_cache", {}):
+        return next((c.email for c in customer.contacts.all() if c.receives_invoices and c.email), "")
+    return (customer.contacts.filter(receives_invoices=True).exclude(email="")
+            .values_list("email", flat=True).first() or "")
 
 
 def seller_snapshot(document: Document, on: dt.date) -> dict[str, Any]:

@@ -39,9 +39,22 @@ def address_at(*, customer: Customer, kind: AddressKind, on: dt.date) -> Address
             .order_by("-effective_from").first())
 
 
+def addresses_at(*, customer: Customer, kinds: tuple[AddressKind, ...], on: dt.date) -> dict[str, Address]:
+    """The addresses of these kinds in force on a date, in one query: {kind: address} (a kind absent has none)."""
+    found: dict[str, Address] = {}
+    for address in Address.objects.filter(customer=customer, kind__in=kinds, effective_from__lte=on).order_by(
+            "kind", "-effective_from"):
+        found.setdefault(address.kind, address)
+    return found
+
+
+def no_billing_address(customer: Customer, on: dt.date) -> NoAddress:
+    return NoAddress(_("The customer %(code)s has no billing address in force on %(date)s."),
+                     code=customer.code, date=on)
+
+
 def billing_address_at(*, customer: Customer, on: dt.date) -> Address:
     address = address_at(customer=customer, kind=AddressKind.BILLING, on=on)
     if address is None:
-        raise NoAddress(_("The customer %(code)s has no billing address in force on %(date)s."),
-                        code=customer.code, date=on)
+        raise no_billing_address(customer, on)
     return address

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.accounts.models import Membership, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
+from facturier.config.rows import any_row
 from facturier.delivery.connectors import transport
 from facturier.delivery.connectors.files import check_pattern
 from facturier.delivery.connectors.models import (
@@ -337,7 +338,7 @@ def audit_event_saved(sender, instance, created: bool, **kwargs) -> None:
     """The "on issue" trigger: an issue recorded in the audit log (inside the issuing transaction)."""
     if not (created and instance.action == "document.issue" and instance.subject_type == "invoicing.document"):
         return
-    if Connector.objects.filter(organisation_id=instance.organisation_id, enabled=True, on_issue=True).exists():
+    if any_row(Connector, organisation_id=instance.organisation_id, enabled=True, on_issue=True):
         on_document_issued(int(instance.subject_id))
 
 

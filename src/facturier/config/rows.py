@@ -1,0 +1,32 @@
+"""Cheap existence checks for hot paths: one prepared statement per (model, columns), no ORM compilation.
+
+The audit event's receivers (webhooks, connectors) ask on every event whether the organisation has
+anything listening; nearly always it has not, and compiling an ORM query for that cost more than the
+query itself. A per-process cache of the answer would go stale when another process adds an endpoint,
+so the database is asked every time — through a statement built once per process.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.db import connections, router
+from django.db.models import Model
+
+
+@cache
+def _statement(model: type[Model], columns: tuple[str, ...], vendor: str) -> str:
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(column).column for column in columns]
+    where = " AND ".join(f"{quote(field)} = %s" for field in fields)
+    return f"SELECT 1 FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
+
+
+def any_row(model: type[Model], **equals) -> bool:
+    """Whether a row of `model` has every given column equal to the given value (the default database)."""
+    connection = connections[router.db_for_read(model)]
+    columns = tuple(equals)
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(model, columns, connection.vendor), [equals[c] for c in columns])
+        return cursor.fetchone() is not None
