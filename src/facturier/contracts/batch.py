@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
 from facturier.accounts.models import Right
 from facturier.audit.models import Event
@@ -83,7 +84,7 @@ def generate_drafts(*, contract_ids: list[int], today: dt.date) -> tuple[list[Co
                            action=contract.action,
                            outcome=Outcome.DRAFT if contract.action == Action.DRAFT else Outcome.PENDING)
             for contract, p, document, _pairs in made])
-        Event.objects.bulk_create([
+        events = Event.objects.bulk_create([
             Event(organisation_id=contract.organisation_id, actor=contract.acting.user,
                   actor_label=str(contract.acting.user), action="document.create",
                   subject_type=Document._meta.label_lower, subject_id=str(document.pk),
@@ -91,6 +92,10 @@ def generate_drafts(*, contract_ids: list[int], today: dt.date) -> tuple[list[Co
                   after={"state": document.state, "number": "", "customer": contract.customer.code,
                          "payable": str(document.payable), "lines": len(pairs), "contract": contract.pk})
             for contract, _p, document, pairs in made])
+        for event in events:  # bulk_create sends no post_save: each event is chained into the journal (and
+            # heard by the webhooks) as `audit_record` would have it, in this transaction
+            post_save.send(sender=Event, instance=event, created=True, raw=False, using=event._state.db,
+                           update_fields=None)
         for contract, p, _document, _pairs in made:
             contract.next_index = p.index + 1
             _schedule(contract)
