@@ -37,20 +37,9 @@ def _setup(url: str) -> None:
 
 
 def _pg_reset() -> bool:
-    import dj_database_url
-    import psycopg
+    from _pg import fresh_database
 
-    config = dj_database_url.parse(PG_URL)
-    try:
-        with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                             password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    except psycopg.OperationalError as e:
-        print(f"PostgreSQL not reachable ({e}); accounting figures not measured", file=sys.stderr)
-        return False
-    return True
+    return fresh_database(PG_URL, "accounting figures")
 
 
 def seed(count: int):

@@ -93,20 +93,9 @@ def bench_create_issue(runs: int = 120, warmup: int = 10) -> dict[str, float]:
 
 
 def _pg_reset() -> bool:
-    import dj_database_url
-    import psycopg
+    from _pg import fresh_database
 
-    config = dj_database_url.parse(PG_URL)
-    try:
-        with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                             password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    except psycopg.OperationalError as e:
-        print(f"PostgreSQL not reachable ({e}); api_list_p95_ms_pg_1m not measured", file=sys.stderr)
-        return False
-    return True
+    return fresh_database(PG_URL, "api_list_p95_ms_pg_1m")
 
 
 def pg_list_child() -> None:

@@ -113,21 +113,9 @@ def bench_issue(count: int = 300, archived: int = 20) -> dict[str, float]:
 
 
 def _pg_reset() -> bool:
-    """A fresh benchmark database; False when no PostgreSQL server answers."""
-    import dj_database_url
-    import psycopg
+    from _pg import fresh_database
 
-    config = dj_database_url.parse(PG_URL)
-    try:
-        with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                             password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    except psycopg.OperationalError as e:
-        print(f"PostgreSQL not reachable ({e}); batch_issue_per_s_pg not measured", file=sys.stderr)
-        return False
-    return True
+    return fresh_database(PG_URL, "batch_issue_per_s_pg")
 
 
 def _pg_issuer(ids: list[int], start, done) -> None:

@@ -7,30 +7,24 @@ its own keys into the same file from another script, and each merges, never over
   of its own, filled with bulk inserts). Target ≤ 10 s. The slowest of 5 runs is reported, with the median.
   Skipped, and said, when no server answers.
 
-Run: `FACTURIER_DATA_DIR=$(mktemp -d) .venv/bin/python bench/operator.py`
+Run: `FACTURIER_DATA_DIR=$(mktemp -d) .venv/bin/python bench/operator_metering.py`
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import statistics
+import subprocess
 import sys
-
-# Run as a script, this file's folder comes first on sys.path, and this module's name shadows the standard
-# library's `operator` (imported by random, json, Django…): take the folder out before importing anything.
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    sys.path.pop(0)
-
-import json  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import time
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturier.config.settings")
 os.environ.setdefault("FACTURIER_TASKS", "database")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -41,20 +35,9 @@ BATCH = 2000
 
 
 def _pg_reset() -> bool:
-    import dj_database_url
-    import psycopg
+    from _pg import fresh_database
 
-    config = dj_database_url.parse(PG_URL)
-    try:
-        with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                             password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    except psycopg.OperationalError as e:
-        print(f"PostgreSQL not reachable ({e}); metering_10k_orgs_s not measured", file=sys.stderr)
-        return False
-    return True
+    return fresh_database(PG_URL, "metering_10k_orgs_s")
 
 
 def _fill() -> float:
