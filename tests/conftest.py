@@ -2,7 +2,8 @@
 
 The suite runs twice under `make test`: on SQLite (everything), then on PostgreSQL when a
 server is reachable (only the tests that touch the database, with FACTURIER_TEST_DB_ONLY=1).
-Tests marked `postgres` need PostgreSQL's row locks and run in that second pass only.
+Tests marked `postgres` need PostgreSQL's row locks and run in that second pass only; tests marked `slow`
+(long sweeps whose outcome does not depend on the database engine) run in the first pass only.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     on_postgres = connection.vendor == "postgresql"
     if os.environ.get("FACTURIER_TEST_DB_ONLY") == "1":
-        kept = [i for i in items if _uses_db(i)]
-        config.hook.pytest_deselected(items=[i for i in items if not _uses_db(i)])
+        # the PostgreSQL pass: what touches the database, but not the long sweeps the engine does not change
+        kept = [i for i in items if _uses_db(i) and not i.get_closest_marker("slow")]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
     if not on_postgres:
         skip = pytest.mark.skip(reason="needs PostgreSQL (runs in the PostgreSQL pass of `make test`)")
