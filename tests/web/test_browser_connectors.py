@@ -29,6 +29,20 @@ def served_outbound(tmp_path):
     _stop(process)
 
 
+def add_sftp_connector(page, url: str, port: int) -> None:
+    """Settings → Export connectors → an SFTP connector "Dépôt local" to the local server, saved and tested."""
+    page.goto(url + "/settings/connectors/")
+    page.get_by_role("link", name="Ajouter un connecteur SFTP").click()
+    page.fill("#id_name", "Dépôt local")
+    page.fill("#id_file_name", "{customer_code}_{number}.{ext}")
+    page.fill("#id_host", "127.0.0.1")
+    page.fill("#id_port", str(port))
+    page.fill("#id_username", "demo")
+    page.fill("#id_password", "demo-sftp")
+    page.fill("#id_remote_folder", ".")
+    page.click("button[name=action][value=test]")
+
+
 def test_newcomer_configures_an_sftp_connector_tests_it_and_sends_an_invoice_through_it(served_outbound, sftp):
     from playwright.sync_api import expect, sync_playwright
 
@@ -43,16 +57,7 @@ def test_newcomer_configures_an_sftp_connector_tests_it_and_sends_an_invoice_thr
         page.wait_for_url(re.compile(r"/$"))
 
         # Settings → Export connectors → add an SFTP connector, save and test.
-        page.goto(url + "/settings/connectors/")
-        page.get_by_role("link", name="Ajouter un connecteur SFTP").click()
-        page.fill("#id_name", "Dépôt local")
-        page.fill("#id_file_name", "{customer_code}_{number}.{ext}")
-        page.fill("#id_host", "127.0.0.1")
-        page.fill("#id_port", str(sftp.port))
-        page.fill("#id_username", "demo")
-        page.fill("#id_password", "demo-sftp")
-        page.fill("#id_remote_folder", ".")
-        page.click("button[name=action][value=test]")
+        add_sftp_connector(page, url, sftp.port)
         report = page.locator("#test-report")
         expect(report).to_contain_text("Test de connexion réussi")
         expect(report.locator("li.ok")).to_have_count(6)

@@ -8,26 +8,8 @@ from __future__ import annotations
 import re
 import time
 
-import asyncssh
-import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
-
-
-@pytest.fixture
-def sftp(tmp_path):
-    from facturier.delivery.connectors.sftp_server import SftpServerThread
-
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    server = SftpServerThread(tmp_path / "sftp", users={"demo": "demo-sftp"}, host_key=key).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def served_outbound(tmp_path):
-    process, url, _env = _serve(tmp_path, _free_port(), {"FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS": "true"})
-    yield url
-    _stop(process)
+from test_browser import ARGS, CHROMIUM
+from test_browser_connectors import add_sftp_connector, served_outbound, sftp  # noqa: F401 — the fixtures
 
 
 def _edit_customer(page, url, code, **choices):
@@ -47,7 +29,7 @@ def _edit_customer(page, url, code, **choices):
     return customer_page
 
 
-def test_the_send_button_and_message_name_the_channel_and_the_editor_asks_for_the_leitweg_id(served_outbound, sftp):
+def test_the_send_button_and_message_name_the_channel_and_the_editor_asks_for_the_leitweg_id(served_outbound, sftp):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
     url = served_outbound
@@ -61,16 +43,7 @@ def test_the_send_button_and_message_name_the_channel_and_the_editor_asks_for_th
         page.wait_for_url(re.compile(r"/$"))
 
         # An SFTP connector to the local server, tested (so enabled).
-        page.goto(url + "/settings/connectors/")
-        page.get_by_role("link", name="Ajouter un connecteur SFTP").click()
-        page.fill("#id_name", "Dépôt local")
-        page.fill("#id_file_name", "{customer_code}_{number}.{ext}")
-        page.fill("#id_host", "127.0.0.1")
-        page.fill("#id_port", str(sftp.port))
-        page.fill("#id_username", "demo")
-        page.fill("#id_password", "demo-sftp")
-        page.fill("#id_remote_folder", ".")
-        page.click("button[name=action][value=test]")
+        add_sftp_connector(page, url, sftp.port)
         expect(page.locator("#connector-state")).to_contain_text("activé")
 
         # BOUL01 receives its invoices by post: its invoice's page offers no sending, and says why.
