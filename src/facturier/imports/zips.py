@@ -69,6 +69,8 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
+    # zipfile raises NotImplementedError for a compression method or encryption it cannot read: a
+    # refusal of that file, like a corrupt archive, not a missing piece of ours
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:
         raise ZipRefused("bad", str(e)) from None
     if len(infos) > limits.max_entries:
