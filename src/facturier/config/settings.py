@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "facturier.billing",
     "facturier.accounting",
     "facturier.contracts",
+    "facturier.platforms",
+    "facturier.platforms.chorus",
+    "facturier.platforms.ereporting",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Chorus Pro (B2G): the PISTE API client, the submission outbox, statuses, and a simulator."""

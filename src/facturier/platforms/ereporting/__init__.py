@@ -1,0 +1,1 @@
+"""E-reporting (flux 10): the transactions and payments e-invoicing does not cover, reported by period."""
