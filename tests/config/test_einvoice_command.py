@@ -155,3 +155,30 @@ def test_inspect_never_prints_megabytes(tmp_path, capsys):
     assert run("inspect", "--max-text", "3000000", doc) == 0  # …and when allowed, shown short
     summary = capsys.readouterr().out
     assert "Société xxx" in summary and len(summary) < 10_000
+
+
+CDAR_212 = CONFORMANCE / "fr-ctc-1.4.0.03" / "cdar-examples" / "UC1_F202500003_07-CDV-212_Encaissee.xml"
+
+
+def test_validate_judges_a_life_cycle_message_by_the_cdar_rules(tmp_path, capsys, settings):
+    settings.SPECS_DIR = tmp_path / "no-specs"  # the XSD is beside the checkout only: its absence is said
+    assert run("validate", CDAR_212) == 1  # never "valid" while a check could not run
+    out = capsys.readouterr().out
+    assert "rules run: fr-cdv" in out and "could not run" in out and "CDAR D22B" in out
+    broken = tmp_path / "212-without-status.xml"
+    broken.write_bytes(CDAR_212.read_bytes().replace(b"<ram:ProcessConditionCode>212</ram:ProcessConditionCode>",
+                                                     b"<ram:ProcessConditionCode>999</ram:ProcessConditionCode>", 1))
+    assert broken.read_bytes() != CDAR_212.read_bytes()
+    assert run("validate", "--json", broken) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["valid"] is False
+    assert any(f["rule"].startswith("BR-FR-CDV") for f in result["findings"])
+
+
+def test_validate_calls_an_official_life_cycle_message_valid_when_the_xsd_ran(capsys, settings):
+    from facturier.engine.cdar import xsd_dir_in
+
+    if xsd_dir_in(settings.SPECS_DIR) is None:
+        pytest.skip(f"CDAR D22B XSD not found under {settings.SPECS_DIR} (../shared/specs absent)")
+    assert run("validate", CDAR_212) == 0
+    assert "rules run: xsd, fr-cdv" in capsys.readouterr().out

@@ -35,7 +35,8 @@ _R = f"{{{RAM}}}"
 _U = f"{{{UDT}}}"
 _Q = f"{{{QDT}}}"
 _S = f"{{{CDAR}}}"
-_ROOT = f"{_S}CrossDomainAcknowledgementAndResponse"
+ROOT_TAG = _ROOT = f"{_S}CrossDomainAcknowledgementAndResponse"
+"""The root element of a CDAR message (Clark notation)."""
 
 
 def _error(fr: str, en: str, detail: str | None = None) -> CdarError:

@@ -1,4 +1,5 @@
-"""`facturier einvoice`: validate, convert, extract and inspect e-invoices (XML or Factur-X PDF).
+"""`facturier einvoice`: validate, convert, extract and inspect e-invoices (XML or Factur-X PDF);
+`validate` also judges CDAR life-cycle messages.
 
 Every subcommand only translates between the command line and the engine; it needs no
 database. Exit status: 0 on success (for `validate`, only when every file is valid; for
@@ -12,6 +13,7 @@ byte is read.
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -47,11 +49,33 @@ def xml_of(data: bytes, limits: Limits | None = None) -> tuple[bytes, str | None
     return data, None
 
 
+def _is_cdar(data: bytes) -> bool:
+    """Whether the XML's root element is a CDAR life-cycle message (read up to the root only)."""
+    from lxml import etree
+
+    from facturier.engine.cdar.parse import ROOT_TAG
+
+    events = etree.iterparse(io.BytesIO(data), events=("start",), resolve_entities=False, no_network=True,
+                             load_dtd=False)
+    try:
+        _event, root = next(events)
+    except (etree.XMLSyntaxError, StopIteration):
+        return False  # the invoice validator says why it cannot be read
+    return root.tag == ROOT_TAG
+
+
 def judge(data: bytes, *, french: bool, limits: Limits):
-    """The verdict on one file: its XML by the official rules and, for a PDF, its Factur-X container."""
+    """The verdict on one file: its XML by the official rules and, for a PDF, its Factur-X container;
+    a CDAR life-cycle message by the CDAR D22B XSD (when the specifications folder is there) and BR-FR-CDV."""
     from facturier.engine.validation import validate
 
     if data.lstrip()[:5] != PDF_MAGIC:
+        if _is_cdar(data):
+            from django.conf import settings
+
+            from facturier.engine import cdar
+
+            return cdar.validate(data, xsd_dir=cdar.xsd_dir_in(settings.SPECS_DIR))
         return validate(data, french=french, limits=limits)
     from facturier.engine.facturx.container import check_container
 
