@@ -292,6 +292,9 @@ def demo_load() -> DemoResult:
         certificate_demo_ensure(organisation)  # self-signed, labelled DEMO, so sealing works out of the box
         customers = _customers(owner, start)
         _mail(owner)
+        from facturier.platforms.chorus.demo import chorus_demo
+
+        chorus_demo(organisation, customers)  # on the simulator `facturier run` starts
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)

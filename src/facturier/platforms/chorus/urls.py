@@ -1,0 +1,11 @@
+"""The Chorus Pro screens (mounted under settings/chorus/ in the web app's namespace)."""
+
+from django.urls import path
+
+from facturier.platforms.chorus import views
+
+urlpatterns = [
+    path("", views.chorus_settings, name="settings_chorus"),
+    path("test/", views.chorus_test, name="settings_chorus_test"),
+    path("submissions/<int:pk>/decide/", views.chorus_decide, name="chorus_decide"),
+]
