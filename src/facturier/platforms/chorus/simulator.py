@@ -171,8 +171,8 @@ def _read_facturx(data: bytes) -> tuple[dict | None, str]:
     from facturier.engine.facturx.unpack import unpack_facturx
 
     try:
-        invoice = read_cii(unpack_facturx(data).data)
-    except EngineError as e:
+        invoice = read_cii(unpack_facturx(data).xml)
+    except (EngineError, ValueError) as e:
         return None, f"Le PDF ne porte pas de XML Factur-X lisible : {e}"
     buyer = invoice.buyer
     siret = next((i.value for i in buyer.identifiers if len(i.value or "") == 14 and i.value.isdigit()), "")
