@@ -32,7 +32,8 @@ def chorus_demo(organisation, customers) -> None:
 
 def start_for_run():
     """Start the simulator for `facturier run` (FACTURIER_CHORUS_SIMULATOR=off: not started), at
-    FACTURIER_CHORUS_SIMULATOR_URL's port (default 8091), and let this process and its worker reach it
+    FACTURIER_CHORUS_SIMULATOR_URL's port (default 8091), a status every FACTURIER_CHORUS_SIMULATOR_STEP
+    seconds (default 20), and let this process and its worker reach it
     (it is on loopback: allowed by its exact address only). Returns it, or None."""
     from urllib.parse import urlsplit
 
@@ -42,7 +43,8 @@ def start_for_run():
         return None
     parts = urlsplit(simulator_url())
     try:
-        sim = simulator.start_simulator(host=parts.hostname or "127.0.0.1", port=parts.port or 8091, step_s=20.0)
+        step = float(os.environ.get("FACTURIER_CHORUS_SIMULATOR_STEP") or 20.0)
+        sim = simulator.start_simulator(host=parts.hostname or "127.0.0.1", port=parts.port or 8091, step_s=step)
     except OSError:
         return None  # the port is taken (another run): the demo's account simply waits
     os.environ["FACTURIER_CHORUS_SIMULATOR_URL"] = sim.url

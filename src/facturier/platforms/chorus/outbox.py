@@ -408,3 +408,21 @@ def submission_decide(*, by, submission_id: int, resend: bool) -> ChorusSubmissi
         audit_record(actor=by, subject=submission.document, action="chorus.decide", after={"resend": resend})
         submission.refresh_from_db()
     return submission
+
+
+def submission_refresh(*, by, submission_id: int) -> ChorusSubmission:
+    """Read one submission's status on Chorus Pro now (the document page's button); a Chorus Pro error
+    is raised to the reader as it is (ChorusError, translated)."""
+    from facturier.platforms.chorus.services import client_for
+
+    submission = (ChorusSubmission.objects.select_related("document")
+                  .filter(pk=submission_id, organisation=by.organisation).first())
+    if submission is None:
+        raise NothingToDecide(_("No such Chorus Pro deposit."))
+    account = ChorusAccount.objects.filter(organisation=by.organisation).first()
+    if account is not None and submission.state in (SubmissionState.DEPOSITED, SubmissionState.UNKNOWN) \
+            and submission.status not in FINAL:
+        with client_for(account) as client:
+            _poll_one(client, submission)
+    submission.refresh_from_db()
+    return submission

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.chorus_settings, name="settings_chorus"),
     path("test/", views.chorus_test, name="settings_chorus_test"),
     path("submissions/<int:pk>/decide/", views.chorus_decide, name="chorus_decide"),
+    path("submissions/<int:pk>/refresh/", views.chorus_refresh, name="chorus_refresh"),
 ]

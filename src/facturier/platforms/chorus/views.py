@@ -16,7 +16,7 @@ from facturier.platforms.chorus import services
 from facturier.platforms.chorus.client import Step
 from facturier.platforms.chorus.forms import ChorusAccountForm
 from facturier.platforms.chorus.models import ChorusSubmission
-from facturier.platforms.chorus.outbox import submission_decide
+from facturier.platforms.chorus.outbox import submission_decide, submission_refresh
 from facturier.web.views.base import member_required
 from facturier.web.views.settings import _errors_into
 
@@ -81,4 +81,20 @@ def chorus_decide(request, pk):
         submission_decide(by=request.member, submission_id=pk, resend=request.POST.get("decision") == "resend")
     except FacturierError as e:
         messages.error(request, e.message)
+    return redirect("web:document", submission.document_id)
+
+
+@require_POST
+@member_required()
+def chorus_refresh(request, pk):
+    submission = ChorusSubmission.objects.filter(organisation=request.member.organisation, pk=pk).first()
+    if submission is None:
+        raise Http404
+    try:
+        submission = submission_refresh(by=request.member, submission_id=pk)
+    except FacturierError as e:
+        messages.error(request, e.message)
+    else:
+        if submission.status:
+            messages.info(request, _("Chorus Pro status: %(status)s") % {"status": submission.get_status_display()})
     return redirect("web:document", submission.document_id)
