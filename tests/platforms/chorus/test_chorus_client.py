@@ -27,9 +27,9 @@ def _endpoint(server, **changes) -> cp.Endpoint:
 
 
 def test_a_loopback_address_is_refused_unless_the_operator_allows_private_hosts(server):
-    with cp.ChorusClient(_endpoint(server, allow_private=False)) as client:
-        with pytest.raises(cp.ChorusError) as refused:
-            client.token()
+    with cp.ChorusClient(_endpoint(server, allow_private=False)) as client, \
+            pytest.raises(cp.ChorusError) as refused:
+        client.token()
     assert refused.value.step == cp.Step.TOKEN and "not a public address" in refused.value.message
     assert server.state.token_requests == 0
 
@@ -65,7 +65,7 @@ def test_nothing_listening_is_unreachable_not_unknown(server):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed: nothing listens there
-    with cp.ChorusClient(_endpoint(server, token_url=url + "/api/oauth/token", api_url=url)) as client:
-        with pytest.raises(cp.Unreachable) as down:
-            client.token()
+    with cp.ChorusClient(_endpoint(server, token_url=url + "/api/oauth/token", api_url=url)) as client, \
+            pytest.raises(cp.Unreachable) as down:
+        client.token()
     assert down.value.temporary
