@@ -69,3 +69,34 @@ def test_nothing_listening_is_unreachable_not_unknown(server):
             pytest.raises(cp.Unreachable) as down:
         client.token()
     assert down.value.temporary
+
+
+def test_the_chorus_simulator_command_serves_the_token_endpoint(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("facturier")), "chorus-simulator", "--port", str(port)]
+    process = subprocess.Popen(command, env={**os.environ, "FACTURIER_DATA_DIR": str(tmp_path)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/api/oauth/token", data={
+                    "grant_type": "client_credentials", "client_id": sim.CLIENT_ID,
+                    "client_secret": sim.CLIENT_SECRET})
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200 and answer.json()["access_token"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

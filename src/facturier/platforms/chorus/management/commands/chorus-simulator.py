@@ -22,6 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Chorus Pro simulator at {sim.url} (token URL {sim.token_url}); client "
                           f"{simulator.CLIENT_ID} / {simulator.CLIENT_SECRET}, technical account "
                           f"{simulator.LOGIN} / {simulator.PASSWORD}")
+        self.stdout.flush()
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
