@@ -57,6 +57,14 @@ def test_newcomer_sets_up_chorus_pro_tests_it_and_follows_a_public_invoice(serve
         expect(report.locator("li.ok")).to_have_count(3)
         expect(page.locator("#chorus-state")).to_contain_text("activé")
 
+        # The town hall requires an engagement number too (its demo invoice carries one).
+        row = page.locator("#chorus-buyers tr[data-customer=MAIR08]")
+        expect(row.locator("input[name=service_code_required]")).to_be_checked()
+        row.locator("input[name=engagement_required]").check()
+        row.get_by_role("button", name="Enregistrer").click()
+        expect(page.locator(".messages")).to_contain_text("Règles Chorus Pro de Mairie de Caluire-et-Cuire")
+        expect(page.locator("#chorus-buyers tr[data-customer=MAIR08] input[name=engagement_required]")).to_be_checked()
+
         # The town hall's invoice goes to Chorus Pro.
         page.goto(url + "/customers/")
         page.get_by_role("link", name="MAIR08").click()

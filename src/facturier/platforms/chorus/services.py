@@ -211,3 +211,24 @@ def chorus_queue(*, by: Membership, document: Document) -> ChorusSubmission:
         organisation_id = document.organisation_id
         transaction.on_commit(lambda: enqueue_chorus_flush(organisation_id))
     return submission
+
+
+def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required: bool,
+                     engagement_required: bool) -> ChorusBuyer:
+    """Record what a public buyer's Chorus Pro structure requires (its parameters on Chorus Pro): checked by
+    the send gate before a document is deposited."""
+    from facturier.parties.models import Customer
+
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        customer = Customer.objects.filter(organisation=by.organisation, pk=customer_id).first()
+        if customer is None:
+            raise ChorusSettingsError(_("No such customer."))
+        rules = buyer_rules(customer)
+        before = {"service_code_required": rules.service_code_required,
+                  "engagement_required": rules.engagement_required} if rules.pk else None
+        rules.service_code_required, rules.engagement_required = service_code_required, engagement_required
+        rules.save()
+        audit_record(actor=by, subject=customer, action="chorus.buyer_rules", before=before, after={
+            "service_code_required": service_code_required, "engagement_required": engagement_required})
+    return rules

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,8 +25,12 @@ from facturier.web.views.settings import _errors_into
 def _page(request, form, *, steps=None, status=200):
     account = services.account_of(request.member.organisation)
     shown = steps if steps is not None else (account.test_steps if account else [])
+    from facturier.parties.models import Customer
+
+    buyers = list(Customer.objects.filter(organisation=request.member.organisation, is_public_sector=True,
+                                          is_archived=False).select_related("chorus_rules").order_by("code"))
     return render(request, "chorus/settings.html", {
-        "form": form, "account": account, "just_tested": steps is not None,
+        "form": form, "account": account, "just_tested": steps is not None, "buyers": buyers,
         "steps": [{**s, "label": Step.LABELS.get(s["step"], s["step"])} for s in shown or []],
     }, status=status)
 
@@ -98,3 +103,17 @@ def chorus_refresh(request, pk):
         if submission.status:
             messages.info(request, _("Chorus Pro status: %(status)s") % {"status": submission.get_status_display()})
     return redirect("web:document", submission.document_id)
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def chorus_buyer(request, customer_id):
+    try:
+        rules = services.buyer_rules_save(by=request.member, customer_id=customer_id,
+                                          service_code_required=request.POST.get("service_code_required") == "1",
+                                          engagement_required=request.POST.get("engagement_required") == "1")
+    except FacturierError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("Chorus Pro rules of %(customer)s saved.") % {"customer": rules.customer.name})
+    return redirect(reverse("web:settings_chorus") + "#buyers")
