@@ -219,3 +219,21 @@ def test_a_worker_stopping_right_after_the_deposit_began_leaves_it_unknown(owner
     monkeypatch.undo()
     assert chorus_flush(organisation_id=owner.organisation.pk, now=timezone.now() + dt.timedelta(days=1)).sent == 0
     assert chorus_sim.deposits == []
+
+
+def test_buyer_rules_are_settings_a_clerk_cannot_change_and_the_gate_reads_them(owner, org, chorus_account,
+                                                                               public_customer, make_public_invoice):
+    from facturier.errors import FacturierError
+    from facturier.platforms.chorus.services import buyer_rules_save, chorus_refusal
+
+    document = make_public_invoice(public_customer)
+    assert chorus_refusal(document) is None
+    clerk = org.member("clerk")
+    with pytest.raises(FacturierError):
+        buyer_rules_save(by=clerk, customer_id=public_customer.pk, service_code_required=True,
+                         engagement_required=True)
+    buyer_rules_save(by=owner, customer_id=public_customer.pk, service_code_required=True, engagement_required=True)
+    code, message = chorus_refusal(document)
+    assert code == "no_engagement" and "engagement number" in message
+    with pytest.raises(FacturierError):
+        buyer_rules_save(by=owner, customer_id=999_999, service_code_required=False, engagement_required=False)

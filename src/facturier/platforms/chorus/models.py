@@ -94,7 +94,9 @@ class SubmissionState(models.TextChoices):
 
 
 class ChorusStatus(models.TextChoices):
-    """An invoice's status in Chorus Pro (statutFacture), as the supplier sees it."""
+    """An invoice's status in Chorus Pro (statutFacture), as the supplier sees it. IRRECEVABLE is Facturier's
+    own name for a flow Chorus Pro rejected before any invoice came out of it (consulterCRDetaille:
+    IN_REJETE / IN_INCIDENTE), so that it shows and notifies like a rejected invoice."""
 
     DEPOSEE = "DEPOSEE", _("Deposited")
     EN_COURS_ACHEMINEMENT = "EN_COURS_ACHEMINEMENT", _("Being routed")
