@@ -100,3 +100,19 @@ def test_the_chorus_simulator_command_serves_the_token_endpoint(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_token_about_to_expire_is_fetched_again_before_it_is_used():
+    import time
+
+    cp.forget_tokens()
+    server = sim.start_simulator(token_lifetime_s=31)  # cached for 1 s: 30 s of margin before its expiry
+    try:
+        with cp.ChorusClient(_endpoint(server)) as client:
+            client.rechercher_factures(invoice_number="F-1")
+            time.sleep(1.2)
+            client.rechercher_factures(invoice_number="F-2")
+        assert server.state.token_requests == 2
+    finally:
+        server.stop()
+        cp.forget_tokens()
