@@ -40,8 +40,9 @@ def test_the_send_button_names_the_customer_channel(signed_in, owner, org, issue
     _channel(owner, org.customer, "post")
     button = _send_button(signed_in, issued)
     assert "Send by post" in button and "disabled" in button and "print the PDF and post it" in button
-    _channel(owner, org.customer, "chorus")
-    assert "disabled" in _send_button(signed_in, issued)
+    _channel(owner, org.customer, "chorus")  # deposited on Chorus Pro (facturier.platforms.chorus)
+    button = _send_button(signed_in, issued)
+    assert "Send to Chorus Pro" in button and "disabled" not in button
 
 
 def test_the_send_button_reads_in_french(signed_in, owner, org, issued, connector):

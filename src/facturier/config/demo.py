@@ -188,7 +188,7 @@ def _documents(owner, customers: dict[str, Customer], today: dt.date) -> int:
         else:
             pay(invoice, after=5 + i % 20, method="card" if i % 4 == 0 else "transfer")
     # Public sector and export customers.
-    invoices.append(issued(Kind.INVOICE, "MAIR08", [_line(audit, 3)], days_after=1, buyer_reference="ENG-2026-0042"))
+    invoices.append(issued(Kind.INVOICE, "MAIR08", [_line(audit, 3)], days_after=1, purchase_order="ENG-2026-0042"))
     invoices.append(issued(Kind.INVOICE, "BERL12", [_line(web, 12, vat_category="AE", vat_rate=Decimal(0),
                                                           exemption_reason="Autoliquidation")], days_after=1,
                            language="en"))
@@ -292,6 +292,9 @@ def demo_load() -> DemoResult:
         certificate_demo_ensure(organisation)  # self-signed, labelled DEMO, so sealing works out of the box
         customers = _customers(owner, start)
         _mail(owner)
+        from facturier.platforms.chorus.demo import chorus_demo
+
+        chorus_demo(organisation, customers)  # on the simulator `facturier run` starts
         created = 0
         if not Document.objects.filter(organisation=organisation).exists():
             created = _documents(owner, customers, today)

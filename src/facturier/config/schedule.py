@@ -95,6 +95,12 @@ def _contracts_due() -> None:
     generate_due_task.enqueue()
 
 
+def _chorus_poll() -> None:
+    from facturier.platforms.chorus.tasks import poll_all
+
+    poll_all()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -116,6 +122,7 @@ JOBS = (
     # Hourly, so a worker back after a stop (which runs every job at once) catches up within the hour;
     # each contract period is invoiced once whatever the number of runs.
     Job("contracts due", dt.timedelta(hours=1), _contracts_due),
+    Job("chorus statuses", dt.timedelta(minutes=5), _chorus_poll),  # Chorus Pro has no push: polled
 )
 
 

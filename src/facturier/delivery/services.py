@@ -301,6 +301,20 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
             if document is None:
                 result.refused.append(Refusal(document_id, "not_found", str(_("No such document."))))
                 continue
+            # -- Chorus Pro (B2G), from the chorus branch: public-sector customers and the channel CHORUS go
+            # through its own gate and outbox (the lead reconciles this with the platform routing). --
+            from facturier.platforms.chorus.services import chorus_queue, chorus_refusal, goes_to_chorus
+
+            if goes_to_chorus(document):
+                refusal = chorus_refusal(document)
+                if refusal is not None:
+                    result.refused.append(Refusal(document_id, *refusal))
+                else:
+                    chorus_queue(by=by, document=document)
+                    result.queued.append(document_id)
+                    result.routes[document_id] = Route(Channel.CHORUS)
+                continue
+            # -- end of the Chorus Pro routing --
             refusal = _refusal(document) or plan.get(document.customer.preferred_channel == Channel.CONNECTOR)
             if refusal is not None:
                 result.refused.append(Refusal(document_id, *refusal))
@@ -333,7 +347,8 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
                           message=message, actor=by, detail=str(_("Queued for %(to)s") % {"to": ", ".join(recipients)}))
             result.queued.append(document_id)
             result.routes[document_id] = route_of(document.customer)
-        if any(m for m in result.queued if documents[m].customer.preferred_channel != Channel.CONNECTOR):
+        if any(m for m in result.queued if result.routes.get(m, Route(Channel.EMAIL)).channel
+               not in (Channel.CONNECTOR, Channel.CHORUS)):
             organisation_id = by.organisation.pk
             transaction.on_commit(lambda: enqueue_flush(organisation_id))
     return result

@@ -195,7 +195,9 @@ def send_button(customer) -> dict[str, str | bool] | None:
     route = extensions.send_route(customer)
     if route is None:
         return None
-    if route.channel == Channel.CONNECTOR and route.connector:
+    if route.channel == Channel.CHORUS or customer.is_public_sector:  # the chorus branch: B2G goes to Chorus Pro
+        label = _("Send to Chorus Pro")
+    elif route.channel == Channel.CONNECTOR and route.connector:
         label = _("Send via %(connector)s") % {"connector": route.connector}
     elif route.channel == Channel.CONNECTOR:
         return {"label": _("Send"), "enabled": False,

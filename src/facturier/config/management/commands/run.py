@@ -74,6 +74,9 @@ class Command(BaseCommand):
         if catcher is not None and not settings.FACTURIER_IMPORT_SMTP_LISTEN:
             # The embedded setup: the worker also receives import mail on loopback (Settings → Import by e-mail).
             settings.FACTURIER_IMPORT_SMTP_LISTEN = os.environ["FACTURIER_IMPORT_SMTP_LISTEN"] = "127.0.0.1:2525"
+        from facturier.platforms.chorus.demo import start_for_run
+
+        chorus = start_for_run()  # the Chorus Pro simulator, unless FACTURIER_CHORUS_SIMULATOR=off
         from facturier.config.supervise import Supervised
 
         worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
@@ -86,10 +89,14 @@ class Command(BaseCommand):
         if settings.FACTURIER_IMPORT_SMTP_LISTEN:
             self.stdout.write(f"Import by e-mail: smtp://{settings.FACTURIER_IMPORT_SMTP_LISTEN}, to the address "
                               f"shown in Settings → Import by e-mail\n")
+        if chorus is not None:
+            self.stdout.write(f"Chorus Pro simulator: {chorus.url}\n")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}  (Ctrl+C to stop)\n")
         try:
             uvicorn.run("facturier.config.asgi:application", host=host, port=port, log_level="warning")
         finally:
             if catcher is not None:
                 catcher.stop()
+            if chorus is not None:
+                chorus.stop()
             worker.stop()

@@ -1,0 +1,234 @@
+"""Writes of Chorus Pro: the account settings (secrets sealed at rest), the connection test that
+enables it, and the two functions of the one send gate (`facturier.delivery.services.send_documents`):
+`chorus_refusal(document)` and `chorus_queue(by=, document=)`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.accounts.models import Membership, Right
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.errors import FacturierError
+from facturier.invoicing.models import Document, State
+from facturier.platforms.chorus.client import ChorusClient, Endpoint
+from facturier.platforms.chorus.demo import is_simulator
+from facturier.platforms.chorus.models import (
+    ChorusAccount,
+    ChorusBuyer,
+    ChorusSubmission,
+    Environment,
+    SubmissionState,
+)
+from facturier.secrets import open_secret, seal_secret
+
+FIELDS = {"environment", "token_url", "api_url", "client_id", "login", "structure_id"}
+SECRETS = ("client_secret", "password")
+ENDPOINT = {"environment", "token_url", "api_url", "client_id", "login"}
+
+
+class ChorusSettingsError(FacturierError):
+    code = "chorus_settings"
+
+
+def _purpose(name: str, account: ChorusAccount) -> str:
+    return f"chorus-{name.replace('_', '-')}:{account.organisation_id}"
+
+
+def secret_of(account: ChorusAccount, name: str) -> str:
+    sealed = bytes(getattr(account, name) or b"")
+    return open_secret(sealed, purpose=_purpose(name, account)).decode() if sealed else ""
+
+
+def timeout() -> float:
+    return float(getattr(settings, "FACTURIER_CHORUS_TIMEOUT_S", 30.0))
+
+
+def endpoint_of(account: ChorusAccount) -> Endpoint:
+    token_url, api_url = account.urls
+    return Endpoint(token_url=token_url, api_url=api_url, client_id=account.client_id,
+                    client_secret=secret_of(account, "client_secret"), login=account.login,
+                    password=secret_of(account, "password"),
+                    allow_private=settings.FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS or (
+                        is_simulator(token_url) and is_simulator(api_url)),
+                    ca_file=settings.FACTURIER_OUTBOUND_CA_FILE, timeout=timeout())
+
+
+def client_for(account: ChorusAccount) -> ChorusClient:
+    return ChorusClient(endpoint_of(account))
+
+
+def account_of(organisation) -> ChorusAccount | None:
+    return ChorusAccount.objects.filter(organisation=organisation).first()
+
+
+def account_save(*, by: Membership, **values) -> ChorusAccount:
+    """Create or change the organisation's Chorus Pro account. A secret given (not None) is sealed; "" removes
+    it. A change of addresses or credentials disables the account until it is tested again."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    given = {name: values.pop(name) for name in SECRETS if name in values}
+    unknown = set(values) - FIELDS
+    if unknown:
+        raise TypeError(f"unknown Chorus Pro fields: {sorted(unknown)}")
+    with transaction.atomic():
+        current = ChorusAccount.objects.select_for_update().filter(organisation=by.organisation).first()
+        account = current or ChorusAccount(organisation=by.organisation)
+        before = {name: getattr(account, name) for name in sorted(FIELDS)} if current else None
+        for name, value in values.items():
+            setattr(account, name, value)
+        account.full_clean(exclude=["organisation", *SECRETS])
+        if account.environment == Environment.CUSTOM and not (account.token_url and account.api_url):
+            raise ValidationError({f: _("Required with “other addresses”.") for f in ("token_url", "api_url")
+                                   if not getattr(account, f)})
+        changed = current is None or any(before[f] != getattr(account, f) for f in ENDPOINT)
+        account.save()
+        for name, value in given.items():
+            if value is None:
+                continue
+            setattr(account, name, seal_secret(value.encode(), purpose=_purpose(name, account)) if value else b"")
+            changed = True
+        if changed:
+            account.enabled = account.test_ok = False
+        account.save()
+        after = {name: getattr(account, name) for name in sorted(FIELDS)}
+        after.update({name: "(changed)" for name, v in given.items() if v is not None})
+        audit_record(actor=by, subject=account, action="chorus.account_save", before=before, after=after)
+    return account
+
+
+def account_test(*, by: Membership) -> list[dict]:
+    """The connection test, step by step (token, technical account, API call); a pass enables the account,
+    a failure disables it. Returns the steps."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    account = account_of(by.organisation)
+    if account is None:
+        raise ChorusSettingsError(_("Set up the Chorus Pro account first."))
+    with client_for(account) as client:
+        steps = client.test()
+    ok = all(s["ok"] for s in steps)
+    with transaction.atomic():
+        ChorusAccount.objects.filter(pk=account.pk).update(tested_at=timezone.now(), test_ok=ok, enabled=ok,
+                                                           test_steps=steps)
+        audit_record(actor=by, subject=account, action="chorus.account_test", after={"ok": ok, "steps": steps})
+        if ok:  # the invoices that waited for the account go now
+            ChorusSubmission.objects.filter(organisation=by.organisation, state=SubmissionState.PENDING).update(
+                next_attempt_at=timezone.now())
+    if ok:
+        from facturier.platforms.chorus.outbox import enqueue_chorus_flush
+
+        organisation_id = by.organisation.pk
+        transaction.on_commit(lambda: enqueue_chorus_flush(organisation_id))
+    return steps
+
+
+def buyer_rules(customer) -> ChorusBuyer:
+    return ChorusBuyer.objects.filter(customer=customer).first() or ChorusBuyer(customer=customer)
+
+
+# --- the send gate -------------------------------------------------------------------------------
+
+
+def goes_to_chorus(document: Document) -> bool:
+    """A public-sector customer's documents, and those of a customer whose channel is Chorus Pro."""
+    from facturier.parties.models import Channel
+
+    customer = document.customer
+    return customer.is_public_sector or customer.preferred_channel == Channel.CHORUS
+
+
+def chorus_refusal(document: Document) -> tuple[str, str] | None:
+    """Why a document cannot be deposited on Chorus Pro now (code, message in the reader's language), or None."""
+    from facturier.billing.models import Capability
+    from facturier.billing.services import capability_refusal
+
+    customer = document.customer
+    if document.state == State.DRAFT:
+        return "draft", str(_("This document is a draft: issue it first, then send it."))
+    refusal = capability_refusal(document.organisation, Capability.PLATFORM)
+    if refusal is not None:
+        return "plan_capability_missing", str(refusal)
+    account = account_of(document.organisation)
+    if account is None:
+        return "no_chorus_account", str(_("%(customer)s receives its invoices through Chorus Pro, but no Chorus Pro "
+                                          "account is set up: add one in Settings → Chorus Pro.") % {
+            "customer": customer.name})
+    if not account.enabled:
+        return "chorus_disabled", str(_("The Chorus Pro account is not enabled: test its connection in Settings → "
+                                        "Chorus Pro."))
+    if not customer.siret:
+        return "no_siret", str(_("%(customer)s has no SIRET: Chorus Pro routes an invoice by its buyer's SIRET. Add "
+                                 "it on the customer's page.") % {"customer": customer.name})
+    rules = buyer_rules(customer)
+    snapshot = document.buyer_snapshot or {}
+    service_code = document.buyer_reference or snapshot.get("chorus_service_code") or customer.chorus_service_code
+    if rules.service_code_required and not service_code:
+        return "no_service_code", str(_("%(customer)s requires a service code on its invoices: add it to the "
+                                        "customer (Chorus Pro service code) before issuing.") % {
+            "customer": customer.name})
+    if rules.engagement_required and not document.purchase_order:
+        return "no_engagement", str(_("%(customer)s requires an engagement number (purchase order) on its "
+                                      "invoices: this document has none; issue a credit note and a new invoice "
+                                      "carrying it.") % {"customer": customer.name})
+    submission = ChorusSubmission.objects.filter(document=document).first()
+    if submission is not None:
+        if submission.state == SubmissionState.UNKNOWN:
+            return "unknown", str(_("The outcome of this document's deposit on Chorus Pro is unknown: check on "
+                                    "Chorus Pro, then decide on the document's page."))
+        if submission.state in (SubmissionState.PENDING, SubmissionState.SENDING):
+            return "in_progress", str(_("This document is already waiting to be deposited on Chorus Pro."))
+        if submission.state == SubmissionState.DEPOSITED:
+            return "already_deposited", str(_("This document is already on Chorus Pro (flow %(flow)s).") % {
+                "flow": submission.flow_number})
+    return None
+
+
+def chorus_queue(*, by: Membership, document: Document) -> ChorusSubmission:
+    """Queue a document for Chorus Pro (called by the send gate after `chorus_refusal`); the worker deposits
+    it once. A submission that failed for good is queued again (a person fixed the cause)."""
+    from facturier.delivery.history import delivery_mark
+    from facturier.delivery.models import DeliveryState
+    from facturier.platforms.chorus.outbox import enqueue_chorus_flush
+
+    now = timezone.now()
+    with transaction.atomic():
+        submission = ChorusSubmission.objects.select_for_update().filter(document=document).first()
+        if submission is None:
+            submission = ChorusSubmission.objects.create(
+                organisation_id=document.organisation_id, document=document, next_attempt_at=now,
+                file_name=f"{document.number}.pdf")
+        elif submission.state == SubmissionState.FAILED:
+            ChorusSubmission.objects.filter(pk=submission.pk).update(
+                state=SubmissionState.PENDING, next_attempt_at=now, attempts=0, claimed_by="",
+                transfer_started_at=None)
+            submission.refresh_from_db()
+        delivery_mark(document=document, state=DeliveryState.QUEUED, recipient="Chorus Pro", actor=by,
+                      detail=str(_("Queued for Chorus Pro")))
+        audit_record(actor=by, subject=document, action="chorus.queue")
+        organisation_id = document.organisation_id
+        transaction.on_commit(lambda: enqueue_chorus_flush(organisation_id))
+    return submission
+
+
+def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required: bool,
+                     engagement_required: bool) -> ChorusBuyer:
+    """Record what a public buyer's Chorus Pro structure requires (its parameters on Chorus Pro): checked by
+    the send gate before a document is deposited."""
+    from facturier.parties.models import Customer
+
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        customer = Customer.objects.filter(organisation=by.organisation, pk=customer_id).first()
+        if customer is None:
+            raise ChorusSettingsError(_("No such customer."))
+        rules = buyer_rules(customer)
+        before = {"service_code_required": rules.service_code_required,
+                  "engagement_required": rules.engagement_required} if rules.pk else None
+        rules.service_code_required, rules.engagement_required = service_code_required, engagement_required
+        rules.save()
+        audit_record(actor=by, subject=customer, action="chorus.buyer_rules", before=before, after={
+            "service_code_required": service_code_required, "engagement_required": engagement_required})
+    return rules
