@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-CLIENT_ID = "acme-client"
-CLIENT_SECRET = "s3cret-of-acme"  # noqa: S105
+from pa_helpers import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture

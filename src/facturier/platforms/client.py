@@ -14,6 +14,8 @@ Known defects of the Flow OpenAPI this client codes around (see ../shared/specs/
   sent;
 - `WebhookListResponse` requires a `webhookIds` property it does not define (it defines `webhooks`):
   both are read, whichever the platform sends;
+- `ReasonCode` is `oneOf: [ReasonCodeEnum, string]`: every predefined code matches both branches, so a strict
+  validator refuses exactly the codes the file defines (it means `anyOf`); the client reads any string;
 - `FlowInfo` has no `flowType`: the platform computes it, so `submit(flow_type=...)` is not sent and only
   kept on the returned `SubmittedFlow` for the caller.
 
@@ -143,7 +145,7 @@ class Refused(PlatformError):
 
     def __init__(self, step: str, message: Any, *, status: int, problem: dict | None = None, **kwargs: Any):
         kwargs.setdefault("temporary", status >= 500 or status in (408, 429))
-        super().__init__(step, message, **kwargs)
+        super().__init__(step, message, status=status, **kwargs)
         self.status = status
         self.problem = problem or {}
 

@@ -34,9 +34,9 @@ def _get(by: Membership, connection_id: int, *, lock: bool = False) -> PlatformC
     return connection
 
 
-def _check(values: dict, organisation) -> None:
+def _check(connection: PlatformConnection) -> None:
     errors: dict[str, list[str]] = {}
-    siren, siret = values.get("siren") or "", values.get("siret") or ""
+    siren, siret = connection.siren, connection.siret
     if siren:
         try:
             identifiers.validate_siren(siren)
@@ -48,11 +48,11 @@ def _check(values: dict, organisation) -> None:
         except ValidationError as e:
             errors.setdefault("siret", []).extend(e.messages)
         if not siren:
-            values["siren"] = siret[:9]
+            connection.siren = siret[:9]
         elif siret[:9] != siren:
             errors.setdefault("siret", []).append(_("This SIRET does not belong to the SIREN given."))
-    platform = Platform.objects.filter(pk=values.get("platform_id"), enabled=True).first()
-    if platform is None:
+    platform = Platform.objects.filter(pk=connection.platform_id).first()
+    if platform is None or (not platform.enabled and "platform_id" in getattr(connection, "_changed", ())):
         errors.setdefault("platform_id", []).append(_("Choose one of the platforms offered."))
     if errors:
         raise ValidationError(errors)
@@ -67,16 +67,18 @@ def connection_save(*, by: Membership, connection_id: int | None = None, **value
     for key in ("siren", "siret"):
         if key in values:
             values[key] = (values[key] or "").replace(" ", "")
-    _check(values, by.organisation)
     with transaction.atomic():
         connection = _get(by, connection_id, lock=True) if connection_id else PlatformConnection(
             organisation=by.organisation)
         before = {k: getattr(connection, k) for k in FIELDS} if connection.pk else None
         credentials_changed = connection.pk is None
+        connection._changed = set()
         for key, value in values.items():
             if getattr(connection, key) != value:
                 credentials_changed = credentials_changed or key in CREDENTIALS
+                connection._changed.add(key)
                 setattr(connection, key, value)
+        _check(connection)
         try:
             with transaction.atomic():
                 connection.save()
