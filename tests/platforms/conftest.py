@@ -5,7 +5,6 @@ beside the checkout (`checked` fixture)."""
 from __future__ import annotations
 
 import pytest
-
 from pa_helpers import CLIENT_ID, CLIENT_SECRET
 
 

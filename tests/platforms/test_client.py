@@ -6,8 +6,8 @@ import datetime as dt
 import time
 
 import pytest
-from pa_helpers import CLIENT_ID
 from django.utils import translation
+from pa_helpers import CLIENT_ID
 
 from facturier.platforms import client as pa
 from facturier.platforms.client import DirectoryClient, FlowClient, Refused, Step, TokenRejected, Unreachable

@@ -84,9 +84,9 @@ def connection_save(*, by: Membership, connection_id: int | None = None, **value
                 connection.save()
         except IntegrityError:
             raise ValidationError({"siret": [_("Another connection already covers this scope (SIREN/SIRET).")]})
-        for name, value in secrets_given.items():
-            value = (value or "").encode() if isinstance(value, str) else (value or b"")
-            setattr(connection, name, sealed_for(connection, name, value))
+        for name, given in secrets_given.items():
+            raw = (given or "").encode() if isinstance(given, str) else (given or b"")
+            setattr(connection, name, sealed_for(connection, name, raw))
             credentials_changed = credentials_changed or name in CREDENTIALS
         if credentials_changed:
             connection.test_ok = False
