@@ -387,6 +387,7 @@ def _error(status: int, code: str, message: str = "") -> _Answer:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FacturierPASimulator/1.0"
+    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed-ACK stall per answer
     platform: Platform  # set on the subclass made per server
 
     def log_message(self, format, *args):  # noqa: A002 — http.server's signature
