@@ -196,7 +196,7 @@ class Platform:
                 verdict.ok, verdict.status, verdict.reason_code = False, ROUTING_ERROR, "ROUTAGE_ERR"
                 verdict.reason = (f"No directory line for the buyer {verdict.buyer_siren or '(no SIREN)'}: the "
                                   f"platform cannot route the invoice.")
-        self.store.flow_update(flow_id, verdict=json.dumps(verdict.__dict__))
+        self.store.flow_note(flow_id, verdict=json.dumps(verdict.__dict__))
         if not verdict.ok and verdict.status == IRRECEVABLE:
             self._ack(flow, "Error", verdict.ack_reason or "InvalidSchema", verdict.reason)
             self.emit_status(flow_id, IRRECEVABLE, reason_code=verdict.reason_code, reason=verdict.reason)
@@ -235,7 +235,7 @@ class Platform:
             flow_type=lc_type, direction="In", tracking_id=invoice["tracking_id"],
             sha256=hashlib.sha256(data).hexdigest(), original=data, ack_status="Ok",
             invoice_flow_id=invoice_flow_id, status=status)
-        self.store.flow_update(invoice_flow_id, status=status)
+        self.store.flow_note(invoice_flow_id, status=status)
         self.notify(flow)
         return flow
 
