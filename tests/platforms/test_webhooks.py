@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from openapi_check import check_webhook_event
 
 from facturier.platforms.client import FlowClient
 from facturier.platforms.signature import sign
@@ -133,6 +134,7 @@ def test_the_simulator_delivers_signed_events_the_receiver_verifies(connection, 
         for headers, body in receiver.events:
             event = verify(body, headers, hook.signing_key, seen=seen)
             assert event.payload["flowType"] == "CustomerInvoiceLC"
+            check_webhook_event(event.payload)
             statuses.append(flows.download(event.payload["flowId"]).split(b"<ram:ProcessConditionCode>")[1][:3])
         assert statuses == [b"200", b"202", b"204", b"205"]
         with pytest.raises(ReplayedEvent):
