@@ -221,18 +221,16 @@ def simulator_platform(base_url: str) -> Platform:
 
 def simulator_connect(organisation, base_url: str, *, client_id: str = DEMO_CLIENT_ID,
                       client_secret: str = DEMO_CLIENT_SECRET) -> PlatformConnection:
-    """Connect `organisation` (its default scope) to the simulator, with the demo credentials (no audit: the
-    system sets up the demo)."""
+    """Connect `organisation` (its default scope) to the simulator with the demo credentials, unless it already
+    has a default connection (kept as its settings managers left it). No audit: the system sets up the demo."""
     platform = simulator_platform(base_url)
     with transaction.atomic():
-        connection, _created = PlatformConnection.objects.get_or_create(
+        connection, created = PlatformConnection.objects.get_or_create(
             organisation=organisation, siren="", siret="",
             defaults={"platform": platform, "client_id": client_id, "organization_id": organisation.slug})
-        connection.platform = platform
-        connection.client_id = client_id
-        connection.enabled = True
-        connection.client_secret = sealed_for(connection, "client_secret", client_secret.encode())
-        connection.save()
+        if created:
+            connection.client_secret = sealed_for(connection, "client_secret", client_secret.encode())
+            connection.save(update_fields=["client_secret"])
     return connection
 
 

@@ -125,6 +125,7 @@ class Platform:
         self.deliveries: queue.Queue = queue.Queue()
         self.delivered: list[dict] = []  # what was delivered (tests read it)
         self.token_requests = 0
+        self.in_flight = 0
 
     # tokens
     def issue_token(self, client_id: str, secret: str) -> dict | None:
@@ -241,7 +242,10 @@ class Platform:
 
     def run_due(self) -> int:
         done = 0
-        for item in self.store.due():
+        with self.store.lock:  # taken and counted at once: `idle` never sees work neither pending nor in flight
+            items = self.store.due()
+            self.in_flight = len(items)
+        for item in items:
             try:
                 if item["action"] == "check":
                     self.check(item["flow_id"])
@@ -250,7 +254,12 @@ class Platform:
             except Exception:  # noqa: BLE001 — one broken item must not stop the platform
                 log.exception("PA simulator: scheduled %s of %s failed", item["action"], item["flow_id"])
             done += 1
+        self.in_flight = 0
         return done
+
+    def idle(self) -> bool:
+        with self.store.lock:
+            return not self.store.pending() and not self.in_flight and not self.deliveries.unfinished_tasks
 
     # webhooks
     def notify(self, flow: dict) -> None:
@@ -837,7 +846,7 @@ class Simulator:
         """Wait until nothing is scheduled any more and every webhook was delivered (tests)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self.store.pending() and self.platform.deliveries.unfinished_tasks == 0:
+            if self.platform.idle():
                 return True
             time.sleep(0.02)
         return False
