@@ -92,3 +92,15 @@ def test_the_most_precise_connection_acts_for_an_establishment(org, pa_platform)
     assert connection_for(org, siret="88412345600011") == default
     connection_save(by=org.owner, connection_id=default.pk, enabled=False)
     assert connection_for(org) is None
+
+
+def test_a_secret_sealed_under_another_master_key_fails_the_test_at_sign_in(connection):
+    from facturier.platforms.services import run_test
+    from facturier.secrets import seal_secret
+
+    PlatformConnection.objects.filter(pk=connection.pk).update(client_secret=seal_secret(
+        b"x", purpose=f"platform-client-secret:{connection.pk}", master=b"\x01" * 32))
+    connection.refresh_from_db()
+    report = run_test(connection)
+    assert not report.ok and report.steps[-1]["step"] == "token"
+    assert "master key" in report.steps[-1]["message"]

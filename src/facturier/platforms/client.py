@@ -309,10 +309,15 @@ class _Credentials:
 
     @classmethod
     def of(cls, connection: PlatformConnection) -> _Credentials:
+        from facturier.secrets import SecretUnreadable
+
         platform = connection.platform
+        try:
+            secret, bearer = secret_of(connection, "client_secret"), secret_of(connection, "bearer_token")
+        except SecretUnreadable as e:  # the master key changed: the user enters the secret again
+            raise TokenRejected(Step.TOKEN, _SECRET_UNREADABLE, reason=e.message) from None
         return cls(connection.pk, platform.auth_kind, platform.token_url, platform.scope, connection.client_id,
-                   secret_of(connection, "client_secret").decode(), secret_of(connection, "bearer_token").decode(),
-                   connection.organization_id)
+                   secret.decode(), bearer.decode(), connection.organization_id)
 
 
 # -- result types -----------------------------------------------------------------------------------------
@@ -460,6 +465,7 @@ _PLAIN = _("The platform's address %(host)s is not https: Facturier sends creden
 _TOKEN_REFUSED = _("The platform refused the client id or secret. Check them in Settings → Approved platform.")
 _BEARER_REFUSED = _("The platform refused the access token. Check it in Settings → Approved platform.")
 _TOKEN_ANSWER = _("The platform's sign-in service gave an answer Facturier cannot read (HTTP %(status)s).")
+_SECRET_UNREADABLE = _("%(reason)s (the connection's client secret or token)")
 _NO_CREDENTIALS = _("No client id and secret (or token) are set for this connection.")
 _NO_TOKEN_URL = _("The platform has no token URL: ask the operator to set it.")
 _REFUSED = _("The platform answered HTTP %(status)s: %(problem_text)s")
