@@ -274,7 +274,8 @@ class CheckedTransport(httpx.HTTPTransport):
 def http_client(*, timeout: float = DEFAULT_TIMEOUT, allow_private: bool | None = None) -> httpx.Client:
     # trust_env=False: a proxy from the environment would mount another transport, bypassing the policy
     return httpx.Client(transport=CheckedTransport(allow_private=allow_private), timeout=timeout,
-                        follow_redirects=False, trust_env=False, event_hooks={"request": [_on_request], "response": [_on_response]},
+                        follow_redirects=False, trust_env=False,
+                        event_hooks={"request": [_on_request], "response": [_on_response]},
                         headers={"User-Agent": "Facturier"})
 
 
