@@ -32,7 +32,7 @@ def served(tmp_path_factory):
     process = subprocess.Popen([str(FACTURIER), "run", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # migrate + demo + simulators: minutes on a loaded 2-core machine
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url + "/admin/login/", timeout=2)
