@@ -95,6 +95,12 @@ def _contracts_due() -> None:
     generate_due_task.enqueue()
 
 
+def _ereporting_period_ends() -> None:
+    from facturier.platforms.ereporting.tasks import period_ends_task
+
+    period_ends_task.enqueue()
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -116,6 +122,8 @@ JOBS = (
     # Hourly, so a worker back after a stop (which runs every job at once) catches up within the hour;
     # each contract period is invoiced once whatever the number of runs.
     Job("contracts due", dt.timedelta(hours=1), _contracts_due),
+    # Hourly: a period's report is built (and submitted) within the hour after its last day.
+    Job("e-reporting period ends", dt.timedelta(hours=1), _ereporting_period_ends),
 )
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/", include("facturier.portal.urls")),
     path("imports/", include("facturier.imports.urls")),
     path("contracts/", include("facturier.contracts.urls")),
+    path("ereporting/", include("facturier.platforms.ereporting.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),
