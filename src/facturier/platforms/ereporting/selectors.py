@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from facturier.invoicing.models import Document, Kind, Payment, State
 from facturier.platforms.ereporting.models import EReport
@@ -38,13 +38,22 @@ def scope_of(*, siren, vat_number, foreign_identifier, public, country) -> str:
 
 
 _BUYER = {
-    "b_siren": "siren", "b_vat": "vat_number", "b_foreign": "foreign_identifier", "b_public": "is_public_sector",
-    "b_country": "billing_address__country", "b_name": "name",
+    "b_siren": ("siren",), "b_vat": ("vat_number",), "b_foreign": ("foreign_identifier",),
+    "b_public": ("is_public_sector",), "b_country": ("billing_address", "country"), "b_name": ("name",),
 }
 
 
+def _key(field: str, path: tuple[str, ...]):
+    # KeyTextTransform on an explicit field path: KT("document__buyer_snapshot__siren") does not follow the
+    # relation (Django 5.2 reads "document" as the JSON column), this does.
+    source = field
+    for key in path[:-1]:
+        source = KeyTransform(key, source)
+    return KeyTextTransform(path[-1], source)
+
+
 def _with_buyer(qs: QuerySet, prefix: str = "") -> QuerySet:
-    return qs.annotate(**{alias: KT(f"{prefix}buyer_snapshot__{key}") for alias, key in _BUYER.items()})
+    return qs.annotate(**{alias: _key(f"{prefix}buyer_snapshot", path) for alias, path in _BUYER.items()})
 
 
 @dataclass(frozen=True, slots=True)
