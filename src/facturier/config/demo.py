@@ -298,6 +298,9 @@ def demo_load() -> DemoResult:
             bad_debts = list(WriteOff.objects.filter(organisation=organisation).values_list("document_id", flat=True))
             _accounting(owner, today, bad_debts)
         _contracts(owner, customers, today)
+        from facturier.platforms.ereporting.demo import ereporting_demo
+
+        ereporting_demo(owner, today=today, since=start)  # last month's sales to an individual (issue 14)
         from facturier.billing.demo import billing_demo
 
         billing_demo(today=today)  # the operator hosting companies on plans (issue 16)
