@@ -24,7 +24,8 @@ def test_b2c_sales_are_summed_per_day_category_and_rate_to_the_cent():
     a = DailyAggregator()
     day1, day2 = D(2026, 11, 3), D(2026, 11, 4)
     for _ in range(3):
-        a.add_document(day=day1, operation="goods", breakdown=[row("20.00", "10.01", "2.00"), row("5.50", "3.33", "0.18")])
+        a.add_document(day=day1, operation="goods",
+                       breakdown=[row("20.00", "10.01", "2.00"), row("5.50", "3.33", "0.18")])
     a.add_document(day=day1, operation="services", breakdown=[row("20.00", "0.10", "0.02")])
     a.add_document(day=day2, operation="goods", breakdown=[row("20.00", "10.01", "2.00")], sign=-1)  # credit note
     got = {(s.day, s.category, s.rate): (s.taxable, s.tax, s.count) for s in a.summaries()}

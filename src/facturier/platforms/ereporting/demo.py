@@ -31,8 +31,8 @@ def ereporting_demo(owner, *, today: dt.date, since: dt.date) -> int:
     organisation = owner.organisation
     EReportingProfile.objects.get_or_create(organisation=organisation,
                                             defaults={"regime": Regime.SIMPLIFIED, "start_date": since})
-    series, _created = Series.objects.get_or_create(organisation=organisation, code="VP",
-                                                    defaults={"name": "Ventes aux particuliers", "prefix": "VP-{year}-"})
+    series, _created = Series.objects.get_or_create(
+        organisation=organisation, code="VP", defaults={"name": "Ventes aux particuliers", "prefix": "VP-{year}-"})
     if Document.objects.filter(organisation=organisation, series=series).exists():
         return 0
     person = Customer.objects.filter(organisation=organisation, code="PART13").first() or customer_create(
