@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from facturier.accounts.models import Organisation
 from facturier.engine.ereporting import Flow as EngineFlow
@@ -48,17 +49,18 @@ class EReportingProfile(models.Model):
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    BUILT = "built", _("Built, not valid")
-    CHECKED = "checked", _("Checked")
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    # In their own context: other apps translate the same English words for invoices (feminine in French).
+    DRAFT = "draft", pgettext_lazy("e-report state", "Draft")
+    BUILT = "built", pgettext_lazy("e-report state", "Built, not valid")
+    CHECKED = "checked", pgettext_lazy("e-report state", "Checked")
+    SUBMITTED = "submitted", pgettext_lazy("e-report state", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("e-report state", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("e-report state", "Rejected")
 
 
 class Nature(models.TextChoices):
-    INITIAL = "initial", _("Initial")
-    RECTIFICATION = "rectification", _("Rectification")
+    INITIAL = "initial", pgettext_lazy("e-report nature", "Initial")
+    RECTIFICATION = "rectification", pgettext_lazy("e-report nature", "Rectification")
 
 
 class EReport(models.Model):
