@@ -3,19 +3,12 @@ French and English."""
 
 from __future__ import annotations
 
-import gettext
-from pathlib import Path
-
-import polib
 import pytest
 from django.test import Client
 
 from facturier.platforms.ereporting.models import EReport, State
 
 from .conftest import line
-
-LOCALE = (Path(__file__).resolve().parents[3] / "src" / "facturier" / "platforms" / "ereporting" / "locale" / "fr"
-          / "LC_MESSAGES")
 
 
 @pytest.fixture(autouse=True)
@@ -108,11 +101,4 @@ def test_a_viewer_sees_the_reports_but_cannot_build(org, simplified, month):
     assert client.post("/ereporting/build/", {"flow": "transactions", "start": start.isoformat()}).status_code == 403
     assert not EReport.objects.filter(organisation=org).exists()
 
-
-def test_every_e_reporting_string_has_a_compiled_french_translation():
-    catalogue = polib.pofile(str(LOCALE / "django.po"))
-    assert catalogue.untranslated_entries() == [] and catalogue.fuzzy_entries() == []
-    with (LOCALE / "django.mo").open("rb") as fh:
-        compiled = gettext.GNUTranslations(fh)
-    assert [e.msgid for e in catalogue if not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr] == []
 
