@@ -86,6 +86,32 @@ def test_payments_of_b2c_services_are_reported_per_day_and_rate(org, simplified,
     assert report.paid == M("100.00")
 
 
+def test_payments_of_international_services_are_reported_one_by_one(org, simplified, people, sell, month):
+    from facturier.invoicing.settlement import payment_record
+
+    _person, abroad = people
+    start, _end = month
+    day = start + dt.timedelta(days=4)
+    sale = sell(abroad, [line("1000.00", rate="0", vat_category="AE", exemption_reason="Autoliquidation",
+                              exemption_code="VATEX-EU-AE")], day, operation="services")
+    payment_record(by=org.owner, document_id=sale.pk, date=day + dt.timedelta(days=2), amount=M("400.00"))
+    report = build(org, "payments", start)
+    assert report.state == State.CHECKED, report.findings
+    (payment,) = read(report).payments
+    assert (payment.invoice_number, payment.invoice_date, payment.payment_date, payment.rate, payment.amount) == (
+        sale.number, day, day + dt.timedelta(days=2), M("0.00"), M("400.00"))
+    assert er.format.processing_rule(read(report)) == "B2BInt"
+
+
+def test_a_period_not_over_is_never_built(org, simplified):
+    from django.utils import timezone
+
+    report = services.report_for_period(organisation=org, flow="transactions",
+                                        start=timezone.localdate().replace(day=1))
+    with pytest.raises(services.EReportError, match="not over yet"):
+        services.report_build(report_pk=report.pk, organisation=org)
+
+
 def test_a_rectification_refers_to_the_report_it_rectifies(org, simplified, people, sell, month):
     person, _abroad = people
     start, _end = month

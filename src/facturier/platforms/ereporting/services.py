@@ -159,6 +159,9 @@ def report_build(*, report_pk: int, organisation, by=None) -> EReport:
         report = EReport.objects.select_for_update().get(pk=report_pk, organisation=organisation)
         if not report.can_build:
             raise EReportError(_("This report was submitted: it can no longer be rebuilt. Make a rectification."))
+        if report.period_end >= timezone.localdate():
+            raise EReportError(_("This period is not over yet: its report can be built from %(day)s."),
+                               day=report.period_end + dt.timedelta(days=1))
         engine_report, count = compose(organisation=organisation, report=report)
         data = er.write(engine_report)
         _read_back, findings = er.validate(data)

@@ -73,10 +73,6 @@ def build(request):
     organisation = request.member.organisation
     try:
         report = services.report_for_period(organisation=organisation, flow=flow, start=start, by=request.member)
-        if report.period_end >= timezone.localdate():
-            messages.error(request, _("This period is not over yet: its report can be built from %(day)s.")
-                           % {"day": (report.period_end + dt.timedelta(days=1)).strftime("%d/%m/%Y")})
-            return redirect("ereporting:list")
         report = services.report_build(report_pk=report.pk, organisation=organisation, by=request.member)
     except FacturierError as e:
         messages.error(request, e.message)
