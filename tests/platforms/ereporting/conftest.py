@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -45,11 +44,6 @@ def people(org):
                                                "country": "DE"},
                              contacts=[{"name": "Buchhaltung", "email": "rechnung@beispiel.test"}])
     return person, abroad
-
-
-def line(price: str, rate: str = "20", quantity: str = "1", **more) -> dict:
-    return {"name": "Article", "quantity": Decimal(quantity), "unit_price": Decimal(price),
-            "vat_rate": Decimal(rate), **more}
 
 
 @pytest.fixture

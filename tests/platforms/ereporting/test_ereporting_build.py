@@ -7,13 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from ereport_helpers import line
 
 from facturier.archive.selectors import archived_content
 from facturier.engine import ereporting as er
 from facturier.platforms.ereporting import services
 from facturier.platforms.ereporting.models import EReport, Nature, State
-
-from .conftest import line
 
 M = Decimal
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from ereport_helpers import line
 
 from facturier.platforms.ereporting.models import EReport, State
-
-from .conftest import line
 
 
 @pytest.fixture(autouse=True)
