@@ -301,6 +301,9 @@ def demo_load() -> DemoResult:
         from facturier.platforms.ereporting.demo import ereporting_demo
 
         ereporting_demo(owner, today=today, since=start)  # last month's sales to an individual (issue 14)
+        from facturier.platforms.demo import demo_connect
+
+        demo_connect(organisation)  # the PA simulator `facturier run` starts (issue 14)
         from facturier.billing.demo import billing_demo
 
         billing_demo(today=today)  # the operator hosting companies on plans (issue 16)
