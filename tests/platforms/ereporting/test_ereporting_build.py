@@ -195,3 +195,19 @@ def test_an_organisation_never_reports_another_ones_sales(org, other_org, simpli
         selectors.report_get(organisation=other_org, pk=mine.pk)
     with pytest.raises(EReport.DoesNotExist):
         services.report_build(report_pk=mine.pk, organisation=other_org, by=other_org.owner)
+
+
+def test_platform_statuses_mark_a_submitted_report_accepted_or_rejected(org, simplified, month):
+    from django.test import Client
+
+    start, _end = month
+    report = build(org, "transactions", start)
+    assert services.status_received(tracking_id=report.report_id, status_code="200") is None  # not submitted yet
+    EReport.objects.filter(pk=report.pk).update(state=State.SUBMITTED)
+    assert services.status_received(tracking_id=report.report_id, status_code="200").state == State.ACCEPTED
+    rejected = services.status_received(tracking_id=report.report_id, status_code="213", text="Doublon")
+    assert (rejected.state, rejected.status_code, rejected.status_text) == (State.REJECTED, "213", "Doublon")
+    client = Client()
+    client.force_login(org.owner.user)
+    page = client.get("/ereporting/").content.decode()
+    assert "213 Rejetée" in page and "(Doublon)" in page and "Rectifier" in page  # the user reads French
