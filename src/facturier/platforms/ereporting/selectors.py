@@ -166,3 +166,17 @@ def calendar_rows(*, organisation, profile, today: dt.date, back_days: int = 92,
                                     report=latest.get((flow, period.start))))
     rows.sort(key=lambda r: (r.start, r.flow), reverse=True)
     return rows
+
+
+def submissions_of(reports) -> dict[int, object]:
+    """{submission id: the platform outbox's row} for the reports handed to the platform (empty when the
+    platform outbox is not installed)."""
+    ids = [r.submission_id for r in reports if r is not None and r.submission_id]
+    if not ids:
+        return {}
+    try:
+        from facturier.platforms.models import PlatformSubmission
+    except ImportError:
+        return {}
+    return {s.pk: s for s in PlatformSubmission.objects.filter(pk__in=ids).only(
+        "id", "state", "flow_id", "last_error", "attempts")}

@@ -34,6 +34,10 @@ def report_list(request):
     profile = services.profile_of(organisation, create=False)
     today = timezone.localdate()
     rows = selectors.calendar_rows(organisation=organisation, profile=profile, today=today)
+    submissions = selectors.submissions_of([row.report for row in rows])
+    for row in rows:
+        if row.report is not None:
+            row.report.submission = submissions.get(row.report.submission_id)
     rectifications = selectors.reports_of(organisation=organisation).filter(nature="rectification")
     return render(request, "ereporting/list.html", {
         "rows": rows, "profile": profile, "regimes": Regime.choices, "member": request.member,
