@@ -121,3 +121,14 @@ def test_the_pa_simulator_command_serves_until_stopped(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_the_simulator_runs_without_django():
+    code = ("import sys\nfrom facturier.platforms.simulator import start_simulator\n"
+            "s = start_simulator(clients={'a': 'b'})\ns.stop()\n"
+            "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))")
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

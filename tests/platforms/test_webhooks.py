@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from openapi_check import check_webhook_event
 
 from facturier.platforms.client import FlowClient
 from facturier.platforms.signature import sign
@@ -133,9 +134,23 @@ def test_the_simulator_delivers_signed_events_the_receiver_verifies(connection, 
         for headers, body in receiver.events:
             event = verify(body, headers, hook.signing_key, seen=seen)
             assert event.payload["flowType"] == "CustomerInvoiceLC"
+            check_webhook_event(event.payload)
             statuses.append(flows.download(event.payload["flowId"]).split(b"<ram:ProcessConditionCode>")[1][:3])
         assert statuses == [b"200", b"202", b"204", b"205"]
         with pytest.raises(ReplayedEvent):
             verify(receiver.events[0][1], receiver.events[0][0], hook.signing_key, seen=seen)
         flows.webhook_delete(hook.webhook_id)
         assert flows.webhooks() == []
+
+
+def test_subscribing_keeps_the_signing_key_encrypted_and_replaces_the_previous_webhook(connection, simulator,
+                                                                                      checked, receiver):
+    from facturier.platforms.services import webhook_key, webhook_subscribe
+
+    first = webhook_subscribe(connection, receiver.url)
+    key, first_id = webhook_key(first), first.webhook_id
+    assert len(key) == 32 and key not in bytes(first.webhook_secret)
+    second = webhook_subscribe(first, receiver.url, flow_types=["CustomerInvoiceLC"])
+    assert second.webhook_id != first_id and webhook_key(second) != key
+    with FlowClient(second) as flows:
+        assert [w.webhook_id for w in flows.webhooks()] == [second.webhook_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -179,6 +180,29 @@ def connection_test(*, by: Membership, connection_id: int) -> TestReport:
     return report
 
 
+def webhook_subscribe(connection: PlatformConnection, callback_url: str, *,
+                      flow_types: list[str] | None = None) -> PlatformConnection:
+    """Subscribe the connection to the platform's events at `callback_url` (POST /v1/webhooks), keep the signing
+    key encrypted and the webhook id; a previous subscription of the connection is deleted at the platform
+    first (a failure to delete it is not fatal: it stops on its own when its key no longer verifies)."""
+    from facturier.platforms.client import FlowClient, PlatformError
+
+    with FlowClient(connection) as flows:
+        if connection.webhook_id:
+            with contextlib.suppress(PlatformError):
+                flows.webhook_delete(connection.webhook_id)
+        hook = flows.webhook_create(callback_url=callback_url, flow_types=flow_types)
+    PlatformConnection.objects.filter(pk=connection.pk).update(
+        webhook_id=hook.webhook_id, webhook_secret=sealed_for(connection, "webhook_secret", hook.signing_key))
+    connection.refresh_from_db()
+    return connection
+
+
+def webhook_key(connection: PlatformConnection) -> bytes:
+    """The signing key of the connection's webhook (b"" when none): what `webhooks.verify` checks with."""
+    return secret_of(connection, "webhook_secret")
+
+
 # -- the demo's simulated platform ----------------------------------------------------------------------------
 
 SIMULATOR_NAME = "PA simulator (demo)"
@@ -197,20 +221,18 @@ def simulator_platform(base_url: str) -> Platform:
 
 def simulator_connect(organisation, base_url: str, *, client_id: str = DEMO_CLIENT_ID,
                       client_secret: str = DEMO_CLIENT_SECRET) -> PlatformConnection:
-    """Connect `organisation` (its default scope) to the simulator, with the demo credentials (no audit: the
-    system sets up the demo)."""
+    """Connect `organisation` (its default scope) to the simulator with the demo credentials, unless it already
+    has a default connection (kept as its settings managers left it). No audit: the system sets up the demo."""
     platform = simulator_platform(base_url)
     with transaction.atomic():
-        connection, _created = PlatformConnection.objects.get_or_create(
+        connection, created = PlatformConnection.objects.get_or_create(
             organisation=organisation, siren="", siret="",
             defaults={"platform": platform, "client_id": client_id, "organization_id": organisation.slug})
-        connection.platform = platform
-        connection.client_id = client_id
-        connection.enabled = True
-        connection.client_secret = sealed_for(connection, "client_secret", client_secret.encode())
-        connection.save()
+        if created:
+            connection.client_secret = sealed_for(connection, "client_secret", client_secret.encode())
+            connection.save(update_fields=["client_secret"])
     return connection
 
 
 __all__ = ["TestReport", "connection_delete", "connection_save", "connection_test", "run_test", "secret_of",
-           "simulator_connect", "simulator_platform"]
+           "simulator_connect", "simulator_platform", "webhook_key", "webhook_subscribe"]
