@@ -1,0 +1,393 @@
+"""Life-cycle statuses: received from the PA (webhook, or the search of incoming flows as a fallback),
+validated, stored, archived and mapped onto the document; and the statuses the seller owes, built.
+
+Every CDAR received is kept — one `PlatformStatusEvent` per incoming flow (its flow id unique, so a
+status delivered twice, by webhook and by search, is applied once) — whether it could be read or
+not: a CDAR that does not parse, or carries a status code nobody knows, is stored as unreadable,
+logged, and the organisation notified; nothing is lost. A rejection (213, 501, 221) or a refusal
+(210) notifies the organisation with the reason and what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from facturier.platforms.submissions import (
+    EventSource,
+    PlatformState,
+    PlatformStatusEvent,
+    PlatformSubmission,
+    PollCursor,
+    SubmissionKind,
+)
+
+log = logging.getLogger(__name__)
+
+# The statuses of the reform (public summaries, see ../shared/specs/README.md), used when the engine's
+# table (facturier.engine.cdar.STATUSES) is not there; the engine's table wins when it is.
+_FALLBACK = {
+    "200": ("Deposited", "Déposée"), "201": ("Issued by the platform", "Émise par la plateforme"),
+    "202": ("Received by the platform", "Reçue par la plateforme"), "203": ("Made available", "Mise à disposition"),
+    "204": ("Taken over", "Prise en charge"), "205": ("Approved", "Approuvée"),
+    "206": ("Partially approved", "Approuvée partiellement"), "207": ("In dispute", "En litige"),
+    "208": ("Suspended", "Suspendue"), "209": ("Completed", "Complétée"), "210": ("Refused", "Refusée"),
+    "211": ("Payment transmitted", "Paiement transmis"), "212": ("Cashed", "Encaissée"),
+    "213": ("Rejected", "Rejetée"), "214": ("Approved for payment", "Visée"), "220": ("Cancelled", "Annulée"),
+    "221": ("Routing error", "Erreur de routage"), "501": ("Inadmissible", "Irrecevable"),
+}
+REJECTIONS = {"213", "501", "221"}
+REFUSALS = {"210"}
+SUBMITTED = "submitted"
+"""The platform state of an invoice handed to the PA before its first status."""
+
+
+def _statuses() -> dict:
+    try:
+        from facturier.engine.cdar import STATUSES
+    except ImportError:
+        return {}
+    return STATUSES
+
+
+def known(code: str) -> bool:
+    return code in _statuses() or code in _FALLBACK
+
+
+def status_label(code: str, language: str | None = None) -> str:
+    """"205 Approuvée": the code and its name in the reader's language."""
+    language = (language or get_language() or "fr")[:2]
+    info = _statuses().get(code)
+    if info is not None:
+        name = info.name_fr if language == "fr" else info.name_en
+    elif code in _FALLBACK:
+        name = _FALLBACK[code][1 if language == "fr" else 0]
+    elif code == SUBMITTED:
+        return str(gettext_lazy("Handed to the platform, waiting for its first status"))
+    else:
+        return str(gettext_lazy("Unknown status %(code)s")) % {"code": code}
+    return f"{code} {name}"
+
+
+def reason_label(code: str, text: str = "", language: str | None = None) -> str:
+    """A reason code's text in the reader's language (the engine's table), else the text the PA gave."""
+    if not code:
+        return text
+    language = (language or get_language() or "fr")[:2]
+    try:
+        from facturier.engine.cdar import REASONS
+    except ImportError:
+        REASONS = {}  # noqa: N806
+    info = REASONS.get(code)
+    if info is None:
+        return f"{code} — {text}" if text else code
+    known_text = info.text_fr if language == "fr" else info.text_en
+    return f"{code} — {known_text}" + (f" ({text})" if text and text != known_text else "")
+
+
+def what_to_do(code: str, reason_code: str) -> str:
+    """What the seller does after a rejection or a refusal."""
+    if code in ("501", "213"):
+        return _("The invoice was not accepted as filed: correct what the reason says and issue a new invoice "
+                 "(the rejected one does not count for the buyer; cancel it in your books with a credit note).")
+    if code == "221":
+        return _("The buyer's platform could not be found from the invoice's address: check the customer's SIREN and "
+                 "electronic address (the PA directory), then send a new invoice and cancel this one with a "
+                 "credit note.")
+    if code == "210":
+        return _("The buyer refused the invoice: agree with the buyer, then issue a credit note (in full or in "
+                 "part) and, if needed, a corrective invoice.")
+    return ""
+
+
+# --- reading a CDAR -----------------------------------------------------------------------------
+
+
+def xsd_dir() -> Path | None:
+    """The CDAR D22B schemas, read in place (`FACTURIER_SPECS_DIR`/cdar-d22b/xsd); None when absent."""
+    base = getattr(settings, "FACTURIER_SPECS_DIR", None)
+    if not base:
+        guess = Path(settings.BASE_DIR).parent / "shared" / "specs" if hasattr(settings, "BASE_DIR") else None
+        base = guess if guess and guess.exists() else None
+    if not base:
+        return None
+    path = Path(base) / "cdar-d22b" / "xsd"
+    return path if path.exists() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    message: object | None
+    problem: str
+    validation: dict
+
+
+def read_cdar(data: bytes, *, validate: bool = True) -> Read:
+    """Parse and validate a CDAR; never raises: an unreadable one says why."""
+    from facturier.engine import cdar
+
+    try:
+        message = cdar.parse(data)
+    except cdar.CdarError as e:
+        return Read(None, str(getattr(e, "message", None) or e), {})
+    validation: dict = {}
+    problem = ""
+    if validate:
+        try:
+            report = cdar.validate(data, xsd_dir=xsd_dir())
+            validation = {"ok": bool(report.ok), "xsd_checked": bool(report.xsd_checked),
+                          "errors": [str(e) for e in list(report.errors)[:20]]}
+            if not report.xsd_checked:
+                validation["note"] = "XSD check could not run"
+            if not report.ok:
+                problem = _("The CDAR does not pass the rules: %(errors)s") % {
+                    "errors": "; ".join(validation["errors"][:5])}
+        except Exception as e:  # noqa: BLE001 — a validator that crashes has not passed it: said so, kept
+            validation = {"ok": False, "crashed": str(e)[:300]}
+            problem = _("The CDAR could not be validated: %(reason)s") % {"reason": str(e)[:300]}
+    code = str(getattr(message, "status_code", "") or "")
+    if not known(code):
+        problem = _("Unknown status code %(code)s: the status was stored, not applied.") % {"code": code or "?"}
+    return Read(message, problem, validation)
+
+
+def _field(message, *names, default=""):
+    for name in names:
+        value = message
+        for part in name.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        if value not in (None, ""):
+            return value
+    return default
+
+
+def _document_of(organisation, message):
+    from facturier.invoicing.models import Document
+
+    number = _field(message, "invoice.number", "referenced_invoice.number", "invoice_number")
+    if not number:
+        return None
+    return Document.objects.filter(organisation=organisation, number=str(number)).exclude(state="draft").first()
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = EventSource.POLL,
+                 validate: bool = True, archive: bool = True) -> PlatformStatusEvent:
+    """Store, archive and apply one CDAR received (once per flow id); returns its event."""
+    if flow_id:
+        existing = PlatformStatusEvent.objects.filter(organisation=organisation, flow_id=flow_id).first()
+        if existing is not None:
+            return existing
+    read = read_cdar(data, validate=validate)
+    message = read.message
+    code = str(_field(message, "status_code")) if message is not None else ""
+    document = _document_of(organisation, message) if message is not None else None
+    readable = message is not None and known(code)
+    status_at = _field(message, "status_date", "status_datetime", "issue_datetime", default=None) if message else None
+    if isinstance(status_at, dt.date) and not isinstance(status_at, dt.datetime):
+        status_at = dt.datetime.combine(status_at, dt.time(), tzinfo=dt.UTC)
+    if isinstance(status_at, dt.datetime) and timezone.is_naive(status_at):
+        status_at = timezone.make_aware(status_at, dt.UTC)
+    event = PlatformStatusEvent(
+        organisation=organisation, document=document, flow_id=flow_id[:64], source=source, code=code[:8],
+        reason_code=str(_field(message, "reason_code") if message else "")[:20],
+        reason_text=str(_field(message, "reason_text") if message else "")[:1000],
+        status_at=status_at or timezone.now(), readable=readable, problem=read.problem,
+        validation=read.validation, data=data)
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+            if readable and document is not None:
+                _apply_to_document(event, document)
+            elif readable and document is None:
+                _to_other_flow(organisation, event, message)
+            if not readable or (document is None and readable and not event.submission_id):
+                _notify_unreadable(event)
+    except IntegrityError:  # the same flow applied concurrently (webhook and search): the first stands
+        return PlatformStatusEvent.objects.get(organisation=organisation, flow_id=flow_id)
+    if archive:
+        _archive(organisation, event, document)
+    return event
+
+
+def _apply_to_document(event: PlatformStatusEvent, document) -> None:
+    state, _created = PlatformState.objects.select_for_update().get_or_create(
+        document=document, defaults={"organisation_id": event.organisation_id})
+    # A status older than the one shown (delivered late by the search) enters the history only.
+    if state.status_at is None or event.status_at >= state.status_at:
+        PlatformState.objects.filter(pk=state.pk).update(
+            code=event.code[:3], reason_code=event.reason_code, reason_text=event.reason_text[:1000],
+            status_at=event.status_at, updated_at=timezone.now())
+    if event.code in REJECTIONS or event.code in REFUSALS:
+        from facturier.delivery.models import Notification
+
+        text = _("%(document)s: %(status)s by the platform. %(reason)s %(todo)s") % {
+            "document": document.number, "status": status_label(event.code),
+            "reason": (_("Reason: %(reason)s.") % {"reason": reason_label(event.reason_code, event.reason_text)})
+            if event.reason_code or event.reason_text else "",
+            "todo": what_to_do(event.code, event.reason_code)}
+        Notification.objects.create(organisation_id=event.organisation_id, kind="platform_status",
+                                    text=text[:500], document=document)
+
+
+def _to_other_flow(organisation, event: PlatformStatusEvent, message) -> None:
+    """A status about a flow that is not one of our invoices (a CDAR or an e-reporting we sent): its owner
+    hears of it through the `flow_status_received` signal."""
+    from facturier.platforms.outbox import flow_status_received
+
+    reference = str(_field(message, "invoice.number", "referenced_invoice.number", "invoice_number"))
+    submission = (PlatformSubmission.objects.filter(organisation=organisation, tracking_id=reference)
+                  .exclude(kind=SubmissionKind.INVOICE).first())
+    if submission is None:
+        return
+    PlatformStatusEvent.objects.filter(pk=event.pk).update(submission=submission)
+    event.submission = submission
+    flow_status_received.send(sender=PlatformSubmission, submission=submission, status_code=event.code, cdar=message)
+
+
+def _notify_unreadable(event: PlatformStatusEvent) -> None:
+    from facturier.delivery.models import Notification
+
+    log.warning("platform status %s (flow %s) not applied: %s", event.code, event.flow_id, event.problem)
+    text = (_("A life-cycle status received from the platform (flow %(flow)s) could not be applied: %(problem)s "
+              "It is kept; contact your platform if it concerns one of your invoices.") % {
+        "flow": event.flow_id or "?",
+        "problem": event.problem or _("it refers to no invoice of this organisation.")})
+    Notification.objects.create(organisation_id=event.organisation_id, kind="platform_status", text=text[:500],
+                                document_id=event.document_id)
+
+
+def _archive(organisation, event: PlatformStatusEvent, document) -> None:
+    """Archive the CDAR as received (without a time stamp: the PA's message carries its own date)."""
+    from facturier.archive.models import ArtefactKind
+    from facturier.archive.services import Artefact, archive_artefact
+
+    try:
+        entry = archive_artefact(organisation, Artefact(
+            kind=ArtefactKind.STATUS, filename=f"cdar-{event.flow_id or event.pk}.xml", data=bytes(event.data),
+            reference=f"CDAR {event.code or '?'} {event.flow_id or event.pk}", document=document,
+            number=getattr(document, "number", "") or ""), time_stamped=False)
+    except Exception:  # noqa: BLE001 — the status is stored; the archive backfill can take it later
+        log.exception("archiving the CDAR of flow %s failed", event.flow_id)
+        return
+    PlatformStatusEvent.objects.filter(pk=event.pk).update(archive_entry_id=entry.pk)
+
+
+# --- receiving ----------------------------------------------------------------------------------
+
+
+def _client(organisation):
+    from facturier.platforms.outbox import _client as client_of
+
+    return client_of(organisation)
+
+
+def status_fetch_apply(*, organisation_id: int, flow_id: str, client=None, source: str = EventSource.WEBHOOK):
+    """Download an incoming life-cycle flow (`GET /v1/flows/{id}?docType=Original`) and apply it, once."""
+    from facturier.accounts.models import Organisation
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    if PlatformStatusEvent.objects.filter(organisation=organisation, flow_id=flow_id).exists():
+        return None
+    client = client or _client(organisation)
+    if client is None:
+        return None
+    data = client.download(flow_id, "Original")
+    return status_apply(organisation, data, flow_id=flow_id, source=source)
+
+
+LIFECYCLE_FLOW_TYPES = ("CustomerInvoiceLC",)
+
+
+def _is_incoming_lifecycle(flow) -> bool:
+    from facturier.platforms.outbox import _get
+
+    kind = str(_get(flow, "flow_type", "flowType", default="") or "")
+    direction = str(_get(flow, "flow_direction", "flowDirection", default="In") or "In")
+    syntax = str(_get(flow, "flow_syntax", "flowSyntax", default="CDAR") or "CDAR")
+    return direction == "In" and (kind in LIFECYCLE_FLOW_TYPES or syntax == "CDAR")
+
+
+def statuses_poll(*, organisation_id: int, client=None, max_pages: int = 50) -> int:
+    """The fallback of the webhook: search the incoming life-cycle flows from the stored cursor, apply each
+    not applied yet, and keep the next cursor. Returns how many statuses were applied."""
+    from facturier.accounts.models import Organisation
+    from facturier.platforms.client import PlatformError
+    from facturier.platforms.outbox import _get
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    client = client or _client(organisation)
+    if client is None:
+        return 0
+    cursor_row, _created = PollCursor.objects.get_or_create(organisation=organisation)
+    cursor = cursor_row.cursor or None
+    applied = 0
+    try:
+        for _page in range(max_pages):
+            page = client.search(cursor=cursor, flow_types=list(LIFECYCLE_FLOW_TYPES), direction="In")
+            for flow in _get(page, "flows", "results", default=[]) or []:
+                if not _is_incoming_lifecycle(flow):
+                    continue
+                flow_id = str(_get(flow, "flow_id", "flowId", default=""))
+                if status_fetch_apply(organisation_id=organisation_id, flow_id=flow_id, client=client,
+                                      source=EventSource.POLL) is not None:
+                    applied += 1
+            next_cursor = _get(page, "next_cursor", "nextCursor", default=None)
+            if next_cursor:
+                cursor = next_cursor
+                PollCursor.objects.filter(pk=cursor_row.pk).update(cursor=str(cursor)[:500])
+            if not next_cursor:
+                break
+    except PlatformError as e:
+        PollCursor.objects.filter(pk=cursor_row.pk).update(last_error=str(getattr(e, "message", e))[:500],
+                                                           polled_at=timezone.now())
+        return applied
+    PollCursor.objects.filter(pk=cursor_row.pk).update(polled_at=timezone.now(), last_error="")
+    return applied
+
+
+# --- the statuses the seller owes -------------------------------------------------------------
+
+
+def build_status(document, *, code: str, amounts=(), when: dt.datetime | None = None, reason_code: str = "",
+                 reason_text: str = "") -> bytes:
+    """A CDAR the seller sends about its own invoice (212 "Encaissée" with the amounts cashed per VAT rate),
+    built by the engine and checked before it leaves: a CDAR that fails the rules is never queued."""
+    from facturier.engine import cdar
+    from facturier.errors import FacturierError
+
+    message = cdar_message(document, code=code, amounts=amounts, when=when, reason_code=reason_code,
+                           reason_text=reason_text)
+    data = cdar.build(message)
+    report = cdar.validate(data, xsd_dir=xsd_dir())
+    if not report.ok:
+        raise FacturierError(gettext_lazy("The status %(code)s for %(document)s does not pass the rules: %(errors)s"),
+                             code=code, document=document.number,
+                             errors="; ".join(str(e) for e in list(report.errors)[:5]))
+    return data
+
+
+def cdar_message(document, *, code: str, amounts=(), when=None, reason_code: str = "", reason_text: str = ""):
+    """The engine's CdarMessage for a status the seller sends about `document` (adapted to the engine's
+    dataclass when it is merged: see facturier.engine.cdar)."""
+    from facturier.engine import cdar
+
+    return cdar.seller_status(document_number=document.number, issue_date=document.issue_date,
+                              type_code="380" if document.kind != "credit_note" else "381",
+                              seller_siren=(document.seller_snapshot or {}).get("siren", ""),
+                              buyer_siren=(document.buyer_snapshot or {}).get("siren", ""),
+                              status_code=code, status_at=when or timezone.now(), amounts=list(amounts),
+                              reason_code=reason_code, reason_text=reason_text)
