@@ -18,6 +18,7 @@ urlpatterns = [
     path("imports/", include("facturier.imports.urls")),
     path("contracts/", include("facturier.contracts.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
+    path("platforms/status/", include("facturier.platforms.status_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),
     path("", include("facturier.billing.urls")),

@@ -35,7 +35,8 @@ def directory_prefetch(*, organisation, document_id: int) -> None:
 
     row = (Document.objects.filter(pk=document_id, organisation=organisation, state="draft")
            .values("customer__siren", "customer__electronic_address", "customer__is_public_sector").first())
-    if not row or not row["customer__siren"] or row["customer__electronic_address"] or row["customer__is_public_sector"]:
+    if (not row or not row["customer__siren"] or row["customer__electronic_address"]
+            or row["customer__is_public_sector"]):
         return
     connection = _connection(organisation)
     if connection is None:
@@ -64,10 +65,10 @@ def platform_route(organisation, document) -> RoutingDecision | None:
         return None  # public sector without Chorus Pro chosen: its own channel, as before
     if decision.channel == Way.EREPORTING:
         if channel == Channel.PLATFORM:
+            why = _("This sale is not e-invoiced through a platform (%(why)s) Choose e-mail, the portal or the "
+                    "post for this customer.") % {"why": decision.reason}
             return RoutingDecision(Way.PLATFORM, decision.reason, processing_rule=decision.processing_rule,
-                                   refusal=("not_in_scope", _("This sale is not e-invoiced through a platform (%(why)s) "
-                                                             "Choose e-mail, the portal or the post for this customer.")
-                                            % {"why": decision.reason}))
+                                   refusal=("not_in_scope", why))
         return None
     return decision
 
