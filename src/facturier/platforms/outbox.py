@@ -96,6 +96,10 @@ def _after_begun(submission: PlatformSubmission) -> None:
     """Called once a submission's request is recorded as begun (a seam the crash tests raise from)."""
 
 
+def _after_submitted(submission: PlatformSubmission) -> None:
+    """Called once the PA answered, before the answer is recorded (a seam the crash tests raise from)."""
+
+
 def _client(organisation):
     """The organisation's flow client, or None with no PA connection."""
     from facturier.platforms.client import FlowClient, connection_for
@@ -234,6 +238,7 @@ def _submit_one(client, row: PlatformSubmission, now: dt.datetime, report: Flush
     except OSError as e:
         _failure(row, str(e) or e.__class__.__name__, temporary=True, now=now, report=report, check_first=True)
         return
+    _after_submitted(row)
     _sent(row, str(_get(submitted, "flow_id", "flowId", default="")), now, report)
 
 

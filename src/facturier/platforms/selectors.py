@@ -78,7 +78,8 @@ def platform_panel(*, organisation, document) -> dict | None:
                    "todo": what_to_do(state.code, state.reason_code)}
     return {
         "state": state, "current": current, "history": history, "preview": preview,
-        "submissions": [{"kind": s.get_kind_display(), "kind_code": s.kind, "state": s.state, "state_label": s.get_state_display(),
+        "submissions": [{"kind": s.get_kind_display(), "kind_code": s.kind, "state": s.state,
+                         "state_label": s.get_state_display(),
                          "tracking_id": s.tracking_id, "flow_id": s.flow_id, "error": s.last_error,
                          "sent_at": s.sent_at, "attempts": s.attempts} for s in submissions],
         "invoice_sent": any(s.kind == SubmissionKind.INVOICE and s.state == SubmissionState.SENT for s in submissions),
@@ -96,8 +97,8 @@ def document_platform_status(*, organisation, document_id: int) -> dict | None:
         "channel": state.channel, "routing_reason": state.route_reason, "address": state.address,
         "code": state.code, "label": status_label(state.code) if state.code else "",
         "reason": reason_label(state.reason_code, state.reason_text), "status_at": state.status_at,
-        "history": [{"code": e.code, "label": status_label(e.code), "reason": reason_label(e.reason_code, e.reason_text),
-                     "at": e.status_at} for e in events],
+        "history": [{"code": e.code, "label": status_label(e.code),
+                     "reason": reason_label(e.reason_code, e.reason_text), "at": e.status_at} for e in events],
     }
 
 

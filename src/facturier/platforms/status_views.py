@@ -77,7 +77,8 @@ def webhook(request, connection_id: int):
         return _problem(409, "replayed")
     flow_id = str(flow.get("flowId") or "")
     direction = flow.get("flowDirection", "In")
-    if flow_id and direction == "In" and (flow.get("flowSyntax") == "CDAR" or str(flow.get("flowType", "")).endswith("LC")):
+    lifecycle = flow.get("flowSyntax") == "CDAR" or str(flow.get("flowType", "")).endswith("LC")
+    if flow_id and direction == "In" and lifecycle:
         from facturier.platforms.tasks import platform_status_apply_task
 
         organisation_id = organisation.pk

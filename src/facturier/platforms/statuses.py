@@ -184,13 +184,16 @@ def _document_of(organisation, message):
 
 
 def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = EventSource.POLL,
-                 validate: bool = True, archive: bool = True) -> PlatformStatusEvent:
-    """Store, archive and apply one CDAR received (once per flow id); returns its event."""
+                 check: bool = True) -> PlatformStatusEvent:
+    """Store and apply one CDAR received (once per flow id); returns its event. Its validation (XSD and
+    BR-FR-CDV) and its archiving follow in the worker (`statuses_check`), queued after commit, so that a burst
+    of statuses is applied at once and checked at the validator's pace; nothing is lost between the two (an
+    event not checked yet has an empty `validation`, and `statuses_check` takes every such event)."""
     if flow_id:
         existing = PlatformStatusEvent.objects.filter(organisation=organisation, flow_id=flow_id).first()
         if existing is not None:
             return existing
-    read = read_cdar(data, validate=validate)
+    read = read_cdar(data, validate=False)
     message = read.message
     code = str(_field(message, "status_code")) if message is not None else ""
     document = _document_of(organisation, message) if message is not None else None
@@ -217,9 +220,39 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
                 _notify_unreadable(event)
     except IntegrityError:  # the same flow applied concurrently (webhook and search): the first stands
         return PlatformStatusEvent.objects.get(organisation=organisation, flow_id=flow_id)
-    if archive:
-        _archive(organisation, event, document)
+    if check:
+        from facturier.platforms.tasks import platform_statuses_check_task
+
+        organisation_id = organisation.pk
+        transaction.on_commit(lambda: platform_statuses_check_task.enqueue(organisation_id=organisation_id))
     return event
+
+
+def statuses_check(*, organisation_id: int, limit: int = 1000) -> int:
+    """Validate (XSD + BR-FR-CDV) and archive the statuses received and not checked yet; a CDAR that fails is
+    flagged on its event and the organisation told (it was applied: the PA's status stands, our check says
+    what is wrong with its message). Returns how many were checked."""
+    from facturier.accounts.models import Organisation
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    events = list(PlatformStatusEvent.objects.filter(organisation=organisation, validation={})
+                  .exclude(data=b"").select_related("document").order_by("id")[:limit])
+    for event in events:
+        read = read_cdar(bytes(event.data), validate=event.readable)
+        validation = read.validation or {"ok": False, "note": "not readable"}
+        changes = {"validation": validation}
+        if event.readable and read.problem and not event.problem:
+            changes["problem"] = read.problem
+            from facturier.delivery.models import Notification
+
+            text = _("The life-cycle status %(status)s received from the platform (flow %(flow)s) was applied, but "
+                     "its message is not valid: %(problem)s Tell your platform.") % {
+                "status": status_label(event.code), "flow": event.flow_id or "?", "problem": read.problem}
+            Notification.objects.create(organisation_id=event.organisation_id, kind="platform_status",
+                                        text=text[:500], document_id=event.document_id)
+        PlatformStatusEvent.objects.filter(pk=event.pk).update(**changes)
+        _archive(organisation, event, event.document)
+    return len(events)
 
 
 def _apply_to_document(event: PlatformStatusEvent, document) -> None:

@@ -22,3 +22,10 @@ def platform_status_apply_task(organisation_id: int, flow_id: str) -> None:
     from facturier.platforms.statuses import status_fetch_apply
 
     status_fetch_apply(organisation_id=organisation_id, flow_id=flow_id)
+
+
+@task()
+def platform_statuses_check_task(organisation_id: int) -> None:
+    from facturier.platforms.statuses import statuses_check
+
+    statuses_check(organisation_id=organisation_id)
