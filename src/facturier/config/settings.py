@@ -20,6 +20,13 @@ CONFORMANCE_DIR = Path(
     env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
 ).resolve()
 
+# The reform's specifications (AFNOR XP Z12-013 OpenAPI files, CDAR D22B XSD), read in place and never
+# copied into the repository (their licence terms: see ../shared/specs/README.md). Without them the
+# CDAR XSD check reports that it could not run (facturier.engine.cdar.validate), never a pass.
+SPECS_DIR = Path(
+    env.string("FACTURIER_SPECS_DIR", str(PACKAGE_DIR.parent.parent.parent / "shared" / "specs"))
+).resolve()
+
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
 SECRET_KEY = env.persistent_secret("FACTURIER_SECRET_KEY", DATA_DIR / "secret_key", nbytes=48)
 FACTURIER_MASTER_KEY = env.master_key("FACTURIER_MASTER_KEY", DATA_DIR / "master.key")

@@ -43,6 +43,7 @@ from facturier.engine.validation.xsd import facturx_profile, validate_xsd
 from facturier.engine.xml import (
     CAC,
     CBC,
+    CDAR,
     DEFAULT_MAX_BYTES,
     QDT,
     RAM,
@@ -56,7 +57,17 @@ from facturier.engine.xml import (
     parse_xml,
 )
 
-__all__ = ["RULE_SETS", "RuleSet", "rule_owner", "rule_sets_for", "run_rules", "validate", "warm_up"]
+__all__ = [
+    "RULE_SETS",
+    "RuleSet",
+    "compile_rule_set",
+    "rule_owner",
+    "rule_sets_for",
+    "run_rule_set",
+    "run_rules",
+    "validate",
+    "warm_up",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +293,7 @@ _NON_FATAL_FLAGS = frozenset({"warning", "warn", "information", "info", "informa
 _RULE_IN_TEXT = re.compile(r"^\s*\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]")
 _PREFIXES = {
     RSM: "rsm",
+    CDAR: "rsm",
     RAM: "ram",
     UDT: "udt",
     QDT: "qdt",
@@ -381,6 +393,34 @@ def _crash_finding(rule_set: RuleSet, exc: Exception) -> Finding:
         ),
         source=rule_set.name,
     )
+
+
+def compile_rule_set(rule_set: RuleSet) -> None:
+    """Compile ``rule_set`` now (once per process), e.g. one that is not in RULE_SETS."""
+    with _saxon_lock:
+        _executable(rule_set)
+
+
+def run_rule_set(root: etree._Element, rule_set: RuleSet) -> Report:
+    """Run one carried rule set on ``root``, whatever the document (e.g. BR-FR-CDV on a CDAR message).
+
+    The same machinery as ``run_rules``: compiled once, run under the one Saxon lock, findings
+    read from the SVRL. Raises RuleSetUnavailable when the set cannot be loaded or crashes.
+    """
+    text = etree.tostring(root, encoding="unicode")
+    with _saxon_lock:
+        exe = _executable(rule_set)
+        try:
+            node = _saxon().parse_xml(xml_text=text)
+            svrl = exe.transform_to_string(xdm_node=node)
+            if not svrl:
+                raise RuntimeError("the transformation produced no SVRL report")
+            findings = _findings(svrl, rule_set)
+        except Exception as exc:  # noqa: BLE001 - any failure is "not passed", never a pass
+            raise _unavailable(
+                rule_set, "erreur à l'exécution sur ce document", "it crashed on this document", str(exc)[:2000]
+            ) from None
+    return Report.of(findings, rule_set.name)
 
 
 def run_rules(root: etree._Element, kind: DocumentKind, *, french: bool = False) -> Report:
