@@ -140,9 +140,8 @@ def cashed_per_rate(document, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
     (the last rate takes the rounding remainder): [(rate, amount cashed at that rate)]."""
     from facturier.engine.en16931.money import round_amount
 
-    rows = [(Decimal(str(r.get("rate", r.get("vat_rate", "0")) or "0")),
-             Decimal(str(r.get("taxable", r.get("basis", "0")) or "0")) + Decimal(str(r.get("vat", r.get("tax", "0"))
-                                                                                   or "0")))
+    rows = [(Decimal(str(r.get("rate") or "0")),
+             Decimal(str(r.get("taxable_amount") or "0")) + Decimal(str(r.get("tax_amount") or "0")))
             for r in (document.vat_breakdown or [])]
     total = sum((gross for _rate, gross in rows), Decimal(0))
     if not rows or total == 0:

@@ -93,15 +93,25 @@ def reason_label(code: str, text: str = "", language: str | None = None) -> str:
     return f"{code} — {known_text}" + (f" ({text})" if text and text != known_text else "")
 
 
+ADDRESS_REASONS = {"DEST_INC", "ADR_ERR", "ROUTAGE_ERR", "DEST_ERR"}
+AMOUNT_REASONS = {"MONTANTTOTAL_ERR", "CALCUL_ERR", "TX_TVA_ERR", "MONTANT_ERR", "TVA_ERR", "QTE_ERR", "PRIX_ERR"}
+
+
 def what_to_do(code: str, reason_code: str) -> str:
-    """What the seller does after a rejection or a refusal."""
-    if code in ("501", "213"):
-        return _("The invoice was not accepted as filed: correct what the reason says and issue a new invoice "
-                 "(the rejected one does not count for the buyer; cancel it in your books with a credit note).")
-    if code == "221":
+    """What the seller does after a rejection or a refusal, per status and reason."""
+    if reason_code == "DOUBLON":
+        return _("The platform holds this invoice already: do not send it again. If it was issued twice by "
+                 "mistake, cancel the second one with a credit note.")
+    if code == "221" or reason_code in ADDRESS_REASONS:
         return _("The buyer's platform could not be found from the invoice's address: check the customer's SIREN and "
-                 "electronic address (the PA directory), then send a new invoice and cancel this one with a "
-                 "credit note.")
+                 "electronic address (the PA directory), then issue a corrective invoice to the right address and "
+                 "cancel this one with a credit note.")
+    if code in ("501", "213"):
+        return _("The invoice was not accepted as filed: correct what the reason says and issue a corrective "
+                 "invoice; cancel the rejected one in your books with a credit note.")
+    if code == "210" and reason_code in AMOUNT_REASONS:
+        return _("The buyer refused the amounts: issue a credit note for this invoice and a corrective invoice with "
+                 "the right amounts.")
     if code == "210":
         return _("The buyer refused the invoice: agree with the buyer, then issue a credit note (in full or in "
                  "part) and, if needed, a corrective invoice.")
@@ -112,15 +122,11 @@ def what_to_do(code: str, reason_code: str) -> str:
 
 
 def xsd_dir() -> Path | None:
-    """The CDAR D22B schemas, read in place (`FACTURIER_SPECS_DIR`/cdar-d22b/xsd); None when absent."""
-    base = getattr(settings, "FACTURIER_SPECS_DIR", None)
-    if not base:
-        guess = Path(settings.BASE_DIR).parent / "shared" / "specs" if hasattr(settings, "BASE_DIR") else None
-        base = guess if guess and guess.exists() else None
-    if not base:
-        return None
-    path = Path(base) / "cdar-d22b" / "xsd"
-    return path if path.exists() else None
+    """The CDAR D22B schemas, read in place (`FACTURIER_SPECS_DIR`/cdar-d22b/xsd); None when absent (the
+    validation then says "XSD check could not run", never a pass)."""
+    from facturier.engine.cdar import xsd_dir_in
+
+    return xsd_dir_in(getattr(settings, "SPECS_DIR", None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +150,7 @@ def read_cdar(data: bytes, *, validate: bool = True) -> Read:
         try:
             report = cdar.validate(data, xsd_dir=xsd_dir())
             validation = {"ok": bool(report.ok), "xsd_checked": bool(report.xsd_checked),
-                          "errors": [str(e) for e in list(report.errors)[:20]]}
+                          "errors": [f"{e.rule}: {_finding_text(e)}" for e in list(report.errors)[:20]]}
             if not report.xsd_checked:
                 validation["note"] = "XSD check could not run"
             if not report.ok:
@@ -157,6 +163,12 @@ def read_cdar(data: bytes, *, validate: bool = True) -> Read:
     if not known(code):
         problem = _("Unknown status code %(code)s: the status was stored, not applied.") % {"code": code or "?"}
     return Read(message, problem, validation)
+
+
+def _finding_text(finding) -> str:
+    message = getattr(finding, "message", "")
+    in_language = getattr(message, "in_language", None)
+    return in_language((get_language() or "fr")[:2]) if in_language else str(message)
 
 
 def _field(message, *names, default=""):
@@ -198,11 +210,13 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
     code = str(_field(message, "status_code")) if message is not None else ""
     document = _document_of(organisation, message) if message is not None else None
     readable = message is not None and known(code)
-    status_at = _field(message, "status_date", "status_datetime", "issue_datetime", default=None) if message else None
+    status_at = _field(message, "status_datetime", "issue_datetime", default=None) if message else None
     if isinstance(status_at, dt.date) and not isinstance(status_at, dt.datetime):
         status_at = dt.datetime.combine(status_at, dt.time(), tzinfo=dt.UTC)
     if isinstance(status_at, dt.datetime) and timezone.is_naive(status_at):
-        status_at = timezone.make_aware(status_at, dt.UTC)
+        from zoneinfo import ZoneInfo
+
+        status_at = status_at.replace(tzinfo=ZoneInfo("Europe/Paris"))  # CDAR moments are French local time
     event = PlatformStatusEvent(
         organisation=organisation, document=document, flow_id=flow_id[:64], source=source, code=code[:8],
         reason_code=str(_field(message, "reason_code") if message else "")[:20],
@@ -408,18 +422,23 @@ def build_status(document, *, code: str, amounts=(), when: dt.datetime | None = 
     if not report.ok:
         raise FacturierError(gettext_lazy("The status %(code)s for %(document)s does not pass the rules: %(errors)s"),
                              code=code, document=document.number,
-                             errors="; ".join(str(e) for e in list(report.errors)[:5]))
+                             errors="; ".join(f"{e.rule}: {_finding_text(e)}" for e in list(report.errors)[:5]))
     return data
 
 
 def cdar_message(document, *, code: str, amounts=(), when=None, reason_code: str = "", reason_text: str = ""):
-    """The engine's CdarMessage for a status the seller sends about `document` (adapted to the engine's
-    dataclass when it is merged: see facturier.engine.cdar)."""
+    """The engine's CdarMessage for a status the seller sends about `document` (`engine.cdar.status_message`:
+    the parties and recipients the official examples show)."""
     from facturier.engine import cdar
 
-    return cdar.seller_status(document_number=document.number, issue_date=document.issue_date,
-                              type_code="380" if document.kind != "credit_note" else "381",
-                              seller_siren=(document.seller_snapshot or {}).get("siren", ""),
-                              buyer_siren=(document.buyer_snapshot or {}).get("siren", ""),
-                              status_code=code, status_at=when or timezone.now(), amounts=list(amounts),
-                              reason_code=reason_code, reason_text=reason_text)
+    seller = document.seller_snapshot or {}
+    buyer = document.buyer_snapshot or {}
+    return cdar.status_message(
+        status=code, invoice_number=document.number, invoice_date=document.issue_date,
+        seller=cdar.Company(siren=seller.get("siren", ""), name=seller.get("legal_name") or None),
+        buyer=cdar.Company(siren=buyer.get("siren", ""), name=buyer.get("name") or None,
+                           status_address=buyer.get("electronic_address") or None) if buyer.get("siren") else None,
+        at=when or timezone.now(), invoice_type="381" if document.kind == "credit_note" else "380",
+        reason_code=reason_code or None, reason=reason_text or None,
+        amounts_cashed=[cdar.AmountCashed(vat_rate=rate, amount=amount, currency=document.currency)
+                        for rate, amount in amounts])
