@@ -155,7 +155,7 @@ class AmountCashed:
 
 @dataclass(frozen=True, slots=True)
 class ReferencedInvoice:
-    """MDG-? ReferenceReferencedDocument: the invoice whose status the message gives, and that status."""
+    """ReferenceReferencedDocument: the invoice whose status the message gives, and that status."""
 
     number: str
     """MDT-87 the invoice number (BT-1)."""
