@@ -7,13 +7,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from pa_cdars import platform_status
 
 from facturier.delivery.models import Notification
 from facturier.engine import cdar
 from facturier.platforms.models import PlatformState, PlatformStatusEvent, PlatformSubmission
 from facturier.platforms.outbox import submission_queue
 from facturier.platforms.statuses import status_apply, statuses_check
-from pa_cdars import platform_status
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
