@@ -353,7 +353,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
 def _platform_routes(organisation, documents: dict[int, Document]) -> dict:
     """The documents that leave through a platform (the PA or Chorus Pro), with their routing decision
     (`facturier.platforms.routing`): the others keep their channel."""
-    from facturier.platforms.services import platform_route
+    from facturier.platforms.sending import platform_route
 
     routes = {}
     for document_id, document in documents.items():
@@ -383,13 +383,13 @@ def _platform_send(by: Membership, document: Document, decision) -> tuple[str, s
         refusal = chorus_refusal(document)
         if refusal is not None:
             return refusal
-        from facturier.platforms.services import record_route
+        from facturier.platforms.sending import record_route
 
         record_route(document, decision)
         chorus_queue(by=by, document=document)
         return None
     from facturier.delivery.connectors.files import FileRefused
-    from facturier.platforms.services import platform_queue, platform_refusal
+    from facturier.platforms.sending import platform_queue, platform_refusal
 
     refusal = platform_refusal(document)
     if refusal is not None:

@@ -102,7 +102,8 @@ def _after_submitted(submission: PlatformSubmission) -> None:
 
 def _client(organisation):
     """The organisation's flow client, or None with no PA connection."""
-    from facturier.platforms.client import FlowClient, connection_for
+    from facturier.platforms.client import FlowClient
+    from facturier.platforms.selectors import connection_for
 
     connection = connection_for(organisation)
     return None if connection is None else FlowClient(connection)
@@ -164,9 +165,11 @@ def platform_flush(*, organisation_id: int, now: dt.datetime | None = None, limi
 
 def find_by_tracking_id(client, tracking_id: str):
     """The PA's flow with this tracking id, or None (`POST /v1/flows/search`, `where.trackingId`)."""
-    page = client.search(tracking_id=tracking_id)
+    page = client.search(tracking_id=tracking_id, directions=["Out"])
     for flow in _get(page, "flows", "results", default=[]) or []:
-        if _get(flow, "tracking_id", "trackingId") == tracking_id:
+        # our own flow (Out): the platform's statuses about it carry the same tracking id, incoming (In)
+        if _get(flow, "tracking_id", "trackingId") == tracking_id and _get(flow, "flow_direction",
+                                                                            "flowDirection", default="Out") == "Out":
             return flow
     return None
 
@@ -206,7 +209,7 @@ def _message(e) -> str:
 
 def _submit_one(client, row: PlatformSubmission, now: dt.datetime, report: FlushReport, *,
                 checked: bool = False) -> None:
-    from facturier.platforms.client import PlatformError, Refused
+    from facturier.platforms.client import PlatformError, Refused, TokenRejected, Unreachable
 
     if row.check_first and not checked:
         try:
@@ -229,11 +232,17 @@ def _submit_one(client, row: PlatformSubmission, now: dt.datetime, report: Flush
         temporary = status >= 500 or status in RETRY_STATUSES or getattr(e, "temporary", False)
         _failure(row, _message(e), temporary=temporary, now=now, report=report, check_first=temporary)
         return
+    except Unreachable as e:  # sent whole before the failure: the PA may have the flow, ask before resending
+        _failure(row, _message(e), temporary=True, now=now, report=report,
+                 check_first=bool(getattr(e, "maybe_received", True)))
+        return
+    except TokenRejected as e:  # nothing reached the PA: wait (with backoff) for the settings to be corrected
+        if row.attempts == 0:
+            _notify(row, _message(e))
+        _failure(row, _message(e), temporary=True, now=now, report=report)
+        return
     except PlatformError as e:
-        if getattr(e, "temporary", True):  # a timeout, a dropped connection: the PA may have the flow
-            _failure(row, _message(e), temporary=True, now=now, report=report, check_first=True)
-        else:  # rejected before the request left (the token refused): nothing reached the PA
-            _failure(row, _message(e), temporary=False, now=now, report=report)
+        _failure(row, _message(e), temporary=e.temporary, now=now, report=report, check_first=e.temporary)
         return
     except OSError as e:
         _failure(row, str(e) or e.__class__.__name__, temporary=True, now=now, report=report, check_first=True)
@@ -288,13 +297,17 @@ def _failure(row: PlatformSubmission, reason: str, *, temporary: bool, now: dt.d
     report.errors.append(row.last_error)
 
 
-def _failed(row: PlatformSubmission) -> None:
+def _notify(row: PlatformSubmission, text: str) -> None:
     from facturier.delivery.models import Notification
 
+    Notification.objects.create(organisation_id=row.organisation_id, kind="platform", text=str(text)[:500],
+                                document_id=row.document_id)
+
+
+def _failed(row: PlatformSubmission) -> None:
     text = str(_("The approved platform did not take %(what)s %(id)s: %(reason)s") % {
         "what": row.get_kind_display().lower(), "id": row.tracking_id, "reason": row.last_error})
-    Notification.objects.create(organisation_id=row.organisation_id, kind="platform", text=text[:500],
-                                document_id=row.document_id)
+    _notify(row, text)
     if row.kind == SubmissionKind.INVOICE and row.document_id:
         from facturier.delivery.history import delivery_mark
         from facturier.delivery.models import DeliveryState

@@ -61,7 +61,7 @@ def _line_dict(line) -> dict:
         "address": str(_get(line, "addressing_identifier", "address", "identifier", "addressingIdentifier")),
         "kind": str(_get(line, "kind", "scheme_kind", "identifier_kind", "type")),
         "siret": str(_get(line, "siret") or ""),
-        "routing_code": str(_get(line, "routing_code", "routingCode") or ""),
+        "routing_code": str(_get(line, "routing_identifier", "routing_code", "routingCode") or ""),
         "platform": str(_get(line, "platform", "platform_name", "platformName") or ""),
     }
 
@@ -92,13 +92,16 @@ def directory_lines(organisation, siren: str, *, lookup: bool = True, now: dt.da
         return entry.lines, entry.looked_up_at
     if not lookup:
         return [], None
-    from facturier.platforms.client import DirectoryClient, PlatformError, connection_for
+    from facturier.platforms.client import DirectoryClient, PlatformError
+    from facturier.platforms.selectors import connection_for
 
     connection = connection or connection_for(organisation)
     if connection is None:
         return (entry.lines, entry.looked_up_at) if entry else ([], None)
     try:
-        lines = [_line_dict(line) for line in DirectoryClient(connection).lines_for_siren(siren)]
+        with DirectoryClient(connection) as client:
+            lines = [_line_dict(line) for line in client.lines_for_siren(siren)
+                     if getattr(line, "status", "Enabled") in ("", "Enabled")]
     except PlatformError:
         if entry is not None:  # the PA directory down: the last answer, with its date
             log.warning("directory lookup of %s failed; using the answer of %s", siren, entry.looked_up_at)
@@ -131,10 +134,8 @@ def _is_french_company(buyer: dict) -> bool:
 
 
 def pa_handles_b2g(organisation) -> bool:
-    try:
-        from facturier.platforms.client import connection_for
-    except ImportError:
-        return False
+    from facturier.platforms.selectors import connection_for
+
     connection = connection_for(organisation)
     return bool(connection is not None and getattr(connection, "handles_b2g", False))
 

@@ -1,179 +1,216 @@
-"""Writes of the platforms' sending side: routing documents when they are sent, queuing them for the PA,
-and the "Encaissée" (212) status the seller owes when a payment is recorded."""
+"""Writes of the platforms app: connections (save, test, enable), the demo's simulated platform."""
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from decimal import Decimal
+from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from facturier.platforms.routing import RoutingDecision, Way, decide, directory_lines
-from facturier.platforms.submissions import PlatformState, PlatformSubmission, SubmissionKind, SubmissionState
+from facturier import identifiers
+from facturier.accounts.models import Membership, Right
+from facturier.accounts.services import require_right
+from facturier.audit.services import audit_record
+from facturier.errors import FacturierError
+from facturier.platforms.models import SECRET_FIELDS, AuthKind, Platform, PlatformConnection, sealed_for, secret_of
 
-log = logging.getLogger(__name__)
-
-# The organisation's choice of syntax for its flows (the connection's), and the file that carries it.
-SYNTAXES = {"Factur-X": "facturx", "CII": "cii", "UBL": "ubl"}
-
-
-def _connection(organisation):
-    try:
-        from facturier.platforms.client import connection_for
-    except ImportError:  # the client not there yet (a branch without it)
-        return None
-    return connection_for(organisation)
+FIELDS = ("platform_id", "siren", "siret", "organization_id", "client_id", "flow_syntax", "enabled")
+CREDENTIALS = {"platform_id", "organization_id", "client_id", "client_secret", "bearer_token"}
 
 
-def directory_prefetch(*, organisation, document_id: int) -> None:
-    """Before a draft is issued: look the buyer up in the PA directory (outside the issuing transaction), so
-    that the snapshot taken at issue carries the addressing identifier the directory gives (BT-49). Never
-    stops an issue: the directory down, the snapshot keeps the customer's own address or its SIREN."""
-    from facturier.invoicing.models import Document
+class ConnectionError_(FacturierError):  # noqa: N801 — not the builtin ConnectionError
+    code = "platform_connection"
 
-    row = (Document.objects.filter(pk=document_id, organisation=organisation, state="draft")
-           .values("customer__siren", "customer__electronic_address", "customer__is_public_sector").first())
-    if (not row or not row["customer__siren"] or row["customer__electronic_address"]
-            or row["customer__is_public_sector"]):
-        return
-    connection = _connection(organisation)
+
+def _get(by: Membership, connection_id: int, *, lock: bool = False) -> PlatformConnection:
+    qs = PlatformConnection.objects.filter(organisation=by.organisation, pk=connection_id)
+    if lock:
+        qs = qs.select_for_update()
+    connection = qs.select_related("platform").first()
     if connection is None:
-        return
+        raise ConnectionError_(_("This platform connection does not exist."))
+    return connection
+
+
+def _check(connection: PlatformConnection) -> None:
+    errors: dict[str, list[str]] = {}
+    siren, siret = connection.siren, connection.siret
+    if siren:
+        try:
+            identifiers.validate_siren(siren)
+        except ValidationError as e:
+            errors.setdefault("siren", []).extend(e.messages)
+    if siret:
+        try:
+            identifiers.validate_siret(siret)
+        except ValidationError as e:
+            errors.setdefault("siret", []).extend(e.messages)
+        if not siren:
+            connection.siren = siret[:9]
+        elif siret[:9] != siren:
+            errors.setdefault("siret", []).append(_("This SIRET does not belong to the SIREN given."))
+    platform = Platform.objects.filter(pk=connection.platform_id).first()
+    if platform is None or (not platform.enabled and "platform_id" in getattr(connection, "_changed", ())):
+        errors.setdefault("platform_id", []).append(_("Choose one of the platforms offered."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def connection_save(*, by: Membership, connection_id: int | None = None, **values) -> PlatformConnection:
+    """Create or change a connection. Secrets given replace the stored ones ("" removes; absent keeps).
+    A change of platform or credentials marks the connection untested."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    secrets_given = {name: values.pop(name) for name in SECRET_FIELDS if name in values}
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items() if k in FIELDS}
+    for key in ("siren", "siret"):
+        if key in values:
+            values[key] = (values[key] or "").replace(" ", "")
+    with transaction.atomic():
+        connection = _get(by, connection_id, lock=True) if connection_id else PlatformConnection(
+            organisation=by.organisation)
+        before = {k: getattr(connection, k) for k in FIELDS} if connection.pk else None
+        credentials_changed = connection.pk is None
+        connection._changed = set()
+        for key, value in values.items():
+            if getattr(connection, key) != value:
+                credentials_changed = credentials_changed or key in CREDENTIALS
+                connection._changed.add(key)
+                setattr(connection, key, value)
+        _check(connection)
+        try:
+            with transaction.atomic():
+                connection.save()
+        except IntegrityError:
+            raise ValidationError({"siret": [_("Another connection already covers this scope (SIREN/SIRET).")]})
+        for name, value in secrets_given.items():
+            value = (value or "").encode() if isinstance(value, str) else (value or b"")
+            setattr(connection, name, sealed_for(connection, name, value))
+            credentials_changed = credentials_changed or name in CREDENTIALS
+        if credentials_changed:
+            connection.test_ok = False
+        connection.save()
+        audit_record(actor=by, subject=connection, action="platform_connection.save", before=before,
+                     after={k: getattr(connection, k) for k in FIELDS}
+                     | {"secrets_changed": sorted(secrets_given)})
+    from facturier.platforms.client import forget_tokens
+
+    forget_tokens(connection.pk)
+    return connection
+
+
+def connection_delete(*, by: Membership, connection_id: int) -> None:
+    require_right(by, Right.MANAGE_SETTINGS)
+    with transaction.atomic():
+        connection = _get(by, connection_id, lock=True)
+        audit_record(actor=by, subject=connection, action="platform_connection.delete",
+                     before={k: getattr(connection, k) for k in FIELDS})
+        connection.delete()
+
+
+@dataclass
+class TestReport:
+    ok: bool = True
+    steps: list[dict] = field(default_factory=list)
+
+    def passed(self, step: str, message: str) -> None:
+        self.steps.append({"step": step, "ok": True, "message": message})
+
+    def failed(self, step: str, message: str) -> None:
+        self.ok = False
+        self.steps.append({"step": step, "ok": False, "message": message})
+
+    @property
+    def message(self) -> str:
+        failed = [s for s in self.steps if not s["ok"]]
+        return failed[0]["message"] if failed else _("The connection works.")
+
+
+def run_test(connection: PlatformConnection) -> TestReport:
+    """Sign in (OAuth2), the Flow Service's health check, an authenticated flow search, the Directory
+    Service's health check, and the lookup of the organisation's own SIREN: the first failure stops."""
+    from facturier.platforms.client import DirectoryClient, FlowClient, PlatformError, Step, forget_tokens
+
+    report = TestReport()
+    forget_tokens(connection.pk)
+    siren = connection.siren or _own_siren(connection.organisation)
     try:
-        directory_lines(organisation, row["customer__siren"], connection=connection)
-    except Exception as e:  # noqa: BLE001 — the directory never blocks an issue; sending asks it again
-        log.warning("directory lookup before issue failed: %s", e)
+        with FlowClient(connection) as flows:
+            if connection.platform.auth_kind == AuthKind.OAUTH2:
+                flows.token()
+                report.passed(Step.TOKEN, _("The platform accepted the client id and secret."))
+            flows.health()
+            report.passed(Step.HEALTH, _("The Flow Service answers."))
+            flows.search(updated_after=timezone.now(), limit=1)
+            report.passed(Step.FLOW_SEARCH, _("An authenticated call succeeded."))
+        with DirectoryClient(connection) as directory:
+            directory.health()
+            report.passed(Step.DIRECTORY_HEALTH, _("The Directory Service answers."))
+            if siren:
+                lines = directory.lines_for_siren(siren)
+                if lines:
+                    report.passed(Step.DIRECTORY, _("The directory has %(n)d line(s) for your SIREN %(siren)s.")
+                                  % {"n": len(lines), "siren": siren})
+                else:
+                    report.failed(Step.DIRECTORY, _("The directory has no line for your SIREN %(siren)s: your "
+                                                    "company cannot receive invoices through this platform yet. "
+                                                    "Ask the platform to register it.") % {"siren": siren})
+    except PlatformError as e:
+        report.failed(e.step, e.reason)
+    return report
 
 
-def platform_route(organisation, document) -> RoutingDecision | None:
-    """The platform route of a document being sent, or None when it keeps the customer's own channel.
-
-    A customer whose channel is "approved platform" or "Chorus Pro" goes there; with a PA connected, a
-    French company found in the directory goes to the PA whatever its channel (the reform's rule)."""
-    from facturier.parties.models import Channel
-
-    channel = document.customer.preferred_channel
-    if channel not in (Channel.PLATFORM, Channel.CHORUS) and _connection(organisation) is None:
-        return None
-    decision = decide(document)
-    if channel == Channel.CHORUS and decision.channel != Way.PLATFORM:
-        return RoutingDecision(Way.CHORUS, decision.reason if decision.channel == Way.CHORUS
-                               else _("The customer's channel is Chorus Pro."), processing_rule="B2G")
-    if decision.channel == Way.CHORUS and channel != Channel.CHORUS:
-        return None  # public sector without Chorus Pro chosen: its own channel, as before
-    if decision.channel == Way.EREPORTING:
-        if channel == Channel.PLATFORM:
-            why = _("This sale is not e-invoiced through a platform (%(why)s) Choose e-mail, the portal or the "
-                    "post for this customer.") % {"why": decision.reason}
-            return RoutingDecision(Way.PLATFORM, decision.reason, processing_rule=decision.processing_rule,
-                                   refusal=("not_in_scope", why))
-        return None
-    return decision
+def _own_siren(organisation) -> str:
+    profile = organisation.legal_profiles.order_by("-effective_from").first()
+    return profile.siren if profile else ""
 
 
-def record_route(document, decision: RoutingDecision) -> None:
-    """The routing decided for a document, shown on its page."""
-    PlatformState.objects.update_or_create(document=document, defaults={
-        "organisation_id": document.organisation_id, "channel": decision.channel,
-        "route_reason": decision.reason[:500], "address": decision.address[:125]})
+def connection_test(*, by: Membership, connection_id: int) -> TestReport:
+    """Run the connection test and record its outcome (the steps, in the user's language, and the time)."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    connection = _get(by, connection_id)
+    report = run_test(connection)
+    with transaction.atomic():
+        PlatformConnection.objects.filter(pk=connection.pk).update(
+            tested_at=timezone.now(), test_ok=report.ok, test_message=report.message, test_steps=report.steps)
+        audit_record(actor=by, subject=connection, action="platform_connection.test",
+                     after={"ok": report.ok, "steps": report.steps})
+    return report
 
 
-def _tracking_id(document) -> str:
-    failed = PlatformSubmission.objects.filter(organisation_id=document.organisation_id, document=document,
-                                               kind=SubmissionKind.INVOICE).count()
-    return str(document.pk) if not failed else f"{document.pk}-{failed + 1}"
+# -- the demo's simulated platform ----------------------------------------------------------------------------
+
+SIMULATOR_NAME = "PA simulator (demo)"
+DEMO_CLIENT_ID = "demo"
+DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 — the local simulator's demo account, printed by `facturier run`
 
 
-def platform_refusal(document) -> tuple[str, str] | None:
-    """Why `document` cannot be handed to the PA now, or None."""
-    if document.state == "draft":
-        return "draft", _("This document is a draft: issue it first, then send it.")
-    if _connection(document.organisation) is None:
-        return "no_platform", _("No approved platform (PA) is connected for %(org)s: set up the connection in the "
-                                "settings.") % {"org": document.organisation.name}
-    active = PlatformSubmission.objects.filter(document=document, kind=SubmissionKind.INVOICE).exclude(
-        state=SubmissionState.FAILED).first()
-    if active is not None:
-        if active.state == SubmissionState.SENT:
-            return "already_submitted", _("This document was already handed to the approved platform (flow "
-                                          "%(flow)s): correct it with a credit note or a corrective invoice.") % {
-                "flow": active.flow_id}
-        return "in_progress", _("This document is already waiting to be handed to the approved platform.")
-    return None
+def simulator_platform(base_url: str) -> Platform:
+    """The installation's Platform row for a local simulator at `base_url` (created or pointed there)."""
+    base_url = base_url.rstrip("/")
+    platform, _created = Platform.objects.update_or_create(name=SIMULATOR_NAME, defaults={
+        "flow_url": f"{base_url}/flow-service", "directory_url": f"{base_url}/directory-service",
+        "auth_kind": AuthKind.OAUTH2, "token_url": f"{base_url}/auth/token", "scope": "", "enabled": True})
+    return platform
 
 
-def platform_queue(*, by, document, decision: RoutingDecision) -> PlatformSubmission:
-    """Queue an issued invoice for its PA, in the syntax the connection chose (Factur-X by default)."""
-    from facturier.delivery.connectors.files import make_file
-    from facturier.delivery.history import delivery_mark
-    from facturier.delivery.models import DeliveryState
-    from facturier.parties.models import FileFormat
-    from facturier.platforms.outbox import submission_queue
-
-    connection = _connection(document.organisation)
-    syntax = getattr(connection, "flow_syntax", "") or "Factur-X"
-    file_format = {"Factur-X": FileFormat.FACTURX, "CII": FileFormat.CII, "UBL": FileFormat.UBL}.get(
-        syntax, FileFormat.FACTURX)
-    made = make_file(document, file_format, "{number}.{ext}")
-    record_route(document, decision)
-    row = submission_queue(organisation=document.organisation, kind=SubmissionKind.INVOICE,
-                           tracking_id=_tracking_id(document), file_name=made.name, data=made.data,
-                           flow_syntax=syntax, processing_rule=decision.processing_rule or "B2B", document=document,
-                           flow_type="CustomerInvoice")
-    delivery_mark(document=document, state=DeliveryState.QUEUED, actor=by,
-                  recipient=str(_("Approved platform (PA)")),
-                  detail=_("Queued for the approved platform: %(why)s") % {"why": decision.reason})
-    return row
+def simulator_connect(organisation, base_url: str, *, client_id: str = DEMO_CLIENT_ID,
+                      client_secret: str = DEMO_CLIENT_SECRET) -> PlatformConnection:
+    """Connect `organisation` (its default scope) to the simulator, with the demo credentials (no audit: the
+    system sets up the demo)."""
+    platform = simulator_platform(base_url)
+    with transaction.atomic():
+        connection, _created = PlatformConnection.objects.get_or_create(
+            organisation=organisation, siren="", siret="",
+            defaults={"platform": platform, "client_id": client_id, "organization_id": organisation.slug})
+        connection.platform = platform
+        connection.client_id = client_id
+        connection.enabled = True
+        connection.client_secret = sealed_for(connection, "client_secret", client_secret.encode())
+        connection.save()
+    return connection
 
 
-# --- the status the seller owes: 212 "Encaissée" ------------------------------------------------
-
-
-def _on_receipts(document) -> bool:
-    return document.operation_category == "services" and not document.vat_on_debits
-
-
-def cashed_per_rate(document, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
-    """The amount cashed split over the invoice's VAT rates, pro rata of their totals with VAT
-    (the last rate takes the rounding remainder): [(rate, amount cashed at that rate)]."""
-    from facturier.engine.en16931.money import round_amount
-
-    rows = [(Decimal(str(r.get("rate") or "0")),
-             Decimal(str(r.get("taxable_amount") or "0")) + Decimal(str(r.get("tax_amount") or "0")))
-            for r in (document.vat_breakdown or [])]
-    total = sum((gross for _rate, gross in rows), Decimal(0))
-    if not rows or total == 0:
-        return [(Decimal(0), amount)]
-    out, left = [], amount
-    for i, (rate, gross) in enumerate(rows):
-        part = left if i == len(rows) - 1 else round_amount(amount * gross / total)
-        out.append((rate, part))
-        left -= part
-    return out
-
-
-def payment_recorded(payment) -> PlatformSubmission | None:
-    """A payment recorded on an invoice handed to the PA whose VAT is due on receipt: the seller owes the
-    status 212 "Encaissée" with the amount cashed per VAT rate; built as CDAR, validated, and queued as a
-    flow in the payment's transaction (nothing when the invoice did not go through a PA)."""
-    document = payment.document
-    if document.kind == "credit_note" or not _on_receipts(document) or payment.amount <= 0:
-        return None
-    if not PlatformSubmission.objects.filter(document=document, kind=SubmissionKind.INVOICE,
-                                             state=SubmissionState.SENT).exists():
-        return None
-    from facturier.platforms.outbox import submission_queue
-    from facturier.platforms.statuses import build_status
-
-    data = build_status(document, code="212", amounts=cashed_per_rate(document, payment.amount),
-                        when=dt.datetime.combine(payment.date, dt.time(12), tzinfo=dt.UTC))
-    return submission_queue(organisation=document.organisation, kind=SubmissionKind.CDAR,
-                            tracking_id=f"{document.pk}-212-{payment.pk}", file_name=f"{document.number}-212.xml",
-                            data=data, flow_syntax="CDAR", processing_rule="B2B", document=document,
-                            flow_type="CustomerInvoiceLC")
-
-
-def now() -> dt.datetime:
-    return timezone.now()
+__all__ = ["TestReport", "connection_delete", "connection_save", "connection_test", "run_test", "secret_of",
+           "simulator_connect", "simulator_platform"]

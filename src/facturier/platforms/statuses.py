@@ -383,7 +383,7 @@ def statuses_poll(*, organisation_id: int, client=None, max_pages: int = 50) -> 
     applied = 0
     try:
         for _page in range(max_pages):
-            page = client.search(cursor=cursor, flow_types=list(LIFECYCLE_FLOW_TYPES), direction="In")
+            page = client.search(cursor=cursor, flow_types=list(LIFECYCLE_FLOW_TYPES), directions=["In"])
             for flow in _get(page, "flows", "results", default=[]) or []:
                 if not _is_incoming_lifecycle(flow):
                     continue

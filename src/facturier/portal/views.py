@@ -329,7 +329,7 @@ def document(request, organisation, account, pk: int):
               "label": e.get_kind_display()} for e in portal_files(account=account, document=doc)]
     platform = None
     if apps.is_installed("facturier.platforms"):
-        from facturier.platforms.selectors import document_platform_status
+        from facturier.platforms.status_selectors import document_platform_status
 
         platform = document_platform_status(organisation=doc.organisation, document_id=doc.pk)
     return render(request, "portal/document.html", _context(

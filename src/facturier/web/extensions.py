@@ -174,7 +174,7 @@ def platform_in_use(organisation) -> bool:
     """Whether the dashboard shows the platform column: a document of the organisation went to a platform."""
     if not platforms_installed():
         return False
-    from facturier.platforms.selectors import platform_in_use as in_use
+    from facturier.platforms.status_selectors import platform_in_use as in_use
 
     return in_use(organisation)
 
@@ -183,7 +183,7 @@ def platform_states(organisation, document_ids: list[int]) -> dict[int, tuple[st
     """{document id: (status code, label, reason)} of the documents handed to a platform."""
     if not platforms_installed() or not document_ids:
         return {}
-    from facturier.platforms.selectors import platform_states as states
+    from facturier.platforms.status_selectors import platform_states as states
 
     return states(organisation=organisation, document_ids=document_ids)
 
@@ -191,7 +191,7 @@ def platform_states(organisation, document_ids: list[int]) -> dict[int, tuple[st
 def platform_filter(qs, organisation, which: str):
     if not platforms_installed():
         return qs
-    from facturier.platforms.selectors import platform_filter as narrow
+    from facturier.platforms.status_selectors import platform_filter as narrow
 
     return narrow(qs, organisation, which)
 
@@ -200,6 +200,6 @@ def platform_panel(organisation, document) -> dict | None:
     """The document's routing decision and life-cycle statuses (None when it never met a platform)."""
     if not platforms_installed():
         return None
-    from facturier.platforms.selectors import platform_panel as panel
+    from facturier.platforms.status_selectors import platform_panel as panel
 
     return panel(organisation=organisation, document=document)

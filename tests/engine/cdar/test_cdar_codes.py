@@ -66,3 +66,22 @@ def test_names_and_texts_come_in_the_users_language():
     assert cdar.STATUSES["210"].name("fr") == "Refusée" and cdar.STATUSES["210"].name("en-gb") == "Refused"
     assert cdar.REASONS["DOUBLON"].text("fr") == "Facture en double"
     assert cdar.REASONS["DOUBLON"].statuses >= {"207", "210", "213"}
+
+
+def test_the_statuses_that_stop_an_invoice_are_flagged():
+    assert {c for c, s in cdar.STATUSES.items() if s.negative} == {"210", "213", "221", "501"}
+
+
+def test_a_refusal_tells_the_seller_what_to_do_in_both_languages():
+    step = cdar.next_step("210", "DOUBLON")
+    assert "Facture en double" in step.fr and "avoir" in step.fr
+    assert "Duplicate invoice" in step.en and "credit note" in step.en
+    asked = cdar.next_step("210", "TX_TVA_ERR", "NIN")
+    assert "facture rectificative" in asked.fr and "corrective invoice" in asked.en
+
+
+def test_a_rejection_a_routing_error_and_an_inadmissible_file_each_say_what_to_do():
+    assert "non émise" in cdar.next_step("213", "REJ_SEMAN").fr
+    assert "directory" in cdar.next_step("221").en
+    assert "format" in cdar.next_step("501", "IRR_SYNTAX").en
+    assert cdar.next_step("205") is None

@@ -210,7 +210,7 @@ class PlatformStatusOut(Schema):
             description="Codes 200–228 and 501 of the 2026 reform, with their names and reasons in the language of "
                         "`Accept-Language`; 404 when the document never went to a platform.")
 def platform_status(request, document_id: int):
-    from facturier.platforms.selectors import document_platform_status
+    from facturier.platforms.status_selectors import document_platform_status
 
     by = acting(request, Scope.READ)
     document = _get(by, document_id)

@@ -19,6 +19,7 @@ from facturier.engine.cdar.codes import (
     ActionInfo,
     ReasonInfo,
     StatusInfo,
+    next_step,
     reasons_for,
 )
 from facturier.engine.cdar.model import (
@@ -74,6 +75,7 @@ __all__ = [
     "StatusDetail",
     "StatusInfo",
     "build",
+    "next_step",
     "parse",
     "reasons_for",
     "status_info",

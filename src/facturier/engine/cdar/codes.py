@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facturier.engine.errors import Message
+
 __all__ = [
     "ACTIONS",
     "CHARACTERISTIC_TYPES",
@@ -34,6 +36,7 @@ __all__ = [
     "ActionInfo",
     "ReasonInfo",
     "StatusInfo",
+    "next_step",
     "reasons_for",
 ]
 
@@ -69,6 +72,15 @@ class StatusInfo:
 
     def name(self, language: str = "fr") -> str:
         return self.name_fr if (language or "fr").lower().startswith("fr") else self.name_en
+
+    @property
+    def negative(self) -> bool:
+        """The invoice did not go through: rejected by a platform (213, 501), undeliverable (221)
+        or refused by the buyer (210). The organisation is told, with ``next_step``."""
+        return self.code in _NEGATIVE
+
+
+_NEGATIVE = frozenset({"210", "213", "221", "501"})
 
 
 def _s(code, fr, en, phase, label, *, reason=False, tax=False, mdt88=None) -> StatusInfo:
@@ -265,3 +277,56 @@ CHARACTERISTIC_TYPES = frozenset(
     ("MEN", "MPA", "RAP", "ESC", "RAB", "REM", "MAP", "MAPTTC", "MNA", "MNATTC", "CBB", "DIV", "DVA", "MAJ")
 )
 """MDT-207 codes (BR-FR-CDV-CL-11); MEN is the amount cashed per VAT rate of a 212 message."""
+
+
+def next_step(status: str, reason_code: str | None = None, action_code: str | None = None) -> Message | None:
+    """What the seller should do after ``status`` (with its reason and requested action), or None.
+
+    For the statuses that need the seller's attention: a rejection (213) or an inadmissible
+    file (501), after which nothing was delivered; a routing error (221); a refusal (210),
+    after which the invoice is cancelled by a credit note; a dispute, a partial approval or a
+    suspension (207, 206, 208). The requested action of the message, when there is one, is
+    named; otherwise the usual one for the status.
+    """
+    reason = REASONS.get(reason_code or "")
+    why_fr = f" (motif : {reason.text_fr})" if reason else ""
+    why_en = f" (reason: {reason.text_en})" if reason else ""
+    action = ACTIONS.get(action_code or "")
+    ask_fr = f" L'acheteur demande : {action.text_fr.lower()}." if action else ""
+    ask_en = f" The buyer asks you to: {action.text_en[0].lower()}{action.text_en[1:]}." if action else ""
+    if status == "213":
+        return Message(
+            fr=f"La plateforme a rejeté la facture{why_fr} : elle n'a pas été transmise et est réputée non émise. "
+            "Corrigez-en la cause, puis émettez et déposez une facture corrigée.",
+            en=f"The platform rejected the invoice{why_en}: it was not delivered and counts as not issued. "
+            "Fix the cause, then issue and submit a corrected invoice.",
+        )
+    if status == "501":
+        return Message(
+            fr=f"Le fichier déposé est irrecevable{why_fr} : rien n'a été transmis. Corrigez le fichier "
+            "(format, taille, nom, pièces jointes) et déposez-le de nouveau.",
+            en=f"The submitted file is inadmissible{why_en}: nothing was delivered. Fix the file (format, "
+            "size, name, attachments) and submit it again.",
+        )
+    if status == "221":
+        return Message(
+            fr="La plateforme n'a pas pu acheminer la facture (erreur de routage) : vérifiez l'adresse "
+            "électronique de l'acheteur dans l'annuaire (SIREN, SIRET, code de routage), puis déposez-la de nouveau.",
+            en="The platform could not route the invoice: check the buyer's electronic address in the "
+            "directory (SIREN, SIRET, routing code), then submit it again.",
+        )
+    if status == "210":
+        return Message(
+            fr=f"L'acheteur a refusé la facture{why_fr}." + (ask_fr or " Annulez-la par un avoir, puis émettez "
+            "si besoin une facture rectificative."),
+            en=f"The buyer refused the invoice{why_en}." + (ask_en or " Cancel it with a credit note, then issue "
+            "a corrective invoice if needed."),
+        )
+    if status in ("206", "207", "208"):
+        what_fr = {"206": "n'a approuvé qu'une partie de", "207": "conteste", "208": "a suspendu"}[status]
+        what_en = {"206": "approved only part of", "207": "disputes", "208": "suspended"}[status]
+        return Message(
+            fr=f"L'acheteur {what_fr} la facture{why_fr}." + (ask_fr or " Prenez contact avec lui pour la suite."),
+            en=f"The buyer {what_en} the invoice{why_en}." + (ask_en or " Contact the buyer to settle it."),
+        )
+    return None

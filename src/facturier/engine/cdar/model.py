@@ -26,6 +26,7 @@ from facturier.engine.cdar.codes import (
     STATUSES,
     ReasonInfo,
     StatusInfo,
+    next_step,
     reasons_for,
 )
 from facturier.engine.errors import InputError, Message
@@ -230,6 +231,10 @@ class CdarMessage:
     def reason(self) -> ReasonInfo | None:
         """The reason code's entry in REASONS (None when absent or not in the list)."""
         return REASONS.get(self.reason_code or "")
+
+    def next_step(self) -> Message | None:
+        """What the seller should do about this status (``codes.next_step``), or None."""
+        return next_step(self.invoice.status_code, self.reason_code, self.action_code)
 
     @property
     def action_code(self) -> str | None:
