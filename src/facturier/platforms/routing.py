@@ -167,7 +167,7 @@ def decide(document, *, lookup: bool = True, now: dt.datetime | None = None) -> 
     try:
         lines, when = directory_lines(organisation, siren, lookup=lookup, now=now)
     except PlatformError as e:
-        message = _("The PA directory could not be reached to route this invoice (%(reason)s): try again later.") % {
+        message = _("The PA directory could not route this invoice: %(reason)s") % {
             "reason": getattr(e, "message", str(e))}
         return RoutingDecision(Way.PLATFORM, message, processing_rule="B2B", refusal=("directory_unreachable", message))
     if when is None:
