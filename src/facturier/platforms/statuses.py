@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -201,10 +202,6 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
     BR-FR-CDV) and its archiving follow in the worker (`statuses_check`), queued after commit, so that a burst
     of statuses is applied at once and checked at the validator's pace; nothing is lost between the two (an
     event not checked yet has an empty `validation`, and `statuses_check` takes every such event)."""
-    if flow_id:
-        existing = PlatformStatusEvent.objects.filter(organisation=organisation, flow_id=flow_id).first()
-        if existing is not None:
-            return existing
     read = read_cdar(data, validate=False)
     message = read.message
     code = str(_field(message, "status_code")) if message is not None else ""
@@ -232,7 +229,7 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
                 _to_other_flow(organisation, event, message)
             if not readable or (document is None and readable and not event.submission_id):
                 _notify_unreadable(event)
-    except IntegrityError:  # the same flow applied concurrently (webhook and search): the first stands
+    except IntegrityError:  # the same flow again (webhook and search): the first one stands, applied once
         return PlatformStatusEvent.objects.get(organisation=organisation, flow_id=flow_id)
     if check:
         from facturier.platforms.tasks import platform_statuses_check_task
@@ -270,13 +267,16 @@ def statuses_check(*, organisation_id: int, limit: int = 1000) -> int:
 
 
 def _apply_to_document(event: PlatformStatusEvent, document) -> None:
-    state, _created = PlatformState.objects.select_for_update().get_or_create(
-        document=document, defaults={"organisation_id": event.organisation_id})
-    # A status older than the one shown (delivered late by the search) enters the history only.
-    if state.status_at is None or event.status_at >= state.status_at:
-        PlatformState.objects.filter(pk=state.pk).update(
-            code=event.code[:3], reason_code=event.reason_code, reason_text=event.reason_text[:1000],
-            status_at=event.status_at, updated_at=timezone.now())
+    # One conditional UPDATE (its row lock orders concurrent statuses): a status older than the one shown
+    # (delivered late by the search) enters the history only.
+    changes = {"code": event.code[:3], "reason_code": event.reason_code, "reason_text": event.reason_text[:1000],
+               "status_at": event.status_at, "updated_at": timezone.now()}
+    newer = Q(status_at__isnull=True) | Q(status_at__lte=event.status_at)
+    if not PlatformState.objects.filter(Q(document=document) & newer).update(**changes):
+        state, created = PlatformState.objects.get_or_create(
+            document=document, defaults={"organisation_id": event.organisation_id, **changes})
+        if not created and (state.status_at is None or event.status_at >= state.status_at):
+            PlatformState.objects.filter(pk=state.pk).update(**changes)
     if event.code in REJECTIONS or event.code in REFUSALS:
         from facturier.delivery.models import Notification
 
