@@ -90,9 +90,8 @@ def bench_submit(owner) -> dict:
     from facturier.invoicing.models import Document
     from facturier.platforms import simulator
     from facturier.platforms.outbox import platform_flush
-    from facturier.platforms.submissions import PlatformSubmission
-
     from facturier.platforms.services import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from facturier.platforms.submissions import PlatformSubmission
 
     # The PA's own checks of each file and its statuses are not what is measured: validation off, statuses later.
     handle = simulator.start_simulator(clients={DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}, status_delay=3600,
@@ -132,7 +131,7 @@ def bench_statuses(owner) -> dict:
 
     from facturier.engine import cdar
     from facturier.invoicing.models import Document
-    from facturier.platforms.statuses import status_apply, statuses_check
+    from facturier.platforms.statuses import status_apply, statuses_apply, statuses_check
 
     organisation = owner.organisation
     documents = list(Document.objects.filter(organisation=organisation).order_by("pk")
@@ -146,8 +145,6 @@ def bench_statuses(owner) -> dict:
         messages.append((f"lc-{i}", cdar.build(cdar.status_message(
             status=code, invoice_number=number, invoice_date=day, seller=cdar.Company(siren="884123456"),
             buyer=cdar.Company(siren="412345670"), at=at + dt.timedelta(seconds=i)))))
-    from django.db import transaction
-
     single = messages[:500]  # one transaction per status (a webhook's task)
     t = time.perf_counter()
     for flow_id, data in single:
@@ -156,9 +153,7 @@ def bench_statuses(owner) -> dict:
     rest = messages[len(single):]
     t = time.perf_counter()
     for start in range(0, len(rest), 100):  # one transaction per 100 statuses (a page of the search)
-        with transaction.atomic():
-            for flow_id, data in rest[start:start + 100]:
-                status_apply(organisation, data, flow_id=flow_id, check=False)
+        statuses_apply(organisation, rest[start:start + 100], check=False)
     applied = time.perf_counter() - t
     checked_count = min(STATUSES, 1000)
     t = time.perf_counter()

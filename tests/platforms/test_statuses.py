@@ -124,3 +124,17 @@ def test_no_212_when_the_seller_pays_vat_on_debits(owner, org, lines):
     _handed_to_pa(document)
     payment_record(by=owner, document_id=document.pk, date=dt.date(2026, 3, 11), amount=Decimal("10.00"))
     assert not PlatformSubmission.objects.filter(kind="cdar").exists()
+
+
+def test_a_page_of_statuses_applied_together_gives_the_same_outcome_once(org, issued):
+    from facturier.platforms.statuses import statuses_apply
+
+    page = [(f"p-{code}", platform_status(issued, code, at=T0 + dt.timedelta(minutes=i)))
+            for i, code in enumerate(("200", "202", "204", "205"))]
+    assert statuses_apply(org, list(reversed(page))) == 4
+    assert statuses_apply(org, page) == 0  # the same page again (webhook and search): nothing twice
+    assert PlatformState.objects.get(document=issued).code == "205"
+    assert PlatformStatusEvent.objects.filter(document=issued).count() == 4
+    statuses_apply(org, [("p-213", platform_status(issued, "213", reason_code="DOUBLON",
+                                                   at=T0 + dt.timedelta(hours=1)))])
+    assert Notification.objects.filter(organisation=org, kind="platform_status", text__contains="DOUBLON").exists()

@@ -196,16 +196,11 @@ def _document_of(organisation, message):
 # --- applying -----------------------------------------------------------------------------------
 
 
-def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = EventSource.POLL,
-                 check: bool = True) -> PlatformStatusEvent:
-    """Store and apply one CDAR received (once per flow id); returns its event. Its validation (XSD and
-    BR-FR-CDV) and its archiving follow in the worker (`statuses_check`), queued after commit, so that a burst
-    of statuses is applied at once and checked at the validator's pace; nothing is lost between the two (an
-    event not checked yet has an empty `validation`, and `statuses_check` takes every such event)."""
+def _event_of(organisation, data: bytes, flow_id: str, source: str, document_lookup) -> tuple:
     read = read_cdar(data, validate=False)
     message = read.message
     code = str(_field(message, "status_code")) if message is not None else ""
-    document = _document_of(organisation, message) if message is not None else None
+    document = document_lookup(message) if message is not None else None
     readable = message is not None and known(code)
     status_at = _field(message, "status_datetime", "issue_datetime", default=None) if message else None
     if isinstance(status_at, dt.date) and not isinstance(status_at, dt.datetime):
@@ -220,6 +215,64 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
         reason_text=str(_field(message, "reason_text") if message else "")[:1000],
         status_at=status_at or timezone.now(), readable=readable, problem=read.problem,
         validation=read.validation, data=data)
+    return event, message
+
+
+def statuses_apply(organisation, items: list[tuple[str, bytes]], *, source: str = EventSource.POLL,
+                   check: bool = True) -> int:
+    """Apply a page of CDARs received ((flow id, data), as a search page brings them) in one transaction:
+    the invoices read in one query, the events inserted together (a flow id already applied is skipped), each
+    invoice's state moved once to its latest status. The same outcome as `status_apply` one by one; returns
+    how many were new."""
+    from facturier.invoicing.models import Document
+
+    items = [(str(f)[:64], d) for f, d in items if f]
+    if not items:
+        return 0
+    with transaction.atomic():
+        known_ids = set(PlatformStatusEvent.objects.filter(
+            organisation=organisation, flow_id__in=[f for f, _d in items]).values_list("flow_id", flat=True))
+        fresh = [(f, d) for f, d in dict(items).items() if f not in known_ids]
+        parsed = [(f, d, read_cdar(d, validate=False)) for f, d in fresh]
+        numbers = {str(_field(r.message, "invoice.number")) for _f, _d, r in parsed if r.message is not None}
+        documents = {d.number: d for d in Document.objects.filter(organisation=organisation, number__in=numbers)
+                     .exclude(state="draft").only("id", "number", "organisation_id")}
+        events, messages = [], {}
+        for flow_id, data, _read in parsed:
+            event, message = _event_of(organisation, data, flow_id, source,
+                                       lambda m: documents.get(str(_field(m, "invoice.number"))))
+            events.append(event)
+            messages[flow_id] = message
+        PlatformStatusEvent.objects.bulk_create(events)
+        latest: dict[int, PlatformStatusEvent] = {}
+        for event in events:
+            if event.readable and event.document is not None:
+                if event.document_id not in latest or event.status_at >= latest[event.document_id].status_at:
+                    latest[event.document_id] = event
+                if event.code in REJECTIONS or event.code in REFUSALS:
+                    _notify_problem(event, event.document)
+            elif event.readable:
+                _to_other_flow(organisation, event, messages[event.flow_id])
+            if not event.readable or (event.document is None and not event.submission_id):
+                _notify_unreadable(event)
+        for event in latest.values():
+            _move_state(event, event.document)
+    if check:
+        from facturier.platforms.tasks import platform_statuses_check_task
+
+        organisation_id = organisation.pk
+        transaction.on_commit(lambda: platform_statuses_check_task.enqueue(organisation_id=organisation_id))
+    return len(events)
+
+
+def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = EventSource.POLL,
+                 check: bool = True) -> PlatformStatusEvent:
+    """Store and apply one CDAR received (once per flow id); returns its event. Its validation (XSD and
+    BR-FR-CDV) and its archiving follow in the worker (`statuses_check`), queued after commit, so that a burst
+    of statuses is applied at once and checked at the validator's pace; nothing is lost between the two (an
+    event not checked yet has an empty `validation`, and `statuses_check` takes every such event)."""
+    event, message = _event_of(organisation, data, flow_id, source, lambda m: _document_of(organisation, m))
+    document, readable = event.document, event.readable
     try:
         with transaction.atomic():
             event.save(force_insert=True)
@@ -267,6 +320,12 @@ def statuses_check(*, organisation_id: int, limit: int = 1000) -> int:
 
 
 def _apply_to_document(event: PlatformStatusEvent, document) -> None:
+    _move_state(event, document)
+    if event.code in REJECTIONS or event.code in REFUSALS:
+        _notify_problem(event, document)
+
+
+def _move_state(event: PlatformStatusEvent, document) -> None:
     # One conditional UPDATE (its row lock orders concurrent statuses): a status older than the one shown
     # (delivered late by the search) enters the history only.
     changes = {"code": event.code[:3], "reason_code": event.reason_code, "reason_text": event.reason_text[:1000],
@@ -277,16 +336,18 @@ def _apply_to_document(event: PlatformStatusEvent, document) -> None:
             document=document, defaults={"organisation_id": event.organisation_id, **changes})
         if not created and (state.status_at is None or event.status_at >= state.status_at):
             PlatformState.objects.filter(pk=state.pk).update(**changes)
-    if event.code in REJECTIONS or event.code in REFUSALS:
-        from facturier.delivery.models import Notification
 
-        text = _("%(document)s: %(status)s by the platform. %(reason)s %(todo)s") % {
-            "document": document.number, "status": status_label(event.code),
-            "reason": (_("Reason: %(reason)s.") % {"reason": reason_label(event.reason_code, event.reason_text)})
-            if event.reason_code or event.reason_text else "",
-            "todo": what_to_do(event.code, event.reason_code)}
-        Notification.objects.create(organisation_id=event.organisation_id, kind="platform_status",
-                                    text=text[:500], document=document)
+
+def _notify_problem(event: PlatformStatusEvent, document) -> None:
+    from facturier.delivery.models import Notification
+
+    text = _("%(document)s: %(status)s by the platform. %(reason)s %(todo)s") % {
+        "document": document.number, "status": status_label(event.code),
+        "reason": (_("Reason: %(reason)s.") % {"reason": reason_label(event.reason_code, event.reason_text)})
+        if event.reason_code or event.reason_text else "",
+        "todo": what_to_do(event.code, event.reason_code)}
+    Notification.objects.create(organisation_id=event.organisation_id, kind="platform_status",
+                                text=text[:500], document=document)
 
 
 def _to_other_flow(organisation, event: PlatformStatusEvent, message) -> None:
@@ -384,13 +445,12 @@ def statuses_poll(*, organisation_id: int, client=None, max_pages: int = 50) -> 
     try:
         for _page in range(max_pages):
             page = client.search(cursor=cursor, flow_types=list(LIFECYCLE_FLOW_TYPES), directions=["In"])
-            for flow in _get(page, "flows", "results", default=[]) or []:
-                if not _is_incoming_lifecycle(flow):
-                    continue
-                flow_id = str(_get(flow, "flow_id", "flowId", default=""))
-                if status_fetch_apply(organisation_id=organisation_id, flow_id=flow_id, client=client,
-                                      source=EventSource.POLL) is not None:
-                    applied += 1
+            wanted = [str(_get(flow, "flow_id", "flowId", default=""))
+                      for flow in _get(page, "flows", "results", default=[]) or [] if _is_incoming_lifecycle(flow)]
+            done = set(PlatformStatusEvent.objects.filter(organisation=organisation, flow_id__in=wanted)
+                       .values_list("flow_id", flat=True))
+            fetched = [(flow_id, client.download(flow_id, "Original")) for flow_id in wanted if flow_id not in done]
+            applied += statuses_apply(organisation, fetched, source=EventSource.POLL)
             next_cursor = _get(page, "next_cursor", "nextCursor", default=None)
             if next_cursor:
                 cursor = next_cursor
