@@ -207,3 +207,29 @@ def test_a_wrong_client_secret_at_sending_refuses_with_what_to_check(owner, org,
     result = send_documents(by=owner, document_ids=[issued.pk])
     assert result.refused[0].code == "directory_unreachable"
     assert "client id or secret" in result.refused[0].reason
+
+
+def test_a_worker_killed_in_the_middle_of_a_chunk_leaves_every_flow_submitted_exactly_once(owner, org, lines,
+                                                                                          connection, simulator,
+                                                                                          monkeypatch):
+    documents = [_issue(owner, org.customer, lines) for _ in range(3)]
+    assert send_documents(by=owner, document_ids=[d.pk for d in documents]).queued == [d.pk for d in documents]
+    submitted = []
+
+    def killed_after_the_second(row):
+        submitted.append(row.pk)
+        if len(submitted) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(outbox, "_after_submitted", killed_after_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        platform_flush(organisation_id=org.pk)
+    monkeypatch.undo()
+    states = dict(PlatformSubmission.objects.values_list("document_id", "state"))
+    assert [states[d.pk] for d in documents] == ["sent", "sending", "pending"]
+    PlatformSubmission.objects.filter(state="sending").update(claimed_by=_dead_worker("killed-mid-chunk").id)
+    leases.recover()
+    platform_flush(organisation_id=org.pk)
+    assert set(PlatformSubmission.objects.values_list("state", flat=True)) == {"sent"}
+    for document in documents:
+        assert len(_out_flows(simulator, str(document.pk))) == 1
