@@ -51,6 +51,22 @@ def _spec(path: Path, base_url: str):
     return OpenAPI.from_dict(data)
 
 
+def check_webhook_event(payload: dict) -> None:
+    """A webhook event's body against the Flow file's callback (`WebhookCallback`: a `Flow`)."""
+    from openapi_schema_validator import OAS30Validator
+
+    specs_or_skip()
+    data = json.loads(FLOW_FILE.read_text())
+    components = data["components"]
+    reason = components["schemas"]["ReasonCode"]
+    if "oneOf" in reason:  # the defect described above
+        reason["anyOf"] = reason.pop("oneOf")
+    callback = components["callbacks"]["WebhookCallback"]
+    (operation,) = callback.values()
+    schema = operation["post"]["requestBody"]["content"]["application/json"]["schema"]
+    OAS30Validator({**schema, "components": components}).validate(payload)
+
+
 class _Request:
     def __init__(self, request):
         from openapi_core.datatypes import RequestParameters

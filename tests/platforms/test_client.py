@@ -193,11 +193,30 @@ def test_a_platform_that_is_down_is_unreachable_and_nothing_was_received(connect
 
 
 def test_a_platform_on_a_private_address_is_refused_unless_the_operator_allows_it(connection, simulator, settings):
+    from facturier.platforms.models import Platform
+
+    https = simulator.url.replace("http://", "https://")
+    Platform.objects.filter(pk=connection.platform_id).update(flow_url=https + "/flow-service",
+                                                              token_url=https + "/auth/token")
+    connection.refresh_from_db()
     settings.FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS = False
     with FlowClient(connection) as flows, pytest.raises(Unreachable) as caught:
         flows.health()
     assert not caught.value.temporary and "private or local address" in caught.value.message
     assert simulator.platform.token_requests == 0
+
+
+def test_a_platform_url_without_https_is_refused_unless_private_hosts_are_allowed(connection, settings):
+    from facturier.platforms.models import Platform
+
+    Platform.objects.filter(pk=connection.platform_id).update(flow_url="http://pa.example.com/flow-service",
+                                                              token_url="http://pa.example.com/token")
+    connection.refresh_from_db()
+    settings.FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS = False
+    with FlowClient(connection) as flows, pytest.raises(Unreachable) as caught:
+        flows.health()
+    assert caught.value.step == Step.TOKEN and not caught.value.temporary
+    assert "is not https" in caught.value.message
 
 
 def test_the_simulator_started_by_run_is_the_one_loopback_platform_allowed(connection, simulator, settings,

@@ -298,6 +298,9 @@ def demo_load() -> DemoResult:
             bad_debts = list(WriteOff.objects.filter(organisation=organisation).values_list("document_id", flat=True))
             _accounting(owner, today, bad_debts)
         _contracts(owner, customers, today)
+        from facturier.platforms.demo import demo_connect
+
+        demo_connect(organisation)  # the PA simulator `facturier run` starts (issue 14)
         from facturier.billing.demo import billing_demo
 
         billing_demo(today=today)  # the operator hosting companies on plans (issue 16)

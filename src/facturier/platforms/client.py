@@ -150,6 +150,10 @@ class Refused(PlatformError):
         self.problem = problem or {}
 
 
+class _PlainHttp(Exception):
+    """Raised inside the transport for an http:// platform URL the policy refuses."""
+
+
 class _Blocked(Exception):
     """Raised inside the transport when the policy refuses an address; turned into a PlatformError."""
 
@@ -238,6 +242,16 @@ def _ssl_context() -> ssl.SSLContext:
     return context
 
 
+def _plain_http_allowed(url: httpx.URL, allow_private: bool) -> bool:
+    """Credentials and invoices travel over https only, unless the operator allows private hosts (tests, a
+    platform on the operator's network) or the host is the simulator `facturier run` started."""
+    if url.scheme == "https" or allow_private:
+        return True
+    published = os.environ.get("FACTURIER_PA_SIMULATOR_ADDRESS", "")
+    return bool(published) and published.rsplit(":", 1)[-1] == str(url.port) and url.host in (
+        "127.0.0.1", "localhost", "::1")
+
+
 class CheckedTransport(httpx.HTTPTransport):
     """httpx's transport, with every TCP connection resolved once, checked by the policy and pinned."""
 
@@ -246,9 +260,15 @@ class CheckedTransport(httpx.HTTPTransport):
         super().__init__(verify=context, retries=0)
         if allow_private is None:
             allow_private = bool(getattr(settings, "FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS", False))
+        self.allow_private = allow_private
         self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_CheckedBackend(allow_private),
                                              max_connections=20, max_keepalive_connections=10,
                                              keepalive_expiry=30.0)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not _plain_http_allowed(request.url, self.allow_private):
+            raise _PlainHttp(str(request.url.host))
+        return super().handle_request(request)
 
 
 def http_client(*, timeout: float = DEFAULT_TIMEOUT, allow_private: bool | None = None) -> httpx.Client:
@@ -435,6 +455,8 @@ _DNS = _("The platform's server name %(host)s cannot be found (DNS). Check the p
 _PRIVATE = _("The platform's server %(host)s resolves to a private or local address (%(address)s), which this "
              "installation does not connect to. Ask the operator to check the platform's URLs or to allow "
              "private hosts.")
+_PLAIN = _("The platform's address %(host)s is not https: Facturier sends credentials and invoices over "
+           "encrypted connections only. Ask the operator to give the platform's https:// URLs.")
 _TOKEN_REFUSED = _("The platform refused the client id or secret. Check them in Settings → Approved platform.")
 _BEARER_REFUSED = _("The platform refused the access token. Check it in Settings → Approved platform.")
 _TOKEN_ANSWER = _("The platform's sign-in service gave an answer Facturier cannot read (HTTP %(status)s).")
@@ -536,6 +558,8 @@ class _Client:
             request = self._http.build_request(method, url, headers=headers, **kwargs)
             sent = True  # from here a read timeout means the request may have arrived
             return self._http.send(request)
+        except _PlainHttp as e:
+            raise Unreachable(step, _PLAIN, temporary=False, host=str(e)) from None
         except _Blocked as e:
             if isinstance(e.error, net.HostRefused):
                 raise Unreachable(step, _PRIVATE, temporary=False, host=e.error.host, address=e.error.address,

@@ -48,6 +48,12 @@ class Platform(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.auth_kind == AuthKind.OAUTH2 and not self.token_url:
+            raise ValidationError({"token_url": _("A platform signing in with OAuth2 needs its token URL.")})
+
 
 class PlatformConnection(models.Model):
     """An organisation's account at its PA: credentials (encrypted), the `Organization-Id` it acts under, and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -84,9 +85,9 @@ def connection_save(*, by: Membership, connection_id: int | None = None, **value
                 connection.save()
         except IntegrityError:
             raise ValidationError({"siret": [_("Another connection already covers this scope (SIREN/SIRET).")]})
-        for name, value in secrets_given.items():
-            value = (value or "").encode() if isinstance(value, str) else (value or b"")
-            setattr(connection, name, sealed_for(connection, name, value))
+        for name, given in secrets_given.items():
+            raw = (given or "").encode() if isinstance(given, str) else (given or b"")
+            setattr(connection, name, sealed_for(connection, name, raw))
             credentials_changed = credentials_changed or name in CREDENTIALS
         if credentials_changed:
             connection.test_ok = False
@@ -179,6 +180,29 @@ def connection_test(*, by: Membership, connection_id: int) -> TestReport:
     return report
 
 
+def webhook_subscribe(connection: PlatformConnection, callback_url: str, *,
+                      flow_types: list[str] | None = None) -> PlatformConnection:
+    """Subscribe the connection to the platform's events at `callback_url` (POST /v1/webhooks), keep the signing
+    key encrypted and the webhook id; a previous subscription of the connection is deleted at the platform
+    first (a failure to delete it is not fatal: it stops on its own when its key no longer verifies)."""
+    from facturier.platforms.client import FlowClient, PlatformError
+
+    with FlowClient(connection) as flows:
+        if connection.webhook_id:
+            with contextlib.suppress(PlatformError):
+                flows.webhook_delete(connection.webhook_id)
+        hook = flows.webhook_create(callback_url=callback_url, flow_types=flow_types)
+    PlatformConnection.objects.filter(pk=connection.pk).update(
+        webhook_id=hook.webhook_id, webhook_secret=sealed_for(connection, "webhook_secret", hook.signing_key))
+    connection.refresh_from_db()
+    return connection
+
+
+def webhook_key(connection: PlatformConnection) -> bytes:
+    """The signing key of the connection's webhook (b"" when none): what `webhooks.verify` checks with."""
+    return secret_of(connection, "webhook_secret")
+
+
 # -- the demo's simulated platform ----------------------------------------------------------------------------
 
 SIMULATOR_NAME = "PA simulator (demo)"
@@ -213,4 +237,4 @@ def simulator_connect(organisation, base_url: str, *, client_id: str = DEMO_CLIE
 
 
 __all__ = ["TestReport", "connection_delete", "connection_save", "connection_test", "run_test", "secret_of",
-           "simulator_connect", "simulator_platform"]
+           "simulator_connect", "simulator_platform", "webhook_key", "webhook_subscribe"]

@@ -75,6 +75,7 @@ urlpatterns = [
     path("settings/termination/export/", termination.termination_export_download, name="settings_termination_export"),
     path("settings/mail/", mail.mail_settings, name="settings_mail"),
     path("settings/connectors/", include("facturier.delivery.connectors.urls")),
+    path("settings/platform/", include("facturier.platforms.urls")),
     path("accounting/", include("facturier.accounting.urls")),
     path("settings/mail/test/", mail.mail_test, name="settings_mail_test"),
     path("settings/mail/bounces/test/", mail.mail_bounce_test, name="settings_mail_bounce_test"),

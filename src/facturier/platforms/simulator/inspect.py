@@ -44,7 +44,7 @@ def inspect(data: bytes, *, mode: str = "schema") -> Verdict:
     """Read the file (Factur-X PDF, CII or UBL); `mode`: "rules" runs the XSD and the official rules,
     "schema" the XSD only, "off" nothing but reading."""
     if not data:
-        return Verdict(False, IRRECEVABLE, "EmptyFlow", "IRR_VID_F", "The file is empty.")
+        return Verdict(False, IRRECEVABLE, "EmptyFlow", "IRR_VIDE_F", "The file is empty.")
     xml = data
     if data[:5] == b"%PDF-":
         from facturier.engine.facturx.unpack import unpack_facturx

@@ -175,8 +175,15 @@ class Platform:
         if earlier:
             self._ack(flow, "Error", "AlreadyExistingFlow", "This flow was already received: " + earlier[0]["flow_id"])
             return
+        if flow["syntax"] == "CDAR":  # a status the seller sends (212…): checked with the project's CDAR reader
+            problem = _cdar_problem(bytes(flow["original"]))
+            if problem:
+                self._ack(flow, "Error", "InvoiceLCRuleError", problem)
+            else:
+                self._ack(flow, "Ok")
+            return
         if flow["syntax"] not in INVOICE_SYNTAXES:
-            self._ack(flow, "Ok")  # life-cycle messages and e-reporting: received
+            self._ack(flow, "Ok")  # e-reporting: received
             return
         verdict = inspect(bytes(flow["original"]), mode=self.validation)
         forced = self.faults.rejected_tracking_ids.get(flow["tracking_id"] or "")
@@ -186,10 +193,10 @@ class Platform:
             company = self.directory.get(verdict.buyer_siren)
             lines = [ln for ln in (company.lines if company else []) if ln.get("status", "Enabled") == "Enabled"]
             if not lines:
-                verdict.ok, verdict.status, verdict.reason_code = False, ROUTING_ERROR, "DEST_INC"
+                verdict.ok, verdict.status, verdict.reason_code = False, ROUTING_ERROR, "ROUTAGE_ERR"
                 verdict.reason = (f"No directory line for the buyer {verdict.buyer_siren or '(no SIREN)'}: the "
                                   f"platform cannot route the invoice.")
-        self.store.flow_update(flow_id, verdict=json.dumps(verdict.__dict__))
+        self.store.flow_note(flow_id, verdict=json.dumps(verdict.__dict__))
         if not verdict.ok and verdict.status == IRRECEVABLE:
             self._ack(flow, "Error", verdict.ack_reason or "InvalidSchema", verdict.reason)
             self.emit_status(flow_id, IRRECEVABLE, reason_code=verdict.reason_code, reason=verdict.reason)
@@ -228,7 +235,7 @@ class Platform:
             flow_type=lc_type, direction="In", tracking_id=invoice["tracking_id"],
             sha256=hashlib.sha256(data).hexdigest(), original=data, ack_status="Ok",
             invoice_flow_id=invoice_flow_id, status=status)
-        self.store.flow_update(invoice_flow_id, status=status)
+        self.store.flow_note(invoice_flow_id, status=status)
         self.notify(flow)
         return flow
 
@@ -294,6 +301,23 @@ class Platform:
                 data["legalUnit"] = legal_unit(company)
             lines.append(data)
         return lines
+
+
+def _cdar_problem(data: bytes) -> str:
+    """Why a submitted life-cycle message is refused ("" when it passes the BR-FR-CDV rules)."""
+    try:
+        from facturier.engine import cdar
+    except ImportError:
+        return ""
+    try:
+        report = cdar.validate(data)
+    except cdar.CdarError as e:
+        return str(e)[:500]
+    except Exception as e:  # noqa: BLE001 — a message the checks cannot run on is refused, not accepted
+        return f"The message cannot be checked: {e}"[:500]
+    if not report.ok:
+        return "; ".join(sorted(set(report.error_rule_ids)))[:500] or "BR-FR-CDV"
+    return ""
 
 
 def legal_unit(company: seed.Company) -> dict:
@@ -363,6 +387,7 @@ def _error(status: int, code: str, message: str = "") -> _Answer:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FacturierPASimulator/1.0"
+    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed-ACK stall per answer
     platform: Platform  # set on the subclass made per server
 
     def log_message(self, format, *args):  # noqa: A002 — http.server's signature

@@ -123,6 +123,12 @@ class Store:
                 raise
         return self.flow(flow_id)
 
+    def flow_note(self, flow_id: str, **changes: Any) -> None:
+        """Change the simulator's own columns (verdict, last status) without touching updatedAt."""
+        sets = ", ".join(f"{k}=?" for k in changes)
+        with self.lock:
+            self.db.execute(f"update flows set {sets} where flow_id=?", (*changes.values(), flow_id))  # noqa: S608
+
     def flows(self, owner: str | None = None, **equal: Any) -> list[dict]:
         where, args = [], []
         if owner is not None:

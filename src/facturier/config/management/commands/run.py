@@ -1,7 +1,8 @@
 """`facturier run`: everything a newcomer needs, in one process group.
 
 Migrates the database, loads the demo organisation on first start, starts the local mail
-catcher (unless FACTURIER_MAIL_CATCHER=off) with the demo organisation sending to it, a task
+catcher (unless FACTURIER_MAIL_CATCHER=off) with the demo organisation sending to it, the simulated
+approved platform (unless FACTURIER_PA_SIMULATOR=off) with the demo organisation connected to it, a task
 worker (started again whenever it dies: `facturier.config.supervise`), and serves the
 application, then prints the address and the demo login.
 """
@@ -74,6 +75,9 @@ class Command(BaseCommand):
         if catcher is not None and not settings.FACTURIER_IMPORT_SMTP_LISTEN:
             # The embedded setup: the worker also receives import mail on loopback (Settings → Import by e-mail).
             settings.FACTURIER_IMPORT_SMTP_LISTEN = os.environ["FACTURIER_IMPORT_SMTP_LISTEN"] = "127.0.0.1:2525"
+        from facturier.platforms.demo import simulator_for_run
+
+        simulator = simulator_for_run(slugs=() if no_demo else ("demo",))  # FACTURIER_PA_SIMULATOR
         from facturier.config.supervise import Supervised
 
         worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
@@ -86,6 +90,8 @@ class Command(BaseCommand):
         if settings.FACTURIER_IMPORT_SMTP_LISTEN:
             self.stdout.write(f"Import by e-mail: smtp://{settings.FACTURIER_IMPORT_SMTP_LISTEN}, to the address "
                               f"shown in Settings → Import by e-mail\n")
+        if simulator is not None:
+            self.stdout.write(f"Approved platform (PA) simulator: {simulator.url} (client demo / demo-secret)\n")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}  (Ctrl+C to stop)\n")
         try:
             uvicorn.run("facturier.config.asgi:application", host=host, port=port, log_level="warning")
@@ -93,3 +99,5 @@ class Command(BaseCommand):
             if catcher is not None:
                 catcher.stop()
             worker.stop()
+            if simulator is not None:
+                simulator.stop()
