@@ -23,6 +23,22 @@ from facturier.platforms.statuses import statuses_poll
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _customers_receive_through_the_pa(db):
+    """The customers' channel is "Approved platform" (before 2027-09-01 the channel decides)."""
+    from django.db.models.signals import post_save
+
+    from facturier.parties.models import Customer
+
+    def platform(sender, instance, created, **kwargs):
+        if created:
+            Customer.objects.filter(pk=instance.pk).update(preferred_channel="platform")
+
+    post_save.connect(platform, sender=Customer, dispatch_uid="pa-tests-platform-channel")
+    yield
+    post_save.disconnect(sender=Customer, dispatch_uid="pa-tests-platform-channel")
+
+
 def _out_flows(simulator, tracking_id: str) -> list[dict]:
     return [f for f in simulator.platform.store.flows(tracking_id=tracking_id) if f["direction"] == "Out"]
 
@@ -233,3 +249,18 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_leaves_every_flow_submitted_ex
     assert set(PlatformSubmission.objects.values_list("state", flat=True)) == {"sent"}
     for document in documents:
         assert len(_out_flows(simulator, str(document.pk))) == 1
+
+
+def test_before_the_reform_reaches_every_company_an_e_mail_customer_keeps_its_channel(owner, org, lines, connection,
+                                                                                     simulator, monkeypatch):
+    from facturier.parties.models import Customer
+    from facturier.platforms import routing
+
+    customer = _customer(owner, "MAIL", "412345670")
+    Customer.objects.filter(pk=customer.pk).update(preferred_channel="email")
+    from facturier.platforms.sending import platform_route
+
+    document = _issue(owner, customer, lines)
+    assert platform_route(org, document) is None  # its e-mail, as before
+    monkeypatch.setattr(routing, "MANDATORY_FROM", dt.date(2026, 1, 1))  # the issue date is past it
+    assert send_documents(by=owner, document_ids=[document.pk]).routes[document.pk].channel == "platform"

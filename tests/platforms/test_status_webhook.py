@@ -13,6 +13,22 @@ from facturier.platforms.models import PlatformState, PlatformStatusEvent, seale
 from facturier.platforms.webhooks import sign
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _customers_receive_through_the_pa(db):
+    """The customers' channel is "Approved platform" (before 2027-09-01 the channel decides)."""
+    from django.db.models.signals import post_save
+
+    from facturier.parties.models import Customer
+
+    def platform(sender, instance, created, **kwargs):
+        if created:
+            Customer.objects.filter(pk=instance.pk).update(preferred_channel="platform")
+
+    post_save.connect(platform, sender=Customer, dispatch_uid="pa-tests-platform-channel")
+    yield
+    post_save.disconnect(sender=Customer, dispatch_uid="pa-tests-platform-channel")
 KEY = b"k" * 32
 
 

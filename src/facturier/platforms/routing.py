@@ -24,6 +24,10 @@ from facturier.platforms.submissions import DirectoryEntry
 log = logging.getLogger(__name__)
 
 DIRECTORY_TTL = dt.timedelta(days=7)
+MANDATORY_FROM = dt.date(2027, 9, 1)
+"""From this date every French company issues its B2B invoices through a PA (large and mid-size ones since
+2026-09-01; SMEs from 2027-09-01). The company's size is not recorded, so before it an invoice goes to the PA
+when its customer's channel says so ("Approved platform"), and keeps its e-mail/portal/post channel otherwise."""
 ROUTING_SCHEME = "0225"
 
 

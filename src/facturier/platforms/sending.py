@@ -48,12 +48,16 @@ def directory_prefetch(*, organisation, document_id: int) -> None:
 def platform_route(organisation, document) -> RoutingDecision | None:
     """The platform route of a document being sent, or None when it keeps the customer's own channel.
 
-    A customer whose channel is "approved platform" or "Chorus Pro" goes there; with a PA connected, a
-    French company found in the directory goes to the PA whatever its channel (the reform's rule)."""
+    A customer whose channel is "approved platform" or "Chorus Pro" goes there; with a PA connected, an
+    invoice dated from `routing.MANDATORY_FROM` to a French company goes to the PA whatever its channel (the
+    reform's rule for every company from then; before, the customer's channel chooses)."""
     from facturier.parties.models import Channel
+    from facturier.platforms import routing
 
     channel = document.customer.preferred_channel
-    if channel not in (Channel.PLATFORM, Channel.CHORUS) and _connection(organisation) is None:
+    if channel not in (Channel.PLATFORM, Channel.CHORUS) and (
+            document.issue_date is None or document.issue_date < routing.MANDATORY_FROM
+            or _connection(organisation) is None):
         return None
     decision = decide(document)
     if channel == Channel.CHORUS and decision.channel != Way.PLATFORM:

@@ -196,8 +196,8 @@ def _document_of(organisation, message):
 # --- applying -----------------------------------------------------------------------------------
 
 
-def _event_of(organisation, data: bytes, flow_id: str, source: str, document_lookup) -> tuple:
-    read = read_cdar(data, validate=False)
+def _event_of(organisation, data: bytes, flow_id: str, source: str, document_lookup, read: Read | None = None):
+    read = read or read_cdar(data, validate=False)
     message = read.message
     code = str(_field(message, "status_code")) if message is not None else ""
     document = document_lookup(message) if message is not None else None
@@ -238,9 +238,9 @@ def statuses_apply(organisation, items: list[tuple[str, bytes]], *, source: str 
         documents = {d.number: d for d in Document.objects.filter(organisation=organisation, number__in=numbers)
                      .exclude(state="draft").only("id", "number", "organisation_id")}
         events, messages = [], {}
-        for flow_id, data, _read in parsed:
+        for flow_id, data, read in parsed:
             event, message = _event_of(organisation, data, flow_id, source,
-                                       lambda m: documents.get(str(_field(m, "invoice.number"))))
+                                       lambda m: documents.get(str(_field(m, "invoice.number"))), read)
             events.append(event)
             messages[flow_id] = message
         PlatformStatusEvent.objects.bulk_create(events)
