@@ -136,7 +136,7 @@ JOBS = (
     # Hourly, so a worker back after a stop (which runs every job at once) catches up within the hour;
     # each contract period is invoiced once whatever the number of runs.
     Job("contracts due", dt.timedelta(hours=1), _contracts_due),
-    Job("platform statuses", dt.timedelta(minutes=5), _platform_statuses),
+    Job("platform statuses", dt.timedelta(minutes=1), _platform_statuses),  # the webhooks' fallback
 )
 
 

@@ -103,3 +103,14 @@ def route_choose(request, customer_id: int):
     if back and back.isdigit():
         return redirect("web:document", int(back))
     return redirect("web:dashboard")
+
+
+@require_POST
+@member_required(Right.SEND)
+def poll_now(request, document_id: int):
+    """Ask the platform now for the statuses not received yet (the worker searches; the page shows them)."""
+    from facturier.platforms.tasks import platform_poll_task
+
+    platform_poll_task.enqueue(organisation_id=request.member.organisation.pk)
+    messages.success(request, _("The platform is being asked for new statuses: reload the page in a moment."))
+    return redirect("web:document", document_id)

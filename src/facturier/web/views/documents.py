@@ -209,6 +209,8 @@ def send_button(customer) -> dict[str, str | bool] | None:
         label = _("Send via the customer portal")
     elif route.channel == Channel.EMAIL:
         label = _("Send by e-mail")
+    elif route.channel == Channel.PLATFORM:
+        label = _("Send to the approved platform")
     elif route.channel == Channel.POST:
         return {"label": _("Send by post"), "enabled": False,
                 "reason": _("%(customer)s receives its invoices by post: print the PDF and post it.") % {
