@@ -567,6 +567,9 @@ def _queued_message(route, n: int) -> str:
         return ngettext("%(n)d document queued for export via %(connector)s.",
                         "%(n)d documents queued for export via %(connector)s.", n) % {
             "n": n, "connector": route.connector}
+    if route.channel == Channel.PLATFORM:
+        return ngettext("%(n)d document queued for the approved platform.",
+                        "%(n)d documents queued for the approved platform.", n) % {"n": n}
     if route.channel == Channel.PORTAL:
         return ngettext("%(n)d document queued for the customer portal, announced by e-mail.",
                         "%(n)d documents queued for the customer portal, announced by e-mail.", n) % {"n": n}
