@@ -19,6 +19,7 @@ urlpatterns = [
     path("contracts/", include("facturier.contracts.urls")),
     path("ereporting/", include("facturier.platforms.ereporting.urls")),
     path("portal-admin/", include("facturier.portal.admin_urls")),
+    path("platforms/status/", include("facturier.platforms.status_urls")),
     path("api/v1/", api.urls),
     path("settings/api-keys/", include("facturier.api.urls")),
     path("", include("facturier.billing.urls")),
