@@ -29,8 +29,11 @@ def ereporting_demo(owner, *, today: dt.date, since: dt.date) -> int:
     from facturier.platforms.ereporting.models import EReportingProfile, Regime
 
     organisation = owner.organisation
-    EReportingProfile.objects.get_or_create(organisation=organisation,
-                                            defaults={"regime": Regime.SIMPLIFIED, "start_date": since})
+    # Built and submitted by a click in the demo (the page shows the path); a real organisation's worker does it
+    # at the end of each period unless its profile says otherwise.
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    EReportingProfile.objects.get_or_create(organisation=organisation, defaults={
+        "regime": Regime.SIMPLIFIED, "start_date": last_month, "auto_submit": False})
     series, _created = Series.objects.get_or_create(
         organisation=organisation, code="VP", defaults={"name": "Ventes aux particuliers", "prefix": "VP-{year}-"})
     if Document.objects.filter(organisation=organisation, series=series).exists():
