@@ -68,3 +68,22 @@ def test_a_rejection_status_received_for_the_flow_marks_the_report_rejected(org,
     outbox.flow_status_received.send(sender=PlatformSubmission, submission=submission, status_code="213", cdar=cdar)
     report.refresh_from_db()
     assert (report.state, report.status_code, report.status_text) == (State.REJECTED, "213", "Fichier en double")
+
+
+def test_a_file_the_pa_refuses_is_shown_rejected_and_built_again_under_a_new_id(org, simplified, month, connection):
+    from facturier.platforms.ereporting.tasks import period_ends_task
+    from facturier.platforms.models import PlatformSubmission
+
+    start, _end = month
+    report = services.report_submit(report_pk=_built(org, start).pk, organisation=org, by=org.owner)
+    first_id = report.report_id
+    PlatformSubmission.objects.filter(pk=report.submission_id).update(state="failed",
+                                                                      last_error="Fichier illisible (FRR)")
+    period_ends_task.enqueue()  # the hourly job notices it
+    report.refresh_from_db()
+    assert (report.state, report.status_text, report.can_build, report.can_rectify) == (
+        State.REJECTED, "Fichier illisible (FRR)", True, False)
+    rebuilt = services.report_build(report_pk=report.pk, organisation=org, by=org.owner)
+    assert rebuilt.state == State.CHECKED and rebuilt.report_id != first_id and rebuilt.submission_id is None
+    again = services.report_submit(report_pk=rebuilt.pk, organisation=org, by=org.owner)
+    assert PlatformSubmission.objects.get(pk=again.submission_id).tracking_id == again.report_id

@@ -115,8 +115,13 @@ class EReport(models.Model):
         return f"{self.get_flow_display()} {self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
 
     @property
+    def refused_at_submission(self) -> bool:
+        """The PA refused the file itself (no life-cycle status): it never entered, it may be built again."""
+        return self.state == State.REJECTED and not self.status_code
+
+    @property
     def can_build(self) -> bool:
-        return self.state in (State.DRAFT, State.BUILT, State.CHECKED)
+        return self.state in (State.DRAFT, State.BUILT, State.CHECKED) or self.refused_at_submission
 
     @property
     def can_submit(self) -> bool:
@@ -124,4 +129,4 @@ class EReport(models.Model):
 
     @property
     def can_rectify(self) -> bool:
-        return self.state in (State.SUBMITTED, State.ACCEPTED, State.REJECTED)
+        return self.state in (State.SUBMITTED, State.ACCEPTED, State.REJECTED) and not self.refused_at_submission

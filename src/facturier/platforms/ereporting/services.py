@@ -162,6 +162,9 @@ def report_build(*, report_pk: int, organisation, by=None) -> EReport:
         if report.period_end >= timezone.localdate():
             raise EReportError(_("This period is not over yet: its report can be built from %(day)s."),
                                day=report.period_end + dt.timedelta(days=1))
+        if report.refused_at_submission:  # a new file under a new id: the PA keeps the refused one's tracking id
+            report.report_id = _new_report_id(report.flow, report.period_start)
+            report.submission_id, report.status_text, report.submitted_at = None, "", None
         engine_report, count = compose(organisation=organisation, report=report)
         data = er.write(engine_report)
         _read_back, findings = er.validate(data)
@@ -263,6 +266,32 @@ def status_received(*, tracking_id: str, status_code: str, text: str = "") -> ER
         audit_record(actor=None, subject=report, action="ereporting.status", organisation=report.organisation,
                      after={"status": code, "text": text[:200]})
     return report
+
+
+def submissions_refused_sync() -> int:
+    """Reports whose file the platform outbox gave up on (the PA refused it, or kept failing): marked rejected
+    with the reason, so the page and the calendar show them as to do again. Returns how many."""
+    try:
+        from facturier.platforms.models import PlatformSubmission
+    except ImportError:
+        return 0
+    waiting = dict(EReport.objects.filter(state=State.SUBMITTED, submission_id__isnull=False)
+                   .values_list("submission_id", "pk"))
+    if not waiting:
+        return 0
+    failed = PlatformSubmission.objects.filter(pk__in=list(waiting), state="failed").values_list("pk", "last_error")
+    count = 0
+    for submission_id, error in failed:
+        with transaction.atomic():
+            report = EReport.objects.select_for_update().get(pk=waiting[submission_id])
+            if report.state != State.SUBMITTED:
+                continue
+            report.state, report.status_text = State.REJECTED, (error or "")[:500]
+            report.save(update_fields=["state", "status_text", "updated_at"])
+            audit_record(actor=None, subject=report, action="ereporting.refused", organisation=report.organisation,
+                         after={"error": (error or "")[:200]})
+            count += 1
+    return count
 
 
 def build_and_submit(*, organisation, flow: str, start: dt.date) -> EReport:

@@ -10,8 +10,9 @@ from django_tasks import task
 @task()
 def period_ends_task() -> int:
     """Enqueue one build-and-submit per period that ended without its report; returns how many."""
-    from facturier.platforms.ereporting.services import due_periods
+    from facturier.platforms.ereporting.services import due_periods, submissions_refused_sync
 
+    submissions_refused_sync()
     todo = due_periods()
     for organisation_id, flow, start in todo:
         build_and_submit_task.enqueue(organisation_id=organisation_id, flow=flow, start=start.isoformat())
