@@ -301,6 +301,9 @@ def demo_load() -> DemoResult:
             bad_debts = list(WriteOff.objects.filter(organisation=organisation).values_list("document_id", flat=True))
             _accounting(owner, today, bad_debts)
         _contracts(owner, customers, today)
+        from facturier.platforms.ereporting.demo import ereporting_demo
+
+        ereporting_demo(owner, today=today, since=start)  # last month's sales to an individual (issue 14)
         from facturier.platforms.demo import demo_connect
 
         demo_connect(organisation)  # the PA simulator `facturier run` starts (issue 14)

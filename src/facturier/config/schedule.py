@@ -101,6 +101,32 @@ def _chorus_poll() -> None:
     poll_all()
 
 
+def _ereporting_period_ends() -> None:
+    from facturier.platforms.ereporting.tasks import period_ends_task
+
+    period_ends_task.enqueue()
+
+
+def _platform_statuses() -> None:
+    """The fallback of the PA's webhooks: search the incoming life-cycle flows of every connected organisation;
+    and flush any submission whose queued flush was lost."""
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.platforms"):
+        return
+    from facturier.platforms.models import PlatformConnection, PlatformSubmission
+    from facturier.platforms.tasks import platform_flush_task, platform_poll_task
+
+    for organisation_id in set(PlatformConnection.objects.values_list("organisation_id", flat=True)):
+        platform_poll_task.enqueue(organisation_id=organisation_id)
+    from django.utils import timezone
+
+    for organisation_id in set(PlatformSubmission.objects.filter(
+            state__in=("pending", "unknown"), next_attempt_at__lte=timezone.now()).values_list(
+            "organisation_id", flat=True)):
+        platform_flush_task.enqueue(organisation_id=organisation_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     name: str
@@ -123,6 +149,9 @@ JOBS = (
     # each contract period is invoiced once whatever the number of runs.
     Job("contracts due", dt.timedelta(hours=1), _contracts_due),
     Job("chorus statuses", dt.timedelta(minutes=5), _chorus_poll),  # Chorus Pro has no push: polled
+    # Hourly: a period's report is built (and submitted) within the hour after its last day.
+    Job("e-reporting period ends", dt.timedelta(hours=1), _ereporting_period_ends),
+    Job("platform statuses", dt.timedelta(minutes=1), _platform_statuses),  # the webhooks' fallback
 )
 
 

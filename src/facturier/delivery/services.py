@@ -295,26 +295,22 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
                  .select_related("customer__preferred_connector", "organisation")}
     now = timezone.now()
     plan = _plan_refusals(by.organisation)
+    platform = _platform_routes(by.organisation, documents)  # directory lookups: before the transaction
     with transaction.atomic():
         for document_id in dict.fromkeys(document_ids):
             document = documents.get(document_id)
             if document is None:
                 result.refused.append(Refusal(document_id, "not_found", str(_("No such document."))))
                 continue
-            # -- Chorus Pro (B2G), from the chorus branch: public-sector customers and the channel CHORUS go
-            # through its own gate and outbox (the lead reconciles this with the platform routing). --
-            from facturier.platforms.chorus.services import chorus_queue, chorus_refusal, goes_to_chorus
-
-            if goes_to_chorus(document):
-                refusal = chorus_refusal(document)
+            if document_id in platform:
+                refusal = _platform_send(by, document, platform[document_id])
                 if refusal is not None:
                     result.refused.append(Refusal(document_id, *refusal))
-                else:
-                    chorus_queue(by=by, document=document)
-                    result.queued.append(document_id)
-                    result.routes[document_id] = Route(Channel.CHORUS)
+                    continue
+                result.queued.append(document_id)
+                result.routes[document_id] = Route(
+                    Channel.CHORUS if platform[document_id].channel == "chorus" else Channel.PLATFORM)
                 continue
-            # -- end of the Chorus Pro routing --
             refusal = _refusal(document) or plan.get(document.customer.preferred_channel == Channel.CONNECTOR)
             if refusal is not None:
                 result.refused.append(Refusal(document_id, *refusal))
@@ -347,11 +343,61 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
                           message=message, actor=by, detail=str(_("Queued for %(to)s") % {"to": ", ".join(recipients)}))
             result.queued.append(document_id)
             result.routes[document_id] = route_of(document.customer)
-        if any(m for m in result.queued if result.routes.get(m, Route(Channel.EMAIL)).channel
-               not in (Channel.CONNECTOR, Channel.CHORUS)):
+        if any(m for m in result.queued if documents[m].customer.preferred_channel != Channel.CONNECTOR
+               and m not in platform):
             organisation_id = by.organisation.pk
             transaction.on_commit(lambda: enqueue_flush(organisation_id))
     return result
+
+
+def _platform_routes(organisation, documents: dict[int, Document]) -> dict:
+    """The documents that leave through a platform (the PA or Chorus Pro), with their routing decision
+    (`facturier.platforms.routing`): the others keep their channel."""
+    from facturier.platforms.sending import platform_route
+
+    routes = {}
+    for document_id, document in documents.items():
+        if document.state == State.DRAFT:
+            continue
+        decision = platform_route(organisation, document)
+        if decision is not None:
+            routes[document_id] = decision
+    return routes
+
+
+def _platform_send(by: Membership, document: Document, decision) -> tuple[str, str] | None:
+    """Queue a document for the PA or Chorus Pro; the refusal (code, reason) when it cannot go."""
+    from facturier.billing.models import Capability
+    from facturier.billing.services import capability_refusal
+
+    reason = capability_refusal(by.organisation, Capability.PLATFORM)
+    if reason:
+        return "plan_capability_missing", str(reason)
+    if decision.refusal is not None:
+        return decision.refusal[0], str(decision.refusal[1])
+    if decision.channel == "chorus":
+        from facturier.platforms.chorus.services import chorus_queue, chorus_refusal
+
+        refusal = chorus_refusal(document)
+        if refusal is not None:
+            return refusal
+        from facturier.platforms.sending import record_route
+
+        record_route(document, decision)
+        chorus_queue(by=by, document=document)
+        return None
+    from facturier.delivery.connectors.files import FileRefused
+    from facturier.platforms.sending import platform_queue, platform_refusal
+
+    refusal = platform_refusal(document)
+    if refusal is not None:
+        return refusal
+    try:
+        with transaction.atomic():
+            platform_queue(by=by, document=document, decision=decision)
+    except FileRefused as e:
+        return "file_refused", str(e.message)
+    return None
 
 
 def _plan_refusals(organisation) -> dict[bool, tuple[str, str]]:

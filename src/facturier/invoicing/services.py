@@ -294,6 +294,9 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
     require_right(by, Right.ISSUE)
     today = timezone.localdate()
     issue_date = issue_date or today
+    from facturier.platforms.sending import directory_prefetch
+
+    directory_prefetch(organisation=by.organisation, document_id=document_id)  # BT-49 from the PA directory
     with transaction.atomic():
         document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
         if not document.is_draft:

@@ -94,6 +94,9 @@ def payment_record(*, by: Membership, document_id: int, date: dt.date, amount, m
                                          method=method, reference=reference, recorded_by=by.user)
         document.paid_amount += amount
         settle(document)
+        from facturier.platforms.sending import payment_recorded
+
+        payment_recorded(payment)  # the status 212 "Encaissée" a seller owes its buyer's PA, when it does
         audit_record(actor=by, subject=document, action="payment.record", before=before,
                      after={**_snapshot(document), "payment": payment.pk, "amount": str(amount),
                             "date": date.isoformat(), "method": method, "reference": reference,

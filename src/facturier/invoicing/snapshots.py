@@ -26,13 +26,18 @@ def buyer_snapshot(document: Document, on: dt.date) -> dict[str, Any]:
         delivery = delivery or in_force.get(AddressKind.DELIVERY)
         if billing is None:
             raise no_billing_address(customer, on)
+    address, scheme = customer.electronic_address, customer.electronic_address_scheme
+    if not address and customer.siren:
+        from facturier.platforms.routing import directory_address
+
+        address, scheme = directory_address(customer) or ("", "")  # BT-49 as the PA directory gives it
     return {
         "code": customer.code, "name": customer.name, "siren": customer.siren, "siret": customer.siret,
         "vat_number": customer.vat_number, "foreign_identifier": customer.foreign_identifier,
         "foreign_identifier_scheme": customer.foreign_identifier_scheme,
         "is_public_sector": customer.is_public_sector, "chorus_service_code": customer.chorus_service_code,
-        "electronic_address": customer.electronic_address,
-        "electronic_address_scheme": customer.electronic_address_scheme,
+        "electronic_address": address,
+        "electronic_address_scheme": scheme,
         "email": invoice_email(customer),
         "billing_address": billing.snapshot(),
         "delivery_address": delivery.snapshot() if delivery else None,

@@ -130,3 +130,17 @@ def sealed_for(connection: PlatformConnection, name: str, value: bytes) -> bytes
 
     assert name in SECRET_FIELDS and connection.pk
     return seal_secret(value, purpose=_purpose(name, connection)) if value else b""
+
+
+# The sending side (outbox, directory cache, statuses) lives in its own module, registered with this app.
+from facturier.platforms.submissions import (  # noqa: E402, F401
+    DirectoryEntry,
+    EventSource,
+    PlatformState,
+    PlatformStatusEvent,
+    PlatformSubmission,
+    PollCursor,
+    SubmissionKind,
+    SubmissionState,
+    WebhookDelivery,
+)

@@ -9,6 +9,7 @@ import io
 from functools import wraps
 from urllib.parse import urlencode as _urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -326,9 +327,14 @@ def document(request, organisation, account, pk: int):
         raise Http404
     files = [{"entry": e, "kind": next(k for k, v in FILE_KINDS.items() if v == e.kind),
               "label": e.get_kind_display()} for e in portal_files(account=account, document=doc)]
+    platform = None
+    if apps.is_installed("facturier.platforms"):
+        from facturier.platforms.status_selectors import document_platform_status
+
+        platform = document_platform_status(organisation=doc.organisation, document_id=doc.pk)
     return render(request, "portal/document.html", _context(
         request, organisation, row=_row(doc, translation.get_language()), document=doc, files=files,
-        nav="documents"))
+        nav="documents", platform=platform))
 
 
 @portal_login_required

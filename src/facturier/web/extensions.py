@@ -164,3 +164,42 @@ def duplicate_block(document) -> list[str]:
     from facturier.delivery.services import duplicate_block as reasons
 
     return reasons(document)
+
+
+def platforms_installed() -> bool:
+    return apps.is_installed("facturier.platforms")
+
+
+def platform_in_use(organisation) -> bool:
+    """Whether the dashboard shows the platform column: a document of the organisation went to a platform."""
+    if not platforms_installed():
+        return False
+    from facturier.platforms.status_selectors import platform_in_use as in_use
+
+    return in_use(organisation)
+
+
+def platform_states(organisation, document_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """{document id: (status code, label, reason)} of the documents handed to a platform."""
+    if not platforms_installed() or not document_ids:
+        return {}
+    from facturier.platforms.status_selectors import platform_states as states
+
+    return states(organisation=organisation, document_ids=document_ids)
+
+
+def platform_filter(qs, organisation, which: str):
+    if not platforms_installed():
+        return qs
+    from facturier.platforms.status_selectors import platform_filter as narrow
+
+    return narrow(qs, organisation, which)
+
+
+def platform_panel(organisation, document) -> dict | None:
+    """The document's routing decision and life-cycle statuses (None when it never met a platform)."""
+    if not platforms_installed():
+        return None
+    from facturier.platforms.status_selectors import platform_panel as panel
+
+    return panel(organisation=organisation, document=document)

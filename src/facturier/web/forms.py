@@ -185,6 +185,12 @@ class DashboardFilterForm(forms.Form):
         ("purged", _("Files purged (retention over)"))])
     accounted = forms.ChoiceField(label=_("Accounting"), required=False, choices=[
         ("", _("Any")), ("accounted", _("Accounted")), ("not_accounted", _("Issued, not accounted yet"))])
+    platform = forms.ChoiceField(label=_("Platform status"), required=False, choices=[
+        ("", _("Any")), ("waiting", _("Handed to the platform, no status yet")),
+        ("problem", _("Rejected or refused")), ("200", _("200 Deposited")), ("202", _("202 Received")),
+        ("204", _("204 In process")), ("205", _("205 Approved")), ("207", _("207 In dispute")),
+        ("210", _("210 Refused")), ("212", _("212 Cashed")), ("213", _("213 Rejected")),
+        ("221", _("221 Routing error")), ("501", _("501 Inadmissible"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
     def __init__(self, *args, archive: bool = True, accounting: bool = True, **kwargs):

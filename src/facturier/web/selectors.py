@@ -148,10 +148,11 @@ class DashboardFilter:
     documents: DocumentFilter
     archive: str = ""  # "", "not_archived", "purged"
     accounted: str = ""  # "", "accounted", "not_accounted"
+    platform: str = ""  # "", "waiting", "problem" or a life-cycle status code
 
     @classmethod
-    def of(cls, f: DocumentFilter, *, archive: str = "", accounted: str = "") -> DashboardFilter:
-        return cls(f, archive, accounted)
+    def of(cls, f: DocumentFilter, *, archive: str = "", accounted: str = "", platform: str = "") -> DashboardFilter:
+        return cls(f, archive, accounted, platform)
 
 
 def _documents_filter(f: DocumentFilter | DashboardFilter) -> DocumentFilter:
@@ -161,14 +162,16 @@ def _documents_filter(f: DocumentFilter | DashboardFilter) -> DocumentFilter:
 def dashboard_queryset(*, organisation: Organisation, f: DocumentFilter | DashboardFilter) -> QuerySet[Document]:
     from facturier.web import extensions
 
-    archive = accounted = ""
+    archive = accounted = platform = ""
     if isinstance(f, DashboardFilter):
-        f, archive, accounted = f.documents, f.archive, f.accounted
+        f, archive, accounted, platform = f.documents, f.archive, f.accounted, f.platform
     qs = document_list(organisation=organisation, f=f)
     if archive:
         qs = extensions.archive_filter(qs, organisation, archive)
     if accounted:
         qs = extensions.accounting_filter(qs, organisation, accounted)
+    if platform:
+        qs = extensions.platform_filter(qs, organisation, platform)
     return qs.annotate(signed_payable=SIGNED_PAYABLE).only(
         "id", "kind", "state", "number", "number_value", "issue_date", "due_date", "payable", "amount_due",
         "currency", "customer__id", "customer__code", "customer__name", "customer__consent_refused_on")

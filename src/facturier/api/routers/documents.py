@@ -185,3 +185,36 @@ def cii(request, document_id: int) -> HttpResponse:
 @router.get("/{int:document_id}/ubl", response={200: bytes}, summary="The UBL XML (issued documents)")
 def ubl(request, document_id: int) -> HttpResponse:
     return _xml(request, document_id, "ubl")
+
+
+class PlatformEventOut(Schema):
+    code: str
+    label: str
+    reason: str
+    at: dt.datetime | None = None
+
+
+class PlatformStatusOut(Schema):
+    channel: str
+    routing_reason: str
+    address: str
+    code: str
+    label: str
+    reason: str
+    status_at: dt.datetime | None = None
+    history: list[PlatformEventOut]
+
+
+@router.get("/{int:document_id}/platform-status", response={200: PlatformStatusOut, 404: dict},
+            summary="The document's routing and life-cycle statuses at the approved platform (PA)",
+            description="Codes 200–228 and 501 of the 2026 reform, with their names and reasons in the language of "
+                        "`Accept-Language`; 404 when the document never went to a platform.")
+def platform_status(request, document_id: int):
+    from facturier.platforms.status_selectors import document_platform_status
+
+    by = acting(request, Scope.READ)
+    document = _get(by, document_id)
+    found = document_platform_status(organisation=by.organisation, document_id=document.pk)
+    if found is None:
+        return Status(404, {"detail": "This document has not been handed to an approved platform."})
+    return found

@@ -7,3 +7,8 @@ class EreportingConfig(AppConfig):
     label = "ereporting"
     verbose_name = _("E-reporting")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from facturier.platforms.ereporting.signals import connect
+
+        connect()

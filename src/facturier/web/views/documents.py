@@ -32,7 +32,7 @@ from facturier.web.forms import CancelPaymentForm, DashboardFilterForm, PaymentF
 from facturier.web.views.base import get_or_404, is_htmx, member_required
 
 FILTER_KEYS = ("period", "date_from", "date_to", "customer", "amount_min", "amount_max", "status", "kind", "archive",
-               "accounted", "sort")
+               "accounted", "platform", "sort")
 PRINT_LIMIT = 500
 LIST_LIMIT = 20000
 STATE_LEGEND = [(s.value, s.label) for s in State]
@@ -47,7 +47,7 @@ def _filters(request, *, period: bool = False):
     """The dashboard's filter form, filter, sort and query string (and, with `period`, the dates it covers)."""
     form = DashboardFilterForm(request.GET or None, archive=extensions.archive_installed(),
                                accounting=extensions.accounting_installed())
-    archive, accounted, dates = "", "", None
+    archive, accounted, platform, dates = "", "", "", None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         dates = form.period_range(timezone.localdate())
@@ -57,9 +57,10 @@ def _filters(request, *, period: bool = False):
         sort = selectors.Sort.parse(data.get("sort"))
         archive = data.get("archive") or ""
         accounted = data.get("accounted") or ""
+        platform = data.get("platform") or ""
     else:
         f, sort = selectors.dashboard_filter(), selectors.Sort.parse(None)
-    f = selectors.DashboardFilter.of(f, archive=archive, accounted=accounted)
+    f = selectors.DashboardFilter.of(f, archive=archive, accounted=accounted, platform=platform)
     query = urlencode([(k, v) for k in FILTER_KEYS for v in request.GET.getlist(k) if v])
     if period:
         return form, f, sort, query, dates
@@ -77,14 +78,16 @@ def dashboard(request):
     archived = extensions.archive_states(organisation, ids)
     accounted = extensions.accounted_states(organisation, ids)
     contracts = extensions.contract_names(organisation, ids)
+    platform = extensions.platform_states(organisation, ids)
     urls = _row_urls()
     rows = [{"doc": d, "amount": selectors.signed_amount(d), "delivery": delivered.get(d.pk),
              "archived": archived.get(d.pk), "accounted": accounted.get(d.pk), "contract": contracts.get(d.pk),
-             "actions": _actions(request.member, d), "label": str(d),
+             "platform": platform.get(d.pk), "actions": _actions(request.member, d), "label": str(d),
              "urls": {name: pattern % d.pk for name, pattern in urls.items()}} for d in page.rows]
     context = {"form": form, "page": page, "rows": rows, "query": query, "legend": STATE_LEGEND,
                "archive_installed": extensions.archive_installed(),
                "accounting_installed": extensions.accounting_installed(),
+               "platform_column": bool(platform) or extensions.platform_in_use(organisation),
                "sort": sort, "delivery_installed": delivery_installed(), "member": request.member,
                "labels": _menu_labels(), "list_url": reverse("web:document_list_print")}
     if is_htmx(request) and request.htmx.target == "results":
@@ -186,6 +189,7 @@ def document_detail(request, pk):
         "duplicate_reasons": extensions.duplicate_block(document) if actions.get("send") else [],
         "send": send_button(document.customer) if actions.get("send") else None,
         "undecided": extensions.undecided_message(request.member.organisation, document.pk),
+        "platform": extensions.platform_panel(request.member.organisation, document),
     })
 
 
@@ -207,6 +211,8 @@ def send_button(customer) -> dict[str, str | bool] | None:
         label = _("Send via the customer portal")
     elif route.channel == Channel.EMAIL:
         label = _("Send by e-mail")
+    elif route.channel == Channel.PLATFORM:
+        label = _("Send to the approved platform")
     elif route.channel == Channel.POST:
         return {"label": _("Send by post"), "enabled": False,
                 "reason": _("%(customer)s receives its invoices by post: print the PDF and post it.") % {
@@ -563,6 +569,9 @@ def _queued_message(route, n: int) -> str:
         return ngettext("%(n)d document queued for export via %(connector)s.",
                         "%(n)d documents queued for export via %(connector)s.", n) % {
             "n": n, "connector": route.connector}
+    if route.channel == Channel.PLATFORM:
+        return ngettext("%(n)d document queued for the approved platform.",
+                        "%(n)d documents queued for the approved platform.", n) % {"n": n}
     if route.channel == Channel.PORTAL:
         return ngettext("%(n)d document queued for the customer portal, announced by e-mail.",
                         "%(n)d documents queued for the customer portal, announced by e-mail.", n) % {"n": n}

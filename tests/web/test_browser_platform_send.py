@@ -1,0 +1,71 @@
+"""The reform's path in a real browser against `facturier run` (PA simulator started, demo connected): a
+customer set to receive through the approved platform, one of its invoices sent, and its life-cycle statuses
+arriving on the document's page (200 → 202 → 204 → 205) and in the dashboard's platform column; a customer
+missing from the PA directory is refused with the reason."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from test_browser import ARGS, CHROMIUM, served  # noqa: F401 — the fixture
+
+
+def _sign_in(page, url: str) -> None:
+    page.goto(url + "/login/")
+    page.fill("#id_username", "demo@facturier.test")
+    page.fill("#id_password", "demo")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def _through_the_pa(page, url: str, name: str) -> None:
+    page.goto(url + "/customers/")
+    page.get_by_role("link", name=name).first.click()
+    page.goto(page.url.rstrip("/") + "/edit/")
+    page.select_option("#id_preferred_channel", "platform")
+    page.click("form button[type=submit]")
+
+
+def _first_issued(page, url: str, code: str) -> None:
+    page.goto(url + f"/?customer={code}&status=issued")
+    page.locator("table.docs tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/documents/\d+/"))
+
+
+def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    url = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+        _sign_in(page, url)
+        _through_the_pa(page, url, "Boulangerie Martin SARL")
+        _first_issued(page, url, "BOUL01")
+        send = page.locator("form[action$='/send/'] button").first
+        expect(send).to_have_text("Envoyer à la plateforme agréée")
+        send.click()
+        panel = page.locator("section.platform")
+        expect(panel).to_contain_text("Entreprise française présente dans l'annuaire")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the worker submits; the platform's statuses are searched
+            if "205 Approuvée" in panel.inner_text():
+                break
+            if page.locator("#platform-poll").count():
+                page.locator("#platform-poll").click()
+            else:
+                page.reload()
+            time.sleep(1)
+        history = page.locator("section.platform table.pa-history").inner_text()
+        for status in ("200 Déposée", "202 Reçue", "204 Prise en charge", "205 Approuvée"):
+            assert status in history, history
+        page.goto(url + "/?platform=205")
+        expect(page.locator("table.docs")).to_contain_text("205 Approuvée")
+
+        # RECY10 has no line in the PA directory: refused, saying so.
+        _through_the_pa(page, url, "Recyclage Avenir SCOP")
+        _first_issued(page, url, "RECY10")
+        page.locator("form[action$='/send/'] button").first.click()
+        expect(page.locator("body")).to_contain_text("n'a aucune ligne pour le SIREN 800123457")
+        browser.close()
