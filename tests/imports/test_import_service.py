@@ -253,3 +253,30 @@ def test_a_file_refused_inside_its_transaction_leaves_nothing_behind(org, monkey
     assert item.outcome == "duplicate" and item.document_id is None and item.customer_id is None
     assert state() == before
     assert not Document.objects.filter(number="EXT-LATE").exists()
+
+
+def test_a_new_buyer_met_again_in_the_same_batch_is_one_customer_and_a_refused_file_hands_none_on(org, monkeypatch):
+    from django.db import IntegrityError
+
+    from facturier.imports import services
+    from facturier.parties.models import Customer
+
+    real, calls = services.artefacts_record, []
+
+    def first_archived_meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("archived meanwhile")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "artefacts_record", first_archived_meanwhile)
+    customers = Customer.objects.filter(organisation=org).count()
+    batch = _import(org, *[(f"{n}.xml", _cii(f"EXT-NB-{n}", example=3)) for n in (1, 2, 3)])
+    items = list(batch.items.order_by("position"))
+    assert [i.outcome for i in items] == ["duplicate", "imported", "imported"], [i.messages for i in items]
+    # The first file made the customer, then was refused: rolled back, it is not handed to the second file,
+    # which makes it again; the third file is matched to it.
+    assert items[0].customer_id is None
+    assert items[1].customer_created and not items[2].customer_created
+    assert items[1].customer_id == items[2].customer_id
+    assert Customer.objects.filter(organisation=org).count() == customers + 1

@@ -172,6 +172,7 @@ class _BatchLookups:
         self._policy: str | None = None
         self._years: int | None = None
         self.shas: set[str] = set()
+        self.customers: dict[tuple, Customer] = {}
         self.imported: set[str] = set()
 
     def imported_before(self, files: list[bytes]) -> None:
@@ -364,7 +365,7 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
         return _Verdict(Outcome.DUPLICATE, [_message(
             "IMPORT-DUPLICATE-NUMBER", f"Le document {invoice.number} a déjà été importé.",
             f"Document {invoice.number} was already imported.")])
-    customer, created = _customer_for(organisation, invoice, by=by)
+    customer, created = _customer_for(organisation, invoice, by=by, looked_up=looked_up)
     warnings = []
     if not created:
         header = reading.header_of(invoice)
@@ -389,9 +390,11 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
     return _Verdict(Outcome.IMPORTED, messages, document=document, customer=customer, customer_created=created)
 
 
-def _customer_for(organisation: Organisation, invoice, *, by: Membership | None) -> tuple[Customer, bool]:
+def _customer_for(organisation: Organisation, invoice, *, by: Membership | None,
+                  looked_up: _BatchLookups | None = None) -> tuple[Customer, bool]:
     """The customer the buyer is: by SIREN, SIRET, VAT id, electronic address, then code (then name, for a
-    buyer with no identifier at all); else a new one, flagged for review."""
+    buyer with no identifier at all); else a new one, flagged for review. A buyer met earlier in the same
+    batch (same identifiers, same name) is the customer found for it then, once that file committed."""
     buyer = invoice.buyer
     customers = Customer.objects.filter(organisation=organisation)
     siren, siret = _valid(validate_siren, reading.siren_of(buyer)), _valid(validate_siret, reading.siret_of(buyer))
@@ -399,6 +402,24 @@ def _customer_for(organisation: Organisation, invoice, *, by: Membership | None)
     address = buyer.electronic_address.value.strip() if buyer.electronic_address else ""
     codes = [i.value.strip() for i in buyer.identifiers if i.value and not i.scheme]
     foreign = _foreign_identifier(buyer) if not siren else None
+    key = (siren, siret, vat, foreign, address, tuple(codes), buyer.name.strip())
+    if looked_up is not None:
+        known = looked_up.customers.get(key)
+        if known is not None:
+            return known, False
+        # Remembered once the file's transaction commits: a customer created by a file that is then
+        # refused (rolled back) must not be handed to the next file.
+        transaction.on_commit(lambda: looked_up.customers.setdefault(key, customer))
+    customer = _customer_match(customers, buyer, siren=siren, siret=siret, vat=vat, foreign=foreign, address=address,
+                               codes=codes)
+    if customer is not None:
+        return customer, False
+    customer = _customer_create(organisation, invoice, siren=siren, siret=siret, vat=vat, foreign=foreign, by=by)
+    return customer, True
+
+
+def _customer_match(customers, buyer, *, siren: str, siret: str, vat: str, foreign, address: str,
+                    codes: list[str]) -> Customer | None:
     for condition in (Q(siren=siren) if siren else None, Q(siret=siret) if siret else None,
                       Q(vat_number__iexact=vat) if vat else None,
                       Q(foreign_identifier=foreign[0]) if foreign else None,
@@ -410,8 +431,8 @@ def _customer_for(organisation: Organisation, invoice, *, by: Membership | None)
             continue
         found = customers.filter(condition).order_by("is_archived", "pk").first()
         if found is not None:
-            return found, False
-    return _customer_create(organisation, invoice, siren=siren, siret=siret, vat=vat, foreign=foreign, by=by), True
+            return found
+    return None
 
 
 def _valid(check, value: str) -> str:
