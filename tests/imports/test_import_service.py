@@ -203,3 +203,80 @@ def test_an_invoice_received_as_ubl_is_served_as_a_facturx_of_its_cii_conversion
     document = _import(org, ("u.xml", as_seller(_ubl_source(), number="UBL-1"))).items.get().document
     carried = read_cii(unpack_facturx(facturx_of(document).data).xml)
     assert carried.number == "UBL-1" and carried.totals.amount_due == document.payable
+
+
+def test_an_imported_document_is_written_issued_with_its_frozen_content_which_the_database_then_guards(org):
+    from django.db import DatabaseError, transaction
+
+    from facturier.invoicing.models import Document, Line, State
+
+    document = _import(org, ("frozen.xml", _cii("EXT-FROZEN"))).items.get().document
+    stored = Document.objects.get(pk=document.pk)
+    assert stored.state == State.ISSUED and stored.number == "EXT-FROZEN" and stored.number_value is not None
+    assert stored.issued_at is not None and stored.issued_by_id == org.owner.user_id
+    assert stored.seller_snapshot and stored.buyer_snapshot
+    assert stored.lines.count() > 0
+    # Issued in the import's own transaction: from then on the triggers refuse lines and legal changes
+    # (bulk_create and update() pass the model's own checks by: the database answers).
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Line.objects.bulk_create([Line(document=stored, position=99, name="added later", quantity=1, unit_price=1,
+                                       net_amount=1)])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=stored.pk).update(note="changed")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Document.objects.filter(pk=stored.pk).update(state=State.DRAFT)
+
+
+def test_a_file_refused_inside_its_transaction_leaves_nothing_behind(org, monkeypatch):
+    """The archive refuses the file at the last moment (archived meanwhile by another import): the document,
+    its lines, the customer it would have made, the series counter and the archive are as before."""
+    from django.db import IntegrityError
+
+    from facturier.archive.models import ArchiveEntry, JournalRecord
+    from facturier.imports import services
+    from facturier.invoicing.models import IMPORTED_SERIES_CODE, Document, Line, Series
+    from facturier.parties.models import Customer
+
+    _import(org, ("first.xml", _cii("EXT-BEFORE")))
+    def state():
+        return (Document.objects.count(), Line.objects.count(), Customer.objects.count(),
+                ArchiveEntry.objects.count(), JournalRecord.objects.count(),
+                Series.objects.get(organisation=org, code=IMPORTED_SERIES_CODE).next_number)
+
+    before = state()
+
+    def archived_meanwhile(*args, **kwargs):
+        raise IntegrityError("archived meanwhile")
+
+    monkeypatch.setattr(services, "artefacts_record", archived_meanwhile)
+    item = _import(org, ("late.xml", as_seller(CII_EXAMPLES[2].read_bytes(), number="EXT-LATE"))).items.get()
+    assert item.outcome == "duplicate" and item.document_id is None and item.customer_id is None
+    assert state() == before
+    assert not Document.objects.filter(number="EXT-LATE").exists()
+
+
+def test_a_new_buyer_met_again_in_the_same_batch_is_one_customer_and_a_refused_file_hands_none_on(org, monkeypatch):
+    from django.db import IntegrityError
+
+    from facturier.imports import services
+    from facturier.parties.models import Customer
+
+    real, calls = services.artefacts_record, []
+
+    def first_archived_meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("archived meanwhile")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "artefacts_record", first_archived_meanwhile)
+    customers = Customer.objects.filter(organisation=org).count()
+    batch = _import(org, *[(f"{n}.xml", _cii(f"EXT-NB-{n}", example=3)) for n in (1, 2, 3)])
+    items = list(batch.items.order_by("position"))
+    assert [i.outcome for i in items] == ["duplicate", "imported", "imported"], [i.messages for i in items]
+    # The first file made the customer, then was refused: rolled back, it is not handed to the second file,
+    # which makes it again; the third file is matched to it.
+    assert items[0].customer_id is None
+    assert items[1].customer_created and not items[2].customer_created
+    assert items[1].customer_id == items[2].customer_id
+    assert Customer.objects.filter(organisation=org).count() == customers + 1

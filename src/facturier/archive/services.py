@@ -390,16 +390,17 @@ class Prepared:
 
 
 def artefacts_prepare(organisation, artefacts: list[Artefact], *, timestamp=None,
-                      time_stamped: bool = True) -> Prepared:
+                      time_stamped: bool = True, years: int | None = None) -> Prepared:
     """The slow half of archiving — fingerprint, time-stamp, seal, store — done before any lock is taken.
     The entries' links (document, customer, owner, number, date) may still be set before they are recorded;
-    a caller that does not record them calls `artefacts_discard`."""
+    a caller that does not record them calls `artefacts_discard`. `years`: the organisation's
+    `retention_years`, when the caller already read it (an import reads it once per batch)."""
     from concurrent.futures import ThreadPoolExecutor
 
     prints = [hashlib.sha256(a.data).hexdigest() for a in artefacts]
     known = {(e.fingerprint, e.kind): e for e in ArchiveEntry.objects.filter(
         organisation=organisation, fingerprint__in=prints).order_by()}
-    years = retention_years(organisation)
+    years = retention_years(organisation) if years is None else years
     key = current_data_key(organisation)
     stamp = (timestamp or timestamper(organisation)) if time_stamped else None
     fresh: list[tuple[Artefact, ArchiveEntry]] = []

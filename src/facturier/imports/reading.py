@@ -65,7 +65,7 @@ def read_file(data: bytes, *, limits: Limits) -> Reading:
     from facturier.engine.facturx.container import check_container
     from facturier.engine.facturx.unpack import unpack_facturx
     from facturier.engine.ubl.read import read_ubl
-    from facturier.engine.validation import validate
+    from facturier.engine.validation import validate_tree
     from facturier.engine.xml import detect, parse_xml
 
     is_pdf = data.lstrip()[:5] == PDF_MAGIC
@@ -87,7 +87,7 @@ def read_file(data: bytes, *, limits: Limits) -> Reading:
         reading.syntax = ("facturx-" if is_pdf else "") + kind.syntax
         reading.guideline = (kind.guideline_id or "")[:200]
         reading.invoice = read_cii(root) if kind.syntax == "cii" else read_ubl(root)
-        reading.report = container.merge(validate(reading.xml, french=is_french(reading.invoice), limits=limits))
+        reading.report = container.merge(validate_tree(root, kind, french=is_french(reading.invoice)))
     except EngineError as e:
         reading.report = container
         reading.error, reading.error_rule = e, _rule_of(e, is_pdf)

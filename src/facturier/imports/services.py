@@ -148,7 +148,9 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
     counts = {Outcome.IMPORTED: 0, Outcome.REFUSED: 0, Outcome.DUPLICATE: 0}
     seen: set[str] = set()
     looked_up = _BatchLookups(organisation)
-    for position, (name, data, refusal) in enumerate(_expand(files), start=1):
+    expanded = _expand(files)
+    looked_up.imported_before([data for _name, data, _refusal in expanded if data is not None])
+    for position, (name, data, refusal) in enumerate(expanded, start=1):
         item = _import_one(batch, position, name[:255], data, refusal, by=by, seen=seen, looked_up=looked_up)
         counts[item.outcome] += 1
     ImportBatch.objects.filter(pk=batch.pk).update(imported_count=counts[Outcome.IMPORTED],
@@ -161,12 +163,30 @@ def import_files(*, organisation: Organisation, files: list[IncomingFile], sourc
 
 class _BatchLookups:
     """What every file of one batch asks the database the same answer to, asked once per batch: the
-    organisation's legal profiles (who "we" are as a seller) and its duplicate policy."""
+    organisation's legal profiles (who "we" are as a seller), its duplicate policy and its archive
+    retention; and which of the batch's files were imported before (one query for the batch)."""
 
     def __init__(self, organisation: Organisation):
         self.organisation = organisation
         self._profiles: list[tuple[str, str]] | None = None
         self._policy: str | None = None
+        self._years: int | None = None
+        self.shas: set[str] = set()
+        self.customers: dict[tuple, Customer] = {}
+        self.imported: set[str] = set()
+
+    def imported_before(self, files: list[bytes]) -> None:
+        """Read once which of these files (by SHA-256) the organisation has already imported."""
+        self.shas = {hashlib.sha256(data).hexdigest() for data in files}
+        self.imported = set(ImportItem.objects.filter(
+            organisation=self.organisation, sha256__in=self.shas, outcome=Outcome.IMPORTED).values_list(
+            "sha256", flat=True)) if self.shas else set()
+
+    def was_imported(self, sha256: str) -> bool:
+        if sha256 in self.shas:
+            return sha256 in self.imported
+        return ImportItem.objects.filter(organisation=self.organisation, sha256=sha256,
+                                         outcome=Outcome.IMPORTED).exists()
 
     def profiles(self) -> list[tuple[str, str]]:
         if self._profiles is None:
@@ -179,6 +199,13 @@ class _BatchLookups:
             self._policy = _duplicate_policy(self.organisation)
         return self._policy
 
+    def retention_years(self) -> int:
+        if self._years is None:
+            from facturier.archive.services import retention_years
+
+            self._years = retention_years(self.organisation)
+        return self._years
+
 
 def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None, refusal: dict | None, *,
                 by: Membership | None, seen: set[str], looked_up: _BatchLookups) -> ImportItem:
@@ -190,8 +217,7 @@ def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None
         item.save()
         return item
     item.sha256, item.size = hashlib.sha256(data).hexdigest(), len(data)
-    if item.sha256 in seen or ImportItem.objects.filter(organisation=organisation, sha256=item.sha256,
-                                                        outcome=Outcome.IMPORTED).exists():
+    if item.sha256 in seen or looked_up.was_imported(item.sha256):
         return _save(item, _Verdict(Outcome.DUPLICATE, [_message(
             "IMPORT-DUPLICATE-FILE", "Ce fichier a déjà été importé.", "This file was already imported.")]))
     seen.add(item.sha256)
@@ -208,7 +234,7 @@ def _import_one(batch: ImportBatch, position: int, name: str, data: bytes | None
     if verdict is None:
         # The slow part of archiving (time-stamp, seal, store) before the transaction, which holds the
         # series lock (and, on SQLite, the database) for as short a time as possible.
-        prepared = _archive_prepare(organisation, read, item.name, data, by=by)
+        prepared = _archive_prepare(organisation, read, item.name, data, by=by, years=looked_up.retention_years())
         try:
             with transaction.atomic():
                 verdict = _write(read, item, prepared, by=by, looked_up=looked_up)
@@ -308,15 +334,17 @@ def _duplicate_policy(organisation: Organisation) -> str:
 
 
 def _duplicates(organisation: Organisation, customer: Customer, number: str, payable, issue_date) -> list[dict]:
-    """Why the document may duplicate one the organisation already has (as on sending)."""
-    issued = Document.objects.filter(organisation=organisation, customer=customer).exclude(state=State.DRAFT)
+    """Why the document may duplicate one the organisation already has (as on sending): one query for both
+    checks (the same number; another number with the same amount and date)."""
+    rows = list(Document.objects.filter(organisation=organisation, customer=customer)
+                .exclude(state=State.DRAFT).filter(Q(number=number) | Q(payable=payable, issue_date=issue_date))
+                .values_list("number", "payable", "issue_date"))
     found = []
-    if issued.filter(number=number).exists():
+    if any(n == number for n, _p, _d in rows):
         found.append(_message("IMPORT-DUPLICATE-CUSTOMER-NUMBER",
                               f"Ce client a déjà un document numéroté {number}.",
                               f"This customer already has a document numbered {number}."))
-    twin = issued.filter(payable=payable, issue_date=issue_date).exclude(number=number).values_list(
-        "number", flat=True).first()
+    twin = next((n for n, p, d in rows if n != number and p == payable and d == issue_date), None)
     if twin:
         found.append(_message("IMPORT-DUPLICATE-AMOUNT-DATE",
                               f"{twin}, du même client, a le même montant et la même date.",
@@ -337,7 +365,7 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
         return _Verdict(Outcome.DUPLICATE, [_message(
             "IMPORT-DUPLICATE-NUMBER", f"Le document {invoice.number} a déjà été importé.",
             f"Document {invoice.number} was already imported.")])
-    customer, created = _customer_for(organisation, invoice, by=by)
+    customer, created = _customer_for(organisation, invoice, by=by, looked_up=looked_up)
     warnings = []
     if not created:
         header = reading.header_of(invoice)
@@ -346,7 +374,7 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
             transaction.set_rollback(True)
             return _Verdict(Outcome.DUPLICATE, duplicates)
         warnings = [{**m, "severity": Severity.WARNING.value} for m in duplicates]
-    document = _document(series, customer, read, by=by)
+    document = _document(organisation, series, customer, read, by=by)
     for _artefact, entry in prepared.fresh:  # the archived files belong to the document just made
         entry.document, entry.customer_id, entry.document_date = document, customer.pk, document.issue_date
     artefacts_record(organisation, prepared)
@@ -362,9 +390,11 @@ def _write(read: reading.Reading, item: ImportItem, prepared: Prepared, *, by: M
     return _Verdict(Outcome.IMPORTED, messages, document=document, customer=customer, customer_created=created)
 
 
-def _customer_for(organisation: Organisation, invoice, *, by: Membership | None) -> tuple[Customer, bool]:
+def _customer_for(organisation: Organisation, invoice, *, by: Membership | None,
+                  looked_up: _BatchLookups | None = None) -> tuple[Customer, bool]:
     """The customer the buyer is: by SIREN, SIRET, VAT id, electronic address, then code (then name, for a
-    buyer with no identifier at all); else a new one, flagged for review."""
+    buyer with no identifier at all); else a new one, flagged for review. A buyer met earlier in the same
+    batch (same identifiers, same name) is the customer found for it then, once that file committed."""
     buyer = invoice.buyer
     customers = Customer.objects.filter(organisation=organisation)
     siren, siret = _valid(validate_siren, reading.siren_of(buyer)), _valid(validate_siret, reading.siret_of(buyer))
@@ -372,6 +402,24 @@ def _customer_for(organisation: Organisation, invoice, *, by: Membership | None)
     address = buyer.electronic_address.value.strip() if buyer.electronic_address else ""
     codes = [i.value.strip() for i in buyer.identifiers if i.value and not i.scheme]
     foreign = _foreign_identifier(buyer) if not siren else None
+    key = (siren, siret, vat, foreign, address, tuple(codes), buyer.name.strip())
+    if looked_up is not None:
+        known = looked_up.customers.get(key)
+        if known is not None:
+            return known, False
+        # Remembered once the file's transaction commits: a customer created by a file that is then
+        # refused (rolled back) must not be handed to the next file.
+        transaction.on_commit(lambda: looked_up.customers.setdefault(key, customer))
+    customer = _customer_match(customers, buyer, siren=siren, siret=siret, vat=vat, foreign=foreign, address=address,
+                               codes=codes)
+    if customer is not None:
+        return customer, False
+    customer = _customer_create(organisation, invoice, siren=siren, siret=siret, vat=vat, foreign=foreign, by=by)
+    return customer, True
+
+
+def _customer_match(customers, buyer, *, siren: str, siret: str, vat: str, foreign, address: str,
+                    codes: list[str]) -> Customer | None:
     for condition in (Q(siren=siren) if siren else None, Q(siret=siret) if siret else None,
                       Q(vat_number__iexact=vat) if vat else None,
                       Q(foreign_identifier=foreign[0]) if foreign else None,
@@ -383,8 +431,8 @@ def _customer_for(organisation: Organisation, invoice, *, by: Membership | None)
             continue
         found = customers.filter(condition).order_by("is_archived", "pk").first()
         if found is not None:
-            return found, False
-    return _customer_create(organisation, invoice, siren=siren, siret=siret, vat=vat, foreign=foreign, by=by), True
+            return found
+    return None
 
 
 def _valid(check, value: str) -> str:
@@ -445,35 +493,41 @@ def _customer_create(organisation: Organisation, invoice, *, siren: str, siret: 
     return customer
 
 
-def _document(series: Series, customer: Customer, read: reading.Reading, *, by: Membership | None) -> Document:
-    """The issued document, exactly as the producer wrote it: its number, its dates, its amounts."""
+def _document(organisation: Organisation, series: Series, customer: Customer, read: reading.Reading, *,
+              by: Membership | None) -> Document:
+    """The issued document, exactly as the producer wrote it: its number, its dates, its amounts.
+
+    Written complete in one INSERT — number, legal snapshots, issue time — then its lines, then marked
+    issued by an UPDATE of its state alone. The state comes last because the database refuses any line
+    under a document that is no longer a draft (migration invoicing 0003): the row is a draft only
+    inside this transaction, already holding its frozen content, and nobody else ever sees it."""
     invoice = read.invoice
     header = reading.header_of(invoice)
-    organisation = series.organisation
     user = by.user if by else None
-    document = Document(organisation=organisation, series=series, customer=customer, state=State.DRAFT,
-                        language=customer.language or organisation.default_language, created_by=user,
-                        **{k: v for k, v in header.items() if k not in ("number", "amount_due")})
-    document.save()
-    Line.objects.bulk_create([Line(document=document, **row) for row in reading.lines_of(invoice)])
-    AllowanceCharge.objects.bulk_create([AllowanceCharge(document=document, **row)
-                                         for row in reading.allowances_charges_of(invoice)])
     value = series.next_number
     Series.objects.filter(pk=series.pk).update(next_number=F("next_number") + 1)
     series.next_number = value + 1
+    document = Document(organisation=organisation, series=series, customer=customer, state=State.DRAFT,
+                        language=customer.language or organisation.default_language, created_by=user,
+                        number_value=value, number=invoice.number, amount_due=header["amount_due"],
+                        seller_snapshot=reading.seller_snapshot_of(invoice),
+                        buyer_snapshot=reading.buyer_snapshot_of(invoice, customer),
+                        issued_at=timezone.now(), issued_by=user,
+                        **{k: v for k, v in header.items() if k not in ("number", "amount_due")})
+    document.save(force_insert=True)
+    Line.objects.bulk_create([Line(document=document, **row) for row in reading.lines_of(invoice)])
+    rows = reading.allowances_charges_of(invoice)
+    if rows:
+        AllowanceCharge.objects.bulk_create([AllowanceCharge(document=document, **row) for row in rows])
+    issued = Document.objects.filter(pk=document.pk, state=State.DRAFT).update(state=State.ISSUED)
+    if issued != 1:  # cannot happen: the row was inserted above, in this transaction
+        raise RuntimeError(f"imported document {document.pk} could not be marked issued")
     document.state = State.ISSUED
-    document.number_value, document.number = value, invoice.number
-    document.amount_due = header["amount_due"]
-    document.seller_snapshot = reading.seller_snapshot_of(invoice)
-    document.buyer_snapshot = reading.buyer_snapshot_of(invoice, customer)
-    document.issued_at, document.issued_by = timezone.now(), user
-    document._draft_under_lock = True  # created in this transaction, never seen as a draft by anyone
-    document.save()
     return document
 
 
 def _archive_prepare(organisation: Organisation, read: reading.Reading, name: str, data: bytes, *,
-                     by: Membership | None) -> Prepared:
+                     by: Membership | None, years: int | None = None) -> Prepared:
     """The file as received (and, for a PDF, the XML it carries), sealed and stored for the archive; recorded
     with the document in the file's transaction, discarded when the file is not imported."""
     from facturier.archive.models import ArtefactKind
@@ -493,4 +547,4 @@ def _archive_prepare(organisation: Organisation, read: reading.Reading, name: st
     else:
         artefacts.append(Artefact(kind=ArtefactKind.XML, filename=filename, data=data,
                                   reference=f"{reference}/xml", **common))
-    return artefacts_prepare(organisation, artefacts)
+    return artefacts_prepare(organisation, artefacts, years=years)

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
-import asyncssh
 from django import db
 from django.db import transaction
 from django.utils import timezone
@@ -188,12 +187,12 @@ def _sftp_one(session: transport.SftpSession, transfer, name: str, made: Made, n
     _after_begun(transfer)
     try:
         session.publish(part, name)
-    except asyncssh.SFTPError as e:  # the server answered: the file was not renamed
+    except transport.asyncssh.SFTPError as e:  # the server answered: the file was not renamed
         session.discard(part)
         _failure(transfer, str(_("The server refused to name the file: %(reason)s") % {"reason": e.reason}),
                  temporary=False, now=now, report=report)
         return session, None
-    except (OSError, asyncssh.Error, TimeoutError) as e:  # no answer: the rename may have happened
+    except (OSError, transport.asyncssh.Error, TimeoutError) as e:  # no answer: the rename may have happened
         _unknown(transfer, e, report=report)
         session.close()
         return None, None

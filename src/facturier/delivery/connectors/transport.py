@@ -21,6 +21,7 @@ import asyncio
 import base64
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import hmac
 import http.client
@@ -33,12 +34,24 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import asyncssh
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from facturier.engine import net
 from facturier.errors import FacturierError
+
+
+class _LazyAsyncssh:
+    """asyncssh (≈ 15 MB resident), imported the first time an SFTP connector needs it rather than by
+    every process that loads the connectors (an importing or web process never opens SSH)."""
+
+    def __getattr__(self, name: str):
+        import asyncssh as module
+
+        return getattr(module, name)
+
+
+asyncssh = _LazyAsyncssh()
 
 
 class Step:
@@ -127,16 +140,20 @@ def fingerprint(key_line: str) -> str:
     return asyncssh.import_public_key(key_line).get_fingerprint("sha256")
 
 
-class _Client(asyncssh.SSHClient):
-    """Accepts the pinned host key only (any key when none is pinned yet), and remembers the key seen."""
+@functools.cache
+def _client_class() -> type:
+    class _Client(asyncssh.SSHClient):
+        """Accepts the pinned host key only (any key when none is pinned yet), and remembers the key seen."""
 
-    def __init__(self, pinned: asyncssh.SSHKey | None):
-        self.pinned = pinned
-        self.seen: asyncssh.SSHKey | None = None
+        def __init__(self, pinned: asyncssh.SSHKey | None):
+            self.pinned = pinned
+            self.seen: asyncssh.SSHKey | None = None
 
-    def validate_host_public_key(self, host, addr, port, key) -> bool:
-        self.seen = key
-        return self.pinned is None or key.public_data == self.pinned.public_data
+        def validate_host_public_key(self, host, addr, port, key) -> bool:
+            self.seen = key
+            return self.pinned is None or key.public_data == self.pinned.public_data
+
+    return _Client
 
 
 class SftpSession:
@@ -165,7 +182,7 @@ class SftpSession:
         ep = self.endpoint
         sock = _connect(ep.host, ep.port, allow_private=ep.allow_private, timeout=ep.timeout)
         pinned = asyncssh.import_public_key(ep.host_key) if ep.host_key else None
-        client = _Client(pinned)
+        client = _client_class()(pinned)
         try:
             keys = [asyncssh.import_private_key(ep.private_key)] if ep.private_key else None
         except (asyncssh.KeyImportError, ValueError) as e:

@@ -13,8 +13,6 @@ import zlib
 from decimal import Decimal
 from functools import cache, lru_cache
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 from stdnum import iban as iban_
 
 __all__ = ["EpcError", "epc_payload", "qr_matrix", "qr_png", "qr_svg"]
@@ -139,6 +137,9 @@ def _rs_remainder(data: bytes, degree: int) -> list[int]:
 @cache
 def _blocks(version: int) -> tuple[tuple[int, int], ...]:
     """(total, data) codewords of each block at level M."""
+    import qrcode.base  # here, not at start-up: only rendering a PDF with a QR code needs it
+    from qrcode.constants import ERROR_CORRECT_M
+
     return tuple((b.total_count, b.data_count) for b in qrcode.base.rs_blocks(version, ERROR_CORRECT_M))
 
 
@@ -146,6 +147,10 @@ def _blocks(version: int) -> tuple[tuple[int, int], ...]:
 def _layout(version: int) -> tuple[tuple[tuple[bool | None, ...], ...], tuple[tuple[int, int, bool], ...]]:
     """The version's function patterns (None where data go) and the data modules in placement
     order, each with whether the mask flips it."""
+    import qrcode
+    import qrcode.util
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=0, mask_pattern=_MASK)
     n = code.modules_count = version * 4 + 17
     code.modules = [[None] * n for _ in range(n)]

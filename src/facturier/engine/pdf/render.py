@@ -27,9 +27,7 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
-
-import typst
+from typing import TYPE_CHECKING, Literal
 
 from facturier.engine.en16931.codes import DocumentTypeCode, PaymentMeansCode, VatCategory, unit_label
 from facturier.engine.en16931.countries import address_country_line
@@ -47,6 +45,9 @@ from facturier.engine.pdf.sandbox import (
     compile_custom,
 )
 from facturier.engine.pdf.stamp_area import STAMP_SPACE
+
+if TYPE_CHECKING:
+    import typst
 
 __all__ = [
     "Attachment",
@@ -760,6 +761,8 @@ class _Typst:
             atexit.register(_remove_scratch, root, os.getpid())
             fonts = [str(FONTS_DIR)] if FONTS_DIR.is_dir() else []
             # System fonts are ignored so the same invoice renders the same on every machine.
+            import typst  # here, not at start-up (≈ 7 MB): a process that renders nothing never loads it
+
             self._compiler = typst.Compiler(root=str(root), font_paths=fonts, ignore_system_fonts=True)
             self._root = root
         assert self._root is not None
@@ -818,6 +821,8 @@ def render_invoice(invoice: Invoice, options: RenderOptions | None = None) -> by
         pdf = compile_custom(options.custom_template, files, timestamp=timestamp, tags=options.pdf_tags,
                              limits=options.template_limits)
     else:
+        import typst
+
         try:
             pdf = _TYPST.compile(f"{options.template}.typ", files, timestamp=timestamp, tags=options.pdf_tags)
         except typst.TypstError as error:

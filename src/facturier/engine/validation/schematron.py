@@ -444,7 +444,12 @@ def validate(
     schema is reported as a FATAL "RULES-CRASH" finding next to the schema errors.
     """
     root = parse_xml(data, max_bytes=max_bytes, limits=limits)
-    kind = detect(root)
+    return validate_tree(root, detect(root), french=french)
+
+
+def validate_tree(root: etree._Element, kind: DocumentKind, *, french: bool = False) -> Report:
+    """`validate` of a document the caller has already parsed (`parse_xml`) and recognised (`detect`):
+    the same checks, without parsing the bytes a second time."""
     xsd = validate_xsd(root, kind)
     rules = _run(root, kind, french=french, tolerate_crash=not xsd.passed)
     return xsd.merge(rules)
