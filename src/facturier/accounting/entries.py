@@ -21,7 +21,7 @@ KIND_LABELS = {"invoice": "Facture", "credit_note": "Avoir", "deposit": "Facture
                "corrective": "Facture rectificative", "final": "Facture de solde"}
 
 
-@dataclass
+@dataclass(slots=True)
 class LineDraft:
     account: str
     amount: Decimal  # debit > 0, credit < 0
@@ -33,7 +33,7 @@ class LineDraft:
     lettering_date: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class EntryDraft:
     journal: str  # "sales", "bank", "misc"
     date: dt.date
@@ -46,6 +46,8 @@ class EntryDraft:
     write_off_id: int | None = None
     lines: list[LineDraft] = field(default_factory=list)
     group: int = 0  # the document whose customer lines letter together (a credit note letters with its invoice)
+    fiscal_year: dt.date | None = None  # given with the number, at transfer
+    number: int = 0
 
     def add(self, account: str, amount: Decimal, **kw) -> None:
         if amount:
@@ -104,9 +106,13 @@ def _customer_kw(doc: dict, m: Mapping, currency_amount: Decimal | None) -> dict
     return kw
 
 
-def vat_rows(doc: dict, m: Mapping) -> list[tuple[str, Decimal, Decimal, str]]:
-    """(revenue rate key, taxable in EUR, VAT in EUR, collected-VAT account) per row of the VAT breakdown."""
-    rows = []
+def vat_rows(doc: dict, m: Mapping) -> list[tuple[dict, Decimal, Decimal, str]]:
+    """(breakdown row, taxable in EUR, VAT in EUR, collected-VAT account) per row of the VAT breakdown; computed
+    once per document (its entry, each payment's VAT move and a write-off use them)."""
+    rows = doc.get("_vat_rows")
+    if rows is not None:
+        return rows
+    rows = doc["_vat_rows"] = []
     for row in doc["vat_breakdown"]:
         tax = to_eur(doc, Decimal(row["tax_amount"]))
         account = m.vat_account(row["category"], row["rate"], doc["number"]) if tax else ""
@@ -150,6 +156,8 @@ def _vat_moved(doc: dict, m: Mapping, paid_before: Decimal, paid_after: Decimal)
     total = doc["tax_inclusive"]
     if not total or not on_receipts(doc):
         return []
+    if total > 0 and paid_before <= 0 and paid_after >= total:  # paid at once: all of the VAT moves
+        return [(account, round_amount(tax)) for _row, _taxable, tax, account in vat_rows(doc, m) if tax]
     before, after = min(paid_before, total) / total, min(paid_after, total) / total
     moved = []
     for _row, _taxable, tax, account in vat_rows(doc, m):

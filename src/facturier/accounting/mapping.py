@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,7 @@ def account_label(account: str) -> str:
     return account
 
 
+@lru_cache(maxsize=4096)
 def rate_key(category: str, rate) -> str:
     if rate in (None, ""):
         return category

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import Abs
 from django.utils import timezone
@@ -97,12 +97,26 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i:i + CHUNK]
 
 
+def _having(qs, column: str, ids: Iterable[int], *, lookup: str = "") -> Iterable:
+    """The rows of `qs` whose `column` is one of `ids`: one query with an array parameter on PostgreSQL (no
+    hundred-thousand-placeholder statements to build and parse), chunks of IN lists elsewhere."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        table, _sep, name = column.rpartition(".")
+        yield from qs.extra(where=[f'"{table or qs.model._meta.db_table}"."{name}" IN (SELECT unnest(%s::bigint[]))'],
+                            params=[ids])
+        return
+    for chunk in _chunks(ids):
+        yield from qs.filter(**{f"{lookup or column}__in": chunk})
+
+
 def _docs(org: Organisation, ids: Iterable[int]) -> dict[int, dict]:
     out = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for row in Document.objects.filter(organisation=org, pk__in=chunk).order_by().values(*DOC_FIELDS):
-            row["customer_code"], row["customer_name"] = row.pop("customer__code"), row.pop("customer__name")
-            out[row["id"]] = row
+    for row in _having(Document.objects.filter(organisation=org).order_by().values(*DOC_FIELDS), "id", ids):
+        row["customer_code"], row["customer_name"] = row.pop("customer__code"), row.pop("customer__name")
+        out[row["id"]] = row
     return out
 
 
@@ -169,10 +183,11 @@ class _Plan:
 
     def _payments(self, pay_rows: list[dict]) -> None:
         earlier: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-        for chunk in _chunks(sorted({p["document_id"] for p in pay_rows})):
-            for doc_id, pk, amount in Payment.objects.filter(document_id__in=chunk, cancelled_at__isnull=True
-                                                             ).order_by().values_list("document_id", "id", "amount"):
-                earlier[doc_id].append((pk, amount))
+        # What was paid before each payment matters only where VAT is due on receipts.
+        receipts = {p["document_id"] for p in pay_rows if E.on_receipts(self.docs[p["document_id"]])}
+        for doc_id, pk, amount in _having(Payment.objects.filter(cancelled_at__isnull=True).order_by().values_list(
+                "document_id", "id", "amount"), "document_id", receipts):
+            earlier[doc_id].append((pk, amount))
         for pay in pay_rows:
             before = sum((a for pk, a in earlier[pay["document_id"]] if pk < pay["id"]), ZERO)
             self.entries.append(E.payment_entry(self.docs[pay["document_id"]], pay, self.m, before))
@@ -231,12 +246,12 @@ def _letter(plan: _Plan, transfer: Transfer, customer_account: str) -> dict[int,
                 groups[entry.group].append(line)
                 dates[entry.group] = max(dates.get(entry.group, entry.date), entry.date)
     stored: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for chunk in _chunks(sorted(groups)):
-        for pk, group, debit, credit, date in EntryLine.objects.filter(
-                entry__organisation=plan.org, entry__lettering_group__in=chunk, account=customer_account,
-                lettering="").values_list("id", "entry__lettering_group", "debit", "credit", "entry__date"):
-            stored[group].append((pk, debit - credit))
-            dates[group] = max(dates[group], date)
+    for pk, group, debit, credit, date in _having(EntryLine.objects.filter(
+            entry__organisation=plan.org, account=customer_account, lettering="").values_list(
+            "id", "entry__lettering_group", "debit", "credit", "entry__date"),
+            "accounting_journalentry.lettering_group", groups, lookup="entry__lettering_group"):
+        stored[group].append((pk, debit - credit))
+        dates[group] = max(dates[group], date)
     counter, _created = LetteringCounter.objects.select_for_update().get_or_create(organisation=plan.org)
     to_update: dict[tuple[str, dt.date], list[int]] = {}
     for group, lines in groups.items():
