@@ -250,3 +250,64 @@ class LetteringCounter(models.Model):
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
     last = models.PositiveIntegerField(default=0)
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobPhase(models.TextChoices):
+    READ = "read", _("Reading the documents and payments")
+    BUILD = "build", _("Building the entries")
+    WRITE = "write", _("Writing the entries")
+    VERIFY = "verify", _("Checking the balance in the database")
+
+
+class TransferJob(models.Model):
+    """A transfer too big for the time of a page, run by the worker. Its progress (phase, processed of total,
+    recorded per chunk while the transfer's transaction is still open) is what the transfer screen polls; its
+    outcome is recorded in the same transaction as the transfer, so a job is done exactly when its transfer
+    exists."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organisation"))
+    member = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("requested by"))
+    language = models.CharField(_("language"), max_length=10, default="fr")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    document_ids = models.JSONField(_("selected documents"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    phase = models.CharField(_("phase"), max_length=10, choices=JobPhase.choices, blank=True)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("transfer"))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("transfer job")
+        verbose_name_plural = _("transfer jobs")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(_("Transfer job no. %(id)s") % {"id": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Reading and building count for the first 40 %, writing for the next 55 %, the final check for the rest."""
+        if self.state == JobState.DONE:
+            return 100
+        share = self.processed / self.total if self.total else 0
+        start, width = {JobPhase.READ: (0, 5), JobPhase.BUILD: (5, 35), JobPhase.WRITE: (40, 55),
+                        JobPhase.VERIFY: (95, 5)}.get(self.phase, (0, 0))
+        return min(99, int(start + width * share))

@@ -120,30 +120,44 @@ def _docs(org: Organisation, ids: Iterable[int]) -> dict[int, dict]:
     return out
 
 
+def _candidates(org: Organisation, *, start=None, end=None, document_ids=None) -> tuple:
+    """The documents, payments, payment cancellations and write-offs of a period or a selection not accounted
+    yet (querysets)."""
+    accounted = JournalEntry.objects.filter(document=OuterRef("pk"), origin=Origin.DOCUMENT)
+    docs = Document.objects.filter(organisation=org).exclude(state=State.DRAFT).exclude(Exists(accounted))
+    pays = Payment.objects.filter(organisation=org, cancelled_at__isnull=True).exclude(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT)))
+    cancels = Payment.objects.filter(organisation=org, cancelled_at__isnull=False).filter(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT))).exclude(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT_CANCEL)))
+    wos = WriteOff.objects.filter(organisation=org).exclude(
+        Exists(JournalEntry.objects.filter(write_off=OuterRef("pk"))))
+    if document_ids is not None:
+        docs = docs.filter(pk__in=document_ids)
+        pays, cancels, wos = (q.filter(document_id__in=document_ids) for q in (pays, cancels, wos))
+    else:
+        docs = docs.filter(issue_date__gte=start, issue_date__lte=end)
+        pays, wos = pays.filter(date__gte=start, date__lte=end), wos.filter(date__gte=start, date__lte=end)
+        cancels = cancels.filter(cancelled_at__date__gte=start, cancelled_at__date__lte=end)
+    return docs, pays, cancels, wos
+
+
+def pending_count(org: Organisation, *, start=None, end=None, document_ids=None) -> int:
+    """How many documents and payments a transfer of this period or selection would account now."""
+    docs, pays, _cancels, _wos = _candidates(org, start=start, end=end, document_ids=document_ids)
+    return docs.count() + pays.count()
+
+
 class _Plan:
     """What one transfer will write, computed before any write."""
 
-    def __init__(self, org: Organisation, m: Mapping, *, start=None, end=None, document_ids=None):
+    def __init__(self, org: Organisation, m: Mapping, *, start=None, end=None, document_ids=None, progress=None):
         self.org, self.m, self.start, self.end = org, m, start, end
+        report = progress or (lambda phase, done, total: None)
         self.selection = document_ids is not None
         self.entries: list[E.EntryDraft] = []
         self.documents = self.payments = 0
-        accounted = JournalEntry.objects.filter(document=OuterRef("pk"), origin=Origin.DOCUMENT)
-        docs = Document.objects.filter(organisation=org).exclude(state=State.DRAFT).exclude(Exists(accounted))
-        pays = Payment.objects.filter(organisation=org, cancelled_at__isnull=True).exclude(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT)))
-        cancels = Payment.objects.filter(organisation=org, cancelled_at__isnull=False).filter(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT))).exclude(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT_CANCEL)))
-        wos = WriteOff.objects.filter(organisation=org).exclude(
-            Exists(JournalEntry.objects.filter(write_off=OuterRef("pk"))))
-        if self.selection:
-            docs = docs.filter(pk__in=document_ids)
-            pays, cancels, wos = (q.filter(document_id__in=document_ids) for q in (pays, cancels, wos))
-        else:
-            docs = docs.filter(issue_date__gte=start, issue_date__lte=end)
-            pays, wos = pays.filter(date__gte=start, date__lte=end), wos.filter(date__gte=start, date__lte=end)
-            cancels = cancels.filter(cancelled_at__date__gte=start, cancelled_at__date__lte=end)
+        docs, pays, cancels, wos = _candidates(org, start=start, end=end, document_ids=document_ids)
         doc_ids = list(docs.order_by("issue_date", "number_value", "id").values_list("id", flat=True))
         pay_rows = list(pays.order_by("date", "id").values("id", "document_id", "date", "amount", "method",
                                                             "reference"))
@@ -154,9 +168,14 @@ class _Plan:
         self.docs = _docs(org, involved)
         self._groups(involved)
         deposits = self._deposits(doc_ids)
-        for doc_id in doc_ids:
+        items = len(doc_ids) + len(pay_rows) + len(cancel_rows) + len(wo_rows)
+        report("build", 0, items)
+        for i, doc_id in enumerate(doc_ids, 1):
             self.entries.append(E.document_entry(self.docs[doc_id], m, deposits.get(doc_id, ())))
+            if not i % CHUNK:
+                report("build", i, items)
         self.documents = len(doc_ids)
+        report("build", len(doc_ids), items)
         self._payments(pay_rows)
         self._cancellations(cancel_rows)
         for wo in wo_rows:
@@ -288,10 +307,11 @@ def _number(plan: _Plan, start_month: int) -> None:
 
 def transfer_run(*, by: Membership, start: dt.date | None = None, end: dt.date | None = None,
                  document_ids: list[int] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Transfer:
+                 progress: Callable[[str, int, int], None] | None = None) -> Transfer:
     """Transfer a period (`start`–`end`) or a selection of documents (with their payments, cancellations and
     write-offs) to accounting. All or nothing: a missing mapping, a closed period or anything unbalanced stops
-    it before a single row is written."""
+    it before a single row is written. `progress(phase, done, total)` hears of each chunk (phases: read, build,
+    write, verify)."""
     require_right(by, Right.RECORD_PAYMENTS)
     if document_ids is None and (start is None or end is None or end < start):
         raise AccountingRefused(_("Give a period: a start date and an end date after it."))
@@ -314,7 +334,9 @@ def _transfer(by: Membership, start, end, document_ids, progress) -> Transfer:
             raise AccountingNotConfigured(_("Set up the accounting (journals and accounts) before the first "
                                             "transfer."))
         m = Mapping(settings)
-        plan = _Plan(org, m, start=start, end=end, document_ids=document_ids)
+        report = progress or (lambda phase, done, total: None)
+        report("read", 0, 1)
+        plan = _Plan(org, m, start=start, end=end, document_ids=document_ids, progress=report)
         plan.check()
         if not plan.entries:
             raise AccountingRefused(_("Nothing to transfer: every document and payment of the period is already "
@@ -324,7 +346,8 @@ def _transfer(by: Membership, start, end, document_ids, progress) -> Transfer:
         _number(plan, settings.fiscal_year_start_month)
         lettered = _letter(plan, transfer, settings.customer_account)
         total = writer.write(plan.entries, organisation_id=org.pk, transfer_id=transfer.pk,
-                             journals=m.journals, progress=progress)
+                             journals=m.journals, progress=lambda done, total: report("write", done, total))
+        report("verify", 0, 1)
         _verify(transfer)
         transfer.documents_count, transfer.payments_count = plan.documents, plan.payments
         transfer.entries_count, transfer.total_debit, transfer.total_credit = len(plan.entries), total, total
