@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounting.mapping import ZERO, AccountingRefused, Mapping, account_label
+from facturier.accounting.mapping import ZERO, AccountingRefused, Mapping, account_label, rate_key
 from facturier.engine.en16931.money import round_amount
 
 KIND_LABELS = {"invoice": "Facture", "credit_note": "Avoir", "deposit": "Facture d'acompte",
@@ -133,10 +133,18 @@ def document_entry(doc: dict, m: Mapping, deposits: list[dict] = ()) -> EntryDra
         for row in deposit["vat_breakdown"]:
             key = f"{row['category']}|{row['rate']}"
             deducted[key] = deducted.get(key, ZERO) + to_eur(doc, Decimal(row["taxable_amount"]))
+    families = doc.get("families") or {}
     for row, taxable, tax, vat_account in vat_rows(doc, m):
         extra = deducted.pop(f"{row['category']}|{row['rate']}", ZERO)
         revenue = (m.s.deposits_account if doc["kind"] == "deposit"
                    else m.revenue_account(doc["operation_category"], row["category"], row["rate"]))
+        if doc["kind"] != "deposit":
+            # The lines of a mapped item family go to its account; the rest of the rate (lines of no mapped
+            # family, document-level allowances and charges) stays on the rate's revenue account.
+            for account, net in families.get(rate_key(row["category"], row["rate"]), ()):
+                part = to_eur(doc, net)
+                entry.add(account, -sign * part)
+                taxable -= part
         entry.add(revenue, -sign * (taxable + extra))
         if extra:
             entry.add(m.s.deposits_account, sign * extra)

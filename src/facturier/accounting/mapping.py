@@ -55,6 +55,7 @@ class Mapping:
         self.s = s
         self.vat = {**s.vat_accounts}
         self.revenue = {**s.revenue_accounts}
+        self.families = {**s.family_accounts}
         self.bank = {**DEFAULT_BANK_ACCOUNTS, **s.bank_accounts}
         self.journals = {"sales": (s.sales_journal, s.sales_journal_label),
                          "bank": (s.bank_journal, s.bank_journal_label),

@@ -41,7 +41,8 @@ class AccountingSettings(models.Model):
     """The account mapping of an organisation, on the French chart of accounts by default.
 
     `revenue_accounts` maps "<operation category>|<VAT category>|<rate>" (or a shorter key:
-    "<operation category>") to a revenue account; `vat_accounts` maps "<VAT category>|<rate>"
+    "<operation category>") to a revenue account; `family_accounts` maps an item family (the free code
+    of an invoice line) to the revenue account of the lines of that family, before the former; `vat_accounts` maps "<VAT category>|<rate>"
     to the collected-VAT account of that rate; `bank_accounts` maps a payment method to its
     bank (or cash) account. Each VAT rate used by a transferred document must be mapped.
     """
@@ -61,6 +62,7 @@ class AccountingSettings(models.Model):
     services_account = models.CharField(_("revenue account, services"), max_length=20, default="706000")
     goods_account = models.CharField(_("revenue account, goods"), max_length=20, default="707000")
     revenue_accounts = models.JSONField(_("revenue accounts per category and VAT rate"), default=dict, blank=True)
+    family_accounts = models.JSONField(_("revenue accounts per item family"), default=dict, blank=True)
     vat_accounts = models.JSONField(_("collected VAT accounts per rate"), default=dict, blank=True)
     vat_pending_account = models.CharField(_("VAT due on receipts, waiting"), max_length=20, default="445740")
     deposits_account = models.CharField(_("deposits received"), max_length=20, default="419100")

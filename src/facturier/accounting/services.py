@@ -27,6 +27,7 @@ from facturier.accounting.mapping import (
     ZERO,
     AccountingRefused,
     Mapping,
+    rate_key,
 )
 from facturier.accounting.models import (
     AccountingSettings,
@@ -42,7 +43,7 @@ from facturier.accounting.models import (
 from facturier.accounts.models import Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
-from facturier.invoicing.models import Document, DocumentLink, Payment, Relation, State, WriteOff
+from facturier.invoicing.models import Document, DocumentLink, Line, Payment, Relation, State, WriteOff
 
 CHUNK = 2000
 DOC_FIELDS = ("id", "kind", "number", "issue_date", "currency", "tax_exchange_rate", "operation_category",
@@ -167,6 +168,7 @@ class _Plan:
                     *(c["document_id"] for c in cancel_rows)}
         self.docs = _docs(org, involved)
         self._groups(involved)
+        self._families(doc_ids)
         deposits = self._deposits(doc_ids)
         items = len(doc_ids) + len(pay_rows) + len(cancel_rows) + len(wo_rows)
         report("build", 0, items)
@@ -189,6 +191,21 @@ class _Plan:
             for source, target in DocumentLink.objects.filter(target_id__in=chunk, relation=Relation.CREDIT_NOTE
                                                               ).values_list("source_id", "target_id"):
                 self.docs[target]["group"] = source
+
+    def _families(self, doc_ids: list[int]) -> None:
+        """The net amount of the lines of each mapped item family, per document and VAT rate (only when the
+        settings map families: otherwise no line is read)."""
+        if not self.m.families:
+            return
+        sums: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
+        for doc_id, family, category, rate, net in _having(
+                Line.objects.filter(family__in=list(self.m.families)).order_by().values_list(
+                    "document_id", "family", "vat_category", "vat_rate", "net_amount"), "document_id", doc_ids):
+            sums[(doc_id, rate_key(category, rate), family)] += net
+        for (doc_id, key, family), net in sorted(sums.items()):
+            if net:
+                self.docs[doc_id].setdefault("families", {}).setdefault(key, []).append(
+                    (self.m.families[family], net))
 
     def _deposits(self, doc_ids: list[int]) -> dict[int, list[dict]]:
         finals = [i for i in doc_ids if self.docs[i]["kind"] == "final"]
