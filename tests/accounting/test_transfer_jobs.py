@@ -1,6 +1,7 @@
 """Big transfers run in the worker with their progress recorded; the screen polls it, then shows the outcome."""
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
@@ -56,9 +57,11 @@ def test_a_running_job_page_polls_its_progress(signed_in, owner):
                                      processed=500, total=1000)
     part = signed_in.get(reverse("web:accounting_job", args=[job.pk]), HTTP_HX_REQUEST="true")
     text = part.content.decode()
-    assert 'hx-trigger="every 1s"' in text and "Writing the entries" in text and "500 of 1000" in text
+    assert 'hx-trigger="every 1s"' in text and "Enregistrement des écritures" in text and "500 sur 1000" in text
     assert 'value="67"' in text  # 40 % before writing, then half of the writing's 55 %
     assert "<html" not in text  # the fragment only
+    home = signed_in.get(reverse("web:accounting")).content.decode()
+    assert reverse("web:accounting_job", args=[job.pk]) in home  # the accounting screen leads back to it
 
 
 def test_progress_is_recorded_per_chunk_through_each_phase(owner, issued):
@@ -71,8 +74,10 @@ def test_progress_is_recorded_per_chunk_through_each_phase(owner, issued):
     assert ("build", 1, 1) in heard and ("write", 1, 1) in heard
 
 
-@pytest.mark.django_db(transaction=True)  # committed: on PostgreSQL the progress is written by another connection
-def test_the_worker_records_progress_where_the_screen_reads_it(owner, issued, settings, tmp_path):
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def _records_and_reads(owner, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     job = TransferJob.objects.create(organisation=owner.organisation, member=owner, state=JobState.RUNNING,
                                      period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31))
@@ -83,6 +88,17 @@ def test_the_worker_records_progress_where_the_screen_reads_it(owner, issued, se
         assert (seen.phase, seen.processed, seen.total) == ("write", 3000, 5000)
     finally:
         recorder.close()
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite: the progress goes through a file in the data folder")
+def test_the_worker_records_progress_in_a_file_the_screen_reads_on_sqlite(owner, settings, tmp_path):
+    _records_and_reads(owner, settings, tmp_path)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL: the progress goes through a second connection")
+@pytest.mark.django_db(transaction=True)  # committed: the progress is written by another connection
+def test_the_worker_records_progress_through_its_own_connection_on_postgresql(owner, settings, tmp_path):
+    _records_and_reads(owner, settings, tmp_path)
 
 
 def test_a_job_run_twice_transfers_once(owner, issued, settings, django_capture_on_commit_callbacks):

@@ -46,3 +46,28 @@ def test_big_transfer_shows_a_progress_bar_then_its_result(served_jobs):
         page.click("text=Voir les transferts")
         expect(page.locator("#transfer-list tbody tr").first).to_have_attribute("data-state", "open")
         browser.close()
+
+
+def test_settings_screen_maps_item_families_to_revenue_accounts(served_jobs):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+        page.goto(served_jobs + "/login/")
+        page.fill("#id_username", "demo@facturier.test")
+        page.fill("#id_password", "demo")
+        page.click("button[type=submit].primary")
+        page.wait_for_url(re.compile(r"/$"))
+        page.goto(served_jobs + "/accounting/settings/")
+        expect(page.get_by_label("Compte de produits par famille d’articles")).to_be_visible()
+        page.fill("#id_family_accounts_text", "FORMATION 706300")  # no “=”: refused, said in French
+        page.click("#save-accounting")
+        expect(page.locator("#id_family_accounts_text_error")).to_contain_text("FORMATION 706300")
+        page.fill("#id_family_accounts_text", "FORMATION = 706300\nLIVRES = 707100")
+        page.click("#save-accounting")
+        page.wait_for_url(re.compile(r"/accounting/$"))
+        expect(page.locator(".messages")).to_contain_text("Paramètres comptables enregistrés")
+        page.goto(served_jobs + "/accounting/settings/")
+        expect(page.locator("#id_family_accounts_text")).to_have_value("FORMATION = 706300\nLIVRES = 707100")
+        browser.close()

@@ -138,14 +138,15 @@ def document_entry(doc: dict, m: Mapping, deposits: list[dict] = ()) -> EntryDra
         extra = deducted.pop(f"{row['category']}|{row['rate']}", ZERO)
         revenue = (m.s.deposits_account if doc["kind"] == "deposit"
                    else m.revenue_account(doc["operation_category"], row["category"], row["rate"]))
+        rest = taxable
         if doc["kind"] != "deposit":
             # The lines of a mapped item family go to its account; the rest of the rate (lines of no mapped
             # family, document-level allowances and charges) stays on the rate's revenue account.
             for account, net in families.get(rate_key(row["category"], row["rate"]), ()):
                 part = to_eur(doc, net)
                 entry.add(account, -sign * part)
-                taxable -= part
-        entry.add(revenue, -sign * (taxable + extra))
+                rest -= part
+        entry.add(revenue, -sign * (rest + extra))
         if extra:
             entry.add(m.s.deposits_account, sign * extra)
         if tax:

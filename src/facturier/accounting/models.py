@@ -41,10 +41,11 @@ class AccountingSettings(models.Model):
     """The account mapping of an organisation, on the French chart of accounts by default.
 
     `revenue_accounts` maps "<operation category>|<VAT category>|<rate>" (or a shorter key:
-    "<operation category>") to a revenue account; `family_accounts` maps an item family (the free code
-    of an invoice line) to the revenue account of the lines of that family, before the former; `vat_accounts` maps "<VAT category>|<rate>"
-    to the collected-VAT account of that rate; `bank_accounts` maps a payment method to its
-    bank (or cash) account. Each VAT rate used by a transferred document must be mapped.
+    "<operation category>") to a revenue account; `family_accounts` maps an item family (the free
+    code of an invoice line) to the revenue account of that family's lines, before the former;
+    `vat_accounts` maps "<VAT category>|<rate>" to the collected-VAT account of that rate;
+    `bank_accounts` maps a payment method to its bank (or cash) account. Each VAT rate used by a
+    transferred document must be mapped.
     """
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="accounting_settings",

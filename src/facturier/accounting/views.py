@@ -49,6 +49,7 @@ def accounting_home(request):
     start, end = _year(organisation)
     return render(request, "accounting/home.html", {
         "transfers": selectors.transfers(organisation=organisation),
+        "jobs": selectors.unfinished_jobs(organisation=organisation),
         "period_form": PeriodForm(initial={"start": start, "end": min(end, timezone.localdate())}),
         "export_form": ExportForm(initial={"start": start, "end": end, "format": (
             selectors.settings_of(organisation).export_format if selectors.settings_of(organisation) else "fec")}),
