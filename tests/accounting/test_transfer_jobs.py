@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from facturier.accounting import jobs
@@ -122,3 +123,24 @@ def test_a_failed_job_says_why_and_writes_nothing(signed_in, owner, issued, sett
     assert not JournalEntry.objects.exists() and not Transfer.objects.exists()
     page = signed_in.get(answer.url).content.decode()
     assert 'data-state="failed"' in page and escape(job.error) in page
+
+
+def test_a_job_whose_worker_died_is_shown_failed_and_can_be_run_again(signed_in, owner, issued, settings, tmp_path,
+                                                                       django_capture_on_commit_callbacks):
+    settings.DATA_DIR = tmp_path
+    settings_save(by=owner, values={})
+    # A worker claimed the job, then died: nothing committed, no progress for longer than ABANDONED_AFTER.
+    silent_since = timezone.now() - jobs.ABANDONED_AFTER - dt.timedelta(minutes=1)
+    job = TransferJob.objects.create(organisation=owner.organisation, member=owner, state=JobState.RUNNING,
+                                     period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+                                     heartbeat_at=silent_since)
+    page = signed_in.get(reverse("web:accounting_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and 'data-state="failed"' in page and "hx-trigger" not in page
+    assert not JournalEntry.objects.exists()
+    # The task run again (a retry) leaves a failed job as it is: it transfers nothing.
+    assert jobs.job_run(job.pk).state == JobState.FAILED and not Transfer.objects.exists()
+    settings.FACTURIER_ACCOUNTING_SYNC_MAX = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        again = jobs.transfer_start(by=owner, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    assert TransferJob.objects.get(pk=again.pk).state == JobState.DONE and Transfer.objects.count() == 1

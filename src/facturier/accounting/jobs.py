@@ -29,6 +29,10 @@ from facturier.accounts.services import require_right
 from facturier.errors import FacturierError
 
 EVERY_S = 0.25  # at most four progress writes a second
+# A running job silent this long was abandoned (its worker died: its transaction was rolled back). Progress is
+# written per chunk of a few thousand entries, a fraction of a second each; the longest silent step is the
+# commit's foreign-key checks, about a minute for a million documents.
+ABANDONED_AFTER = dt.timedelta(minutes=15)
 
 
 def _progress_file(job_id: int) -> Path:
@@ -54,8 +58,8 @@ class _Recorder:
         self.last = now
         if self.side is not None:
             with self.side.cursor() as cursor:
-                cursor.execute("UPDATE accounting_transferjob SET phase = %s, processed = %s, total = %s "
-                               "WHERE id = %s", [phase, done, total, self.job_id])
+                cursor.execute("UPDATE accounting_transferjob SET phase = %s, processed = %s, total = %s, "
+                               "heartbeat_at = %s WHERE id = %s", [phase, done, total, timezone.now(), self.job_id])
         else:
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"phase": phase, "processed": done, "total": total}))
@@ -68,14 +72,33 @@ class _Recorder:
             self.path.unlink(missing_ok=True)
 
 
+class JobAbandoned(FacturierError):
+    code = "transfer_job_abandoned"
+
+
 def live(job: TransferJob) -> TransferJob:
-    """The job with its latest progress (on SQLite, read from the worker's progress file while it runs)."""
-    if job.state == JobState.RUNNING and connection.vendor != "postgresql":
+    """The job with its latest progress (on SQLite, read from the worker's progress file while it runs). A running
+    job silent for ABANDONED_AFTER is recorded as failed: its worker died, and its transfer was rolled back (were
+    its worker still alive, it finds the job no longer running at the end and rolls its transfer back)."""
+    if job.state != JobState.RUNNING:
+        return job
+    beat = job.heartbeat_at or job.created_at
+    if connection.vendor != "postgresql":
+        path = _progress_file(job.pk)
         try:
-            data = json.loads(_progress_file(job.pk).read_text())
+            data = json.loads(path.read_text())
+            beat = max(beat, dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC))
         except (OSError, ValueError):
-            return job
-        job.phase, job.processed, job.total = data["phase"], data["processed"], data["total"]
+            data = None
+        if data:
+            job.phase, job.processed, job.total = data["phase"], data["processed"], data["total"]
+    if timezone.now() - beat > ABANDONED_AFTER:
+        with translation.override(job.language):
+            error = str(_("The worker running this transfer stopped; nothing was transferred. Start the transfer "
+                          "again."))
+        if TransferJob.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at).update(
+                state=JobState.FAILED, error=error, finished_at=timezone.now()):
+            job.state, job.error = JobState.FAILED, error
     return job
 
 
@@ -108,7 +131,7 @@ def transfer_start(*, by: Membership, start: dt.date | None = None, end: dt.date
 def job_run(job_id: int) -> TransferJob:
     """Run a queued transfer job (the worker's task). Idempotent: a done or failed job is left as it is."""
     claimed = TransferJob.objects.filter(pk=job_id, state__in=(JobState.QUEUED, JobState.RUNNING)).update(
-        state=JobState.RUNNING, phase=JobPhase.READ, processed=0)
+        state=JobState.RUNNING, phase=JobPhase.READ, processed=0, heartbeat_at=timezone.now())
     job = TransferJob.objects.select_related("member__organisation", "member__user").get(pk=job_id)
     if not claimed:
         return job
@@ -131,10 +154,14 @@ def job_run(job_id: int) -> TransferJob:
             else:
                 done = transfer.documents_count + transfer.payments_count
                 outcome.update(state=JobState.DONE, transfer=transfer, processed=done, total=done)
-            TransferJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(**outcome)
+            if not TransferJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(**outcome):
+                # Recorded as abandoned meanwhile (the screen said "nothing was transferred"): keep it true.
+                raise JobAbandoned(_("The transfer job was recorded as abandoned; its transfer is rolled back."))
+        return TransferJob.objects.get(pk=job.pk)
+    except JobAbandoned:
         return TransferJob.objects.get(pk=job.pk)
     except Exception:
-        TransferJob.objects.filter(pk=job.pk).update(
+        TransferJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
             state=JobState.FAILED, finished_at=timezone.now(),
             error=str(_("The transfer stopped on an unexpected error; nothing was transferred.")))
         raise

@@ -292,6 +292,7 @@ class TransferJob(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("transfer"))
     error = models.TextField(_("error"), blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("transfer job")

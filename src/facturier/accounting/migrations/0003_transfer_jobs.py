@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ('processed', models.PositiveIntegerField(default=0, verbose_name='processed')),
                 ('total', models.PositiveIntegerField(default=0, verbose_name='total')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
+                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='last progress')),
                 ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership', verbose_name='requested by')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation', verbose_name='organisation')),
                 ('transfer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounting.transfer', verbose_name='transfer')),
