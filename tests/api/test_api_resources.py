@@ -62,3 +62,11 @@ def test_sending_a_draft_is_refused_with_the_reason(api, draft, mail):
     r = api.post(f"/documents/{draft.pk}/send", {})
     assert r.status_code == 422 and r.json()["code"] == "draft"
     assert api.get(f"/documents/{draft.pk}/delivery").json()["state"] is None
+
+
+def test_a_line_item_family_is_taken_and_kept(api, draft):
+    r = api.patch(f"/documents/{draft.pk}", {"lines": [{**LINE, "family": "AUDIT"}]})
+    assert r.status_code == 200, r.content
+    assert list(draft.lines.values_list("family", flat=True)) == ["AUDIT"]
+    too_long = api.patch(f"/documents/{draft.pk}", {"lines": [{**LINE, "family": "X" * 31}]})
+    assert too_long.status_code in (400, 422)

@@ -162,3 +162,14 @@ def test_a_draft_credit_note_is_edited_and_keeps_its_kind(signed_in, issued, org
     assert signed_in.post(reverse("web:document_edit", args=[credit.pk]), data).status_code == 302
     credit.refresh_from_db()
     assert credit.kind == "credit_note" and credit.payable == Decimal("12.00")
+
+
+def test_an_item_family_typed_in_the_editor_is_kept_on_the_line(signed_in, org):
+    response = signed_in.post(reverse("web:document_new"), _post(org.customer.pk, [
+        {"name": "Formation", "quantity": "2", "unit_price": "400", "family": "TRAINING"},
+        {"name": "Conseil", "quantity": "1", "unit_price": "150"}]))
+    assert response.status_code == 302
+    document = Document.objects.get(organisation=org)
+    assert list(document.lines.order_by("position").values_list("family", flat=True)) == ["TRAINING", ""]
+    page = signed_in.get(reverse("web:document_edit", args=[document.pk])).content.decode()
+    assert 'name="line-0-family" value="TRAINING"' in page

@@ -14,14 +14,14 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounting.mapping import ZERO, AccountingRefused, Mapping, account_label
+from facturier.accounting.mapping import ZERO, AccountingRefused, Mapping, account_label, rate_key
 from facturier.engine.en16931.money import round_amount
 
 KIND_LABELS = {"invoice": "Facture", "credit_note": "Avoir", "deposit": "Facture d'acompte",
                "corrective": "Facture rectificative", "final": "Facture de solde"}
 
 
-@dataclass
+@dataclass(slots=True)
 class LineDraft:
     account: str
     amount: Decimal  # debit > 0, credit < 0
@@ -33,7 +33,7 @@ class LineDraft:
     lettering_date: dt.date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class EntryDraft:
     journal: str  # "sales", "bank", "misc"
     date: dt.date
@@ -46,6 +46,8 @@ class EntryDraft:
     write_off_id: int | None = None
     lines: list[LineDraft] = field(default_factory=list)
     group: int = 0  # the document whose customer lines letter together (a credit note letters with its invoice)
+    fiscal_year: dt.date | None = None  # given with the number, at transfer
+    number: int = 0
 
     def add(self, account: str, amount: Decimal, **kw) -> None:
         if amount:
@@ -104,9 +106,13 @@ def _customer_kw(doc: dict, m: Mapping, currency_amount: Decimal | None) -> dict
     return kw
 
 
-def vat_rows(doc: dict, m: Mapping) -> list[tuple[str, Decimal, Decimal, str]]:
-    """(revenue rate key, taxable in EUR, VAT in EUR, collected-VAT account) per row of the VAT breakdown."""
-    rows = []
+def vat_rows(doc: dict, m: Mapping) -> list[tuple[dict, Decimal, Decimal, str]]:
+    """(breakdown row, taxable in EUR, VAT in EUR, collected-VAT account) per row of the VAT breakdown; computed
+    once per document (its entry, each payment's VAT move and a write-off use them)."""
+    rows = doc.get("_vat_rows")
+    if rows is not None:
+        return rows
+    rows = doc["_vat_rows"] = []
     for row in doc["vat_breakdown"]:
         tax = to_eur(doc, Decimal(row["tax_amount"]))
         account = m.vat_account(row["category"], row["rate"], doc["number"]) if tax else ""
@@ -127,11 +133,20 @@ def document_entry(doc: dict, m: Mapping, deposits: list[dict] = ()) -> EntryDra
         for row in deposit["vat_breakdown"]:
             key = f"{row['category']}|{row['rate']}"
             deducted[key] = deducted.get(key, ZERO) + to_eur(doc, Decimal(row["taxable_amount"]))
+    families = doc.get("families") or {}
     for row, taxable, tax, vat_account in vat_rows(doc, m):
         extra = deducted.pop(f"{row['category']}|{row['rate']}", ZERO)
         revenue = (m.s.deposits_account if doc["kind"] == "deposit"
                    else m.revenue_account(doc["operation_category"], row["category"], row["rate"]))
-        entry.add(revenue, -sign * (taxable + extra))
+        rest = taxable
+        if doc["kind"] != "deposit":
+            # The lines of a mapped item family go to its account; the rest of the rate (lines of no mapped
+            # family, document-level allowances and charges) stays on the rate's revenue account.
+            for account, net in families.get(rate_key(row["category"], row["rate"]), ()):
+                part = to_eur(doc, net)
+                entry.add(account, -sign * part)
+                rest -= part
+        entry.add(revenue, -sign * (rest + extra))
         if extra:
             entry.add(m.s.deposits_account, sign * extra)
         if tax:
@@ -150,6 +165,8 @@ def _vat_moved(doc: dict, m: Mapping, paid_before: Decimal, paid_after: Decimal)
     total = doc["tax_inclusive"]
     if not total or not on_receipts(doc):
         return []
+    if total > 0 and paid_before <= 0 and paid_after >= total:  # paid at once: all of the VAT moves
+        return [(account, round_amount(tax)) for _row, _taxable, tax, account in vat_rows(doc, m) if tax]
     before, after = min(paid_before, total) / total, min(paid_after, total) / total
     moved = []
     for _row, _taxable, tax, account in vat_rows(doc, m):

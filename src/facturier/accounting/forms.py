@@ -37,6 +37,11 @@ class SettingsForm(forms.ModelForm):
     revenue_accounts_text = forms.CharField(
         label=_("Revenue accounts per category and rate"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
         help_text=_("Optional, e.g. services|S|10.00 = 706100 or goods = 707100; otherwise 706 / 707 above."))
+    family_accounts_text = forms.CharField(
+        label=_("Revenue account per item family"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text=_("Optional, one “family = account” per line, e.g. TRAINING = 706300 or BOOKS = 707100: the lines "
+                    "of that item family go to that account; lines of another family or none go to the accounts "
+                    "above."))
     bank_accounts_text = forms.CharField(
         label=_("Bank account per payment method"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
         help_text=_("e.g. transfer = 512000, cash = 530000."))
@@ -55,18 +60,20 @@ class SettingsForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.update(vat_accounts_text=_text(self.instance.vat_accounts),
                                 revenue_accounts_text=_text(self.instance.revenue_accounts),
+                                family_accounts_text=_text(self.instance.family_accounts),
                                 bank_accounts_text=_text(self.instance.bank_accounts))
 
     def values(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["vat_accounts"] = _pairs(self.cleaned_data["vat_accounts_text"], "vat")
         data["revenue_accounts"] = _pairs(self.cleaned_data["revenue_accounts_text"], "revenue")
+        data["family_accounts"] = _pairs(self.cleaned_data["family_accounts_text"], "family")
         data["bank_accounts"] = _pairs(self.cleaned_data["bank_accounts_text"], "bank")
         return data
 
     def clean(self):
         data = super().clean()
-        for name in ("vat_accounts_text", "revenue_accounts_text", "bank_accounts_text"):
+        for name in ("vat_accounts_text", "revenue_accounts_text", "family_accounts_text", "bank_accounts_text"):
             try:
                 _pairs(data.get(name) or "", name)
             except forms.ValidationError as e:

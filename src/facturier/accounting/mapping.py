@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,7 @@ def account_label(account: str) -> str:
     return account
 
 
+@lru_cache(maxsize=4096)
 def rate_key(category: str, rate) -> str:
     if rate in (None, ""):
         return category
@@ -53,6 +55,7 @@ class Mapping:
         self.s = s
         self.vat = {**s.vat_accounts}
         self.revenue = {**s.revenue_accounts}
+        self.families = {**s.family_accounts}
         self.bank = {**DEFAULT_BANK_ACCOUNTS, **s.bank_accounts}
         self.journals = {"sales": (s.sales_journal, s.sales_journal_label),
                          "bank": (s.bank_journal, s.bank_journal_label),

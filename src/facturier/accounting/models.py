@@ -41,9 +41,11 @@ class AccountingSettings(models.Model):
     """The account mapping of an organisation, on the French chart of accounts by default.
 
     `revenue_accounts` maps "<operation category>|<VAT category>|<rate>" (or a shorter key:
-    "<operation category>") to a revenue account; `vat_accounts` maps "<VAT category>|<rate>"
-    to the collected-VAT account of that rate; `bank_accounts` maps a payment method to its
-    bank (or cash) account. Each VAT rate used by a transferred document must be mapped.
+    "<operation category>") to a revenue account; `family_accounts` maps an item family (the free
+    code of an invoice line) to the revenue account of that family's lines, before the former;
+    `vat_accounts` maps "<VAT category>|<rate>" to the collected-VAT account of that rate;
+    `bank_accounts` maps a payment method to its bank (or cash) account. Each VAT rate used by a
+    transferred document must be mapped.
     """
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="accounting_settings",
@@ -61,6 +63,7 @@ class AccountingSettings(models.Model):
     services_account = models.CharField(_("revenue account, services"), max_length=20, default="706000")
     goods_account = models.CharField(_("revenue account, goods"), max_length=20, default="707000")
     revenue_accounts = models.JSONField(_("revenue accounts per category and VAT rate"), default=dict, blank=True)
+    family_accounts = models.JSONField(_("revenue accounts per item family"), default=dict, blank=True)
     vat_accounts = models.JSONField(_("collected VAT accounts per rate"), default=dict, blank=True)
     vat_pending_account = models.CharField(_("VAT due on receipts, waiting"), max_length=20, default="445740")
     deposits_account = models.CharField(_("deposits received"), max_length=20, default="419100")
@@ -145,8 +148,10 @@ class Origin(models.TextChoices):
 class JournalEntry(models.Model):
     """One balanced entry (écriture), numbered continuously per journal and fiscal year at transfer."""
 
+    # No index of its own on organisation, document, payment, write-off: the indexes below lead with them (a
+    # transfer writes every index of every entry; four fewer make it faster, and no look-up slower).
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organisation"))
+                                     verbose_name=_("organisation"), db_index=False)
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries",
                                  verbose_name=_("transfer"))
     journal = models.CharField(_("journal"), max_length=6)
@@ -158,11 +163,12 @@ class JournalEntry(models.Model):
     piece_date = models.DateField(_("piece date"))
     label = models.CharField(_("label"), max_length=200)
     origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices)
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document"))
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document"),
+                                 db_index=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                verbose_name=_("payment"))
+                                verbose_name=_("payment"), db_index=False)
     write_off = models.ForeignKey(WriteOff, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("write-off"))
+                                  verbose_name=_("write-off"), db_index=False)
     total = models.DecimalField(_("total"), max_digits=18, decimal_places=2)
     lettering_group = models.BigIntegerField(_("lettering group"), db_index=True,
                                              help_text=_("The document whose customer lines letter together."))
@@ -210,7 +216,7 @@ class EntryLine(models.Model):
     lettering = models.CharField(_("lettering"), max_length=10, blank=True)
     lettering_date = models.DateField(_("lettering date"), null=True, blank=True)
     lettered_by = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                    verbose_name=_("lettered by"))
+                                    verbose_name=_("lettered by"), db_index=False)  # partial index below
 
     class Meta:
         verbose_name = _("entry line")
@@ -221,6 +227,9 @@ class EntryLine(models.Model):
                                               & (models.Q(debit=0) | models.Q(credit=0))),
                                    name="entry_line_one_side"),
         ]
+        # Only the lines lettered by a later transfer have one: most lines never do.
+        indexes = [models.Index(fields=["lettered_by"], condition=models.Q(lettered_by__isnull=False),
+                                name="entry_line_lettered_by")]
 
     def __str__(self) -> str:
         return f"{self.account} D{self.debit} C{self.credit}"
@@ -244,3 +253,65 @@ class LetteringCounter(models.Model):
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
     last = models.PositiveIntegerField(default=0)
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobPhase(models.TextChoices):
+    READ = "read", _("Reading the documents and payments")
+    BUILD = "build", _("Building the entries")
+    WRITE = "write", _("Writing the entries")
+    VERIFY = "verify", _("Checking the balance in the database")
+
+
+class TransferJob(models.Model):
+    """A transfer too big for the time of a page, run by the worker. Its progress (phase, processed of total,
+    recorded per chunk while the transfer's transaction is still open) is what the transfer screen polls; its
+    outcome is recorded in the same transaction as the transfer, so a job is done exactly when its transfer
+    exists."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organisation"))
+    member = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("requested by"))
+    language = models.CharField(_("language"), max_length=10, default="fr")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    document_ids = models.JSONField(_("selected documents"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    phase = models.CharField(_("phase"), max_length=10, choices=JobPhase.choices, blank=True)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("transfer"))
+    error = models.TextField(_("error"), blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer job")
+        verbose_name_plural = _("transfer jobs")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(_("Transfer job no. %(id)s") % {"id": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Reading and building count for the first 40 %, writing for the next 55 %, the final check for the rest."""
+        if self.state == JobState.DONE:
+            return 100
+        share = self.processed / self.total if self.total else 0
+        start, width = {JobPhase.READ: (0, 5), JobPhase.BUILD: (5, 35), JobPhase.WRITE: (40, 55),
+                        JobPhase.VERIFY: (95, 5)}.get(self.phase, (0, 0))
+        return min(99, int(start + width * share))

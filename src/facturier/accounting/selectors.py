@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 
-from facturier.accounting.models import AccountingSettings, ClosedPeriod, JournalEntry, Origin, Transfer
+from facturier.accounting.models import (
+    AccountingSettings,
+    ClosedPeriod,
+    JobState,
+    JournalEntry,
+    Origin,
+    Transfer,
+    TransferJob,
+)
 
 
 def accounted_documents(*, organisation, document_ids: list[int]) -> dict[int, tuple[int, object]]:
@@ -23,6 +31,12 @@ def accounted_filter(qs, organisation, which: str):
 
 def transfers(*, organisation, limit: int = 100):
     return Transfer.objects.filter(organisation=organisation).order_by("-id")[:limit]
+
+
+def unfinished_jobs(*, organisation):
+    """Transfers queued for the worker or running, newest first."""
+    return TransferJob.objects.filter(organisation=organisation, state__in=(JobState.QUEUED, JobState.RUNNING)
+                                      ).order_by("-id")[:10]
 
 
 def settings_of(organisation) -> AccountingSettings | None:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import Abs
 from django.utils import timezone
@@ -27,6 +27,7 @@ from facturier.accounting.mapping import (
     ZERO,
     AccountingRefused,
     Mapping,
+    rate_key,
 )
 from facturier.accounting.models import (
     AccountingSettings,
@@ -42,7 +43,7 @@ from facturier.accounting.models import (
 from facturier.accounts.models import Membership, Organisation, Right
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
-from facturier.invoicing.models import Document, DocumentLink, Payment, Relation, State, WriteOff
+from facturier.invoicing.models import Document, DocumentLink, Line, Payment, Relation, State, WriteOff
 
 CHUNK = 2000
 DOC_FIELDS = ("id", "kind", "number", "issue_date", "currency", "tax_exchange_rate", "operation_category",
@@ -97,39 +98,67 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i:i + CHUNK]
 
 
+def _having(qs, column: str, ids: Iterable[int], *, lookup: str = "") -> Iterable:
+    """The rows of `qs` whose `column` is one of `ids`: one query with an array parameter on PostgreSQL (no
+    hundred-thousand-placeholder statements to build and parse), chunks of IN lists elsewhere."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        table, _sep, name = column.rpartition(".")
+        yield from qs.extra(where=[f'"{table or qs.model._meta.db_table}"."{name}" IN (SELECT unnest(%s::bigint[]))'],
+                            params=[ids])
+        return
+    for chunk in _chunks(ids):
+        yield from qs.filter(**{f"{lookup or column}__in": chunk})
+
+
 def _docs(org: Organisation, ids: Iterable[int]) -> dict[int, dict]:
     out = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for row in Document.objects.filter(organisation=org, pk__in=chunk).order_by().values(*DOC_FIELDS):
-            row["customer_code"], row["customer_name"] = row.pop("customer__code"), row.pop("customer__name")
-            out[row["id"]] = row
+    for row in _having(Document.objects.filter(organisation=org).order_by().values(*DOC_FIELDS), "id", ids):
+        row["customer_code"], row["customer_name"] = row.pop("customer__code"), row.pop("customer__name")
+        out[row["id"]] = row
     return out
+
+
+def _candidates(org: Organisation, *, start=None, end=None, document_ids=None) -> tuple:
+    """The documents, payments, payment cancellations and write-offs of a period or a selection not accounted
+    yet (querysets)."""
+    accounted = JournalEntry.objects.filter(document=OuterRef("pk"), origin=Origin.DOCUMENT)
+    docs = Document.objects.filter(organisation=org).exclude(state=State.DRAFT).exclude(Exists(accounted))
+    pays = Payment.objects.filter(organisation=org, cancelled_at__isnull=True).exclude(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT)))
+    cancels = Payment.objects.filter(organisation=org, cancelled_at__isnull=False).filter(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT))).exclude(
+        Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT_CANCEL)))
+    wos = WriteOff.objects.filter(organisation=org).exclude(
+        Exists(JournalEntry.objects.filter(write_off=OuterRef("pk"))))
+    if document_ids is not None:
+        docs = docs.filter(pk__in=document_ids)
+        pays, cancels, wos = (q.filter(document_id__in=document_ids) for q in (pays, cancels, wos))
+    else:
+        docs = docs.filter(issue_date__gte=start, issue_date__lte=end)
+        pays, wos = pays.filter(date__gte=start, date__lte=end), wos.filter(date__gte=start, date__lte=end)
+        cancels = cancels.filter(cancelled_at__date__gte=start, cancelled_at__date__lte=end)
+    return docs, pays, cancels, wos
+
+
+def pending_count(org: Organisation, *, start=None, end=None, document_ids=None) -> int:
+    """How many documents and payments a transfer of this period or selection would account now."""
+    docs, pays, _cancels, _wos = _candidates(org, start=start, end=end, document_ids=document_ids)
+    return docs.count() + pays.count()
 
 
 class _Plan:
     """What one transfer will write, computed before any write."""
 
-    def __init__(self, org: Organisation, m: Mapping, *, start=None, end=None, document_ids=None):
+    def __init__(self, org: Organisation, m: Mapping, *, start=None, end=None, document_ids=None, progress=None):
         self.org, self.m, self.start, self.end = org, m, start, end
+        report = progress or (lambda phase, done, total: None)
         self.selection = document_ids is not None
         self.entries: list[E.EntryDraft] = []
         self.documents = self.payments = 0
-        accounted = JournalEntry.objects.filter(document=OuterRef("pk"), origin=Origin.DOCUMENT)
-        docs = Document.objects.filter(organisation=org).exclude(state=State.DRAFT).exclude(Exists(accounted))
-        pays = Payment.objects.filter(organisation=org, cancelled_at__isnull=True).exclude(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT)))
-        cancels = Payment.objects.filter(organisation=org, cancelled_at__isnull=False).filter(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT))).exclude(
-            Exists(JournalEntry.objects.filter(payment=OuterRef("pk"), origin=Origin.PAYMENT_CANCEL)))
-        wos = WriteOff.objects.filter(organisation=org).exclude(
-            Exists(JournalEntry.objects.filter(write_off=OuterRef("pk"))))
-        if self.selection:
-            docs = docs.filter(pk__in=document_ids)
-            pays, cancels, wos = (q.filter(document_id__in=document_ids) for q in (pays, cancels, wos))
-        else:
-            docs = docs.filter(issue_date__gte=start, issue_date__lte=end)
-            pays, wos = pays.filter(date__gte=start, date__lte=end), wos.filter(date__gte=start, date__lte=end)
-            cancels = cancels.filter(cancelled_at__date__gte=start, cancelled_at__date__lte=end)
+        docs, pays, cancels, wos = _candidates(org, start=start, end=end, document_ids=document_ids)
         doc_ids = list(docs.order_by("issue_date", "number_value", "id").values_list("id", flat=True))
         pay_rows = list(pays.order_by("date", "id").values("id", "document_id", "date", "amount", "method",
                                                             "reference"))
@@ -139,10 +168,16 @@ class _Plan:
                     *(c["document_id"] for c in cancel_rows)}
         self.docs = _docs(org, involved)
         self._groups(involved)
+        self._families(doc_ids)
         deposits = self._deposits(doc_ids)
-        for doc_id in doc_ids:
+        items = len(doc_ids) + len(pay_rows) + len(cancel_rows) + len(wo_rows)
+        report("build", 0, items)
+        for i, doc_id in enumerate(doc_ids, 1):
             self.entries.append(E.document_entry(self.docs[doc_id], m, deposits.get(doc_id, ())))
+            if not i % CHUNK:
+                report("build", i, items)
         self.documents = len(doc_ids)
+        report("build", len(doc_ids), items)
         self._payments(pay_rows)
         self._cancellations(cancel_rows)
         for wo in wo_rows:
@@ -157,6 +192,21 @@ class _Plan:
                                                               ).values_list("source_id", "target_id"):
                 self.docs[target]["group"] = source
 
+    def _families(self, doc_ids: list[int]) -> None:
+        """The net amount of the lines of each mapped item family, per document and VAT rate (only when the
+        settings map families: otherwise no line is read)."""
+        if not self.m.families:
+            return
+        sums: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
+        for doc_id, family, category, rate, net in _having(
+                Line.objects.filter(family__in=list(self.m.families)).order_by().values_list(
+                    "document_id", "family", "vat_category", "vat_rate", "net_amount"), "document_id", doc_ids):
+            sums[(doc_id, rate_key(category, rate), family)] += net
+        for (doc_id, key, family), net in sorted(sums.items()):
+            if net:
+                self.docs[doc_id].setdefault("families", {}).setdefault(key, []).append(
+                    (self.m.families[family], net))
+
     def _deposits(self, doc_ids: list[int]) -> dict[int, list[dict]]:
         finals = [i for i in doc_ids if self.docs[i]["kind"] == "final"]
         out: dict[int, list[dict]] = defaultdict(list)
@@ -169,10 +219,11 @@ class _Plan:
 
     def _payments(self, pay_rows: list[dict]) -> None:
         earlier: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-        for chunk in _chunks(sorted({p["document_id"] for p in pay_rows})):
-            for doc_id, pk, amount in Payment.objects.filter(document_id__in=chunk, cancelled_at__isnull=True
-                                                             ).order_by().values_list("document_id", "id", "amount"):
-                earlier[doc_id].append((pk, amount))
+        # What was paid before each payment matters only where VAT is due on receipts.
+        receipts = {p["document_id"] for p in pay_rows if E.on_receipts(self.docs[p["document_id"]])}
+        for doc_id, pk, amount in _having(Payment.objects.filter(cancelled_at__isnull=True).order_by().values_list(
+                "document_id", "id", "amount"), "document_id", receipts):
+            earlier[doc_id].append((pk, amount))
         for pay in pay_rows:
             before = sum((a for pk, a in earlier[pay["document_id"]] if pk < pay["id"]), ZERO)
             self.entries.append(E.payment_entry(self.docs[pay["document_id"]], pay, self.m, before))
@@ -231,12 +282,12 @@ def _letter(plan: _Plan, transfer: Transfer, customer_account: str) -> dict[int,
                 groups[entry.group].append(line)
                 dates[entry.group] = max(dates.get(entry.group, entry.date), entry.date)
     stored: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for chunk in _chunks(sorted(groups)):
-        for pk, group, debit, credit, date in EntryLine.objects.filter(
-                entry__organisation=plan.org, entry__lettering_group__in=chunk, account=customer_account,
-                lettering="").values_list("id", "entry__lettering_group", "debit", "credit", "entry__date"):
-            stored[group].append((pk, debit - credit))
-            dates[group] = max(dates[group], date)
+    for pk, group, debit, credit, date in _having(EntryLine.objects.filter(
+            entry__organisation=plan.org, account=customer_account, lettering="").values_list(
+            "id", "entry__lettering_group", "debit", "credit", "entry__date"),
+            "accounting_journalentry.lettering_group", groups, lookup="entry__lettering_group"):
+        stored[group].append((pk, debit - credit))
+        dates[group] = max(dates[group], date)
     counter, _created = LetteringCounter.objects.select_for_update().get_or_create(organisation=plan.org)
     to_update: dict[tuple[str, dt.date], list[int]] = {}
     for group, lines in groups.items():
@@ -273,10 +324,11 @@ def _number(plan: _Plan, start_month: int) -> None:
 
 def transfer_run(*, by: Membership, start: dt.date | None = None, end: dt.date | None = None,
                  document_ids: list[int] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Transfer:
+                 progress: Callable[[str, int, int], None] | None = None) -> Transfer:
     """Transfer a period (`start`–`end`) or a selection of documents (with their payments, cancellations and
     write-offs) to accounting. All or nothing: a missing mapping, a closed period or anything unbalanced stops
-    it before a single row is written."""
+    it before a single row is written. `progress(phase, done, total)` hears of each chunk (phases: read, build,
+    write, verify)."""
     require_right(by, Right.RECORD_PAYMENTS)
     if document_ids is None and (start is None or end is None or end < start):
         raise AccountingRefused(_("Give a period: a start date and an end date after it."))
@@ -299,7 +351,9 @@ def _transfer(by: Membership, start, end, document_ids, progress) -> Transfer:
             raise AccountingNotConfigured(_("Set up the accounting (journals and accounts) before the first "
                                             "transfer."))
         m = Mapping(settings)
-        plan = _Plan(org, m, start=start, end=end, document_ids=document_ids)
+        report = progress or (lambda phase, done, total: None)
+        report("read", 0, 1)
+        plan = _Plan(org, m, start=start, end=end, document_ids=document_ids, progress=report)
         plan.check()
         if not plan.entries:
             raise AccountingRefused(_("Nothing to transfer: every document and payment of the period is already "
@@ -309,7 +363,8 @@ def _transfer(by: Membership, start, end, document_ids, progress) -> Transfer:
         _number(plan, settings.fiscal_year_start_month)
         lettered = _letter(plan, transfer, settings.customer_account)
         total = writer.write(plan.entries, organisation_id=org.pk, transfer_id=transfer.pk,
-                             journals=m.journals, progress=progress)
+                             journals=m.journals, progress=lambda done, total: report("write", done, total))
+        report("verify", 0, 1)
         _verify(transfer)
         transfer.documents_count, transfer.payments_count = plan.documents, plan.payments
         transfer.entries_count, transfer.total_debit, transfer.total_credit = len(plan.entries), total, total

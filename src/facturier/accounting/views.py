@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from facturier.accounting import selectors, services
+from facturier.accounting import jobs, selectors, services
 from facturier.accounting.exports import export
 from facturier.accounting.forms import ExportForm, PeriodForm, SettingsForm
+from facturier.accounting.models import TransferJob
 from facturier.accounting.services import AccountingNotConfigured
 from facturier.accounts.models import Right
 from facturier.errors import FacturierError
-from facturier.web.views.base import member_required
+from facturier.web.views.base import is_htmx, member_required
 
 
 def _to_settings(request):
@@ -48,6 +49,7 @@ def accounting_home(request):
     start, end = _year(organisation)
     return render(request, "accounting/home.html", {
         "transfers": selectors.transfers(organisation=organisation),
+        "jobs": selectors.unfinished_jobs(organisation=organisation),
         "period_form": PeriodForm(initial={"start": start, "end": min(end, timezone.localdate())}),
         "export_form": ExportForm(initial={"start": start, "end": end, "format": (
             selectors.settings_of(organisation).export_format if selectors.settings_of(organisation) else "fec")}),
@@ -65,13 +67,15 @@ def accounting_transfer(request):
             messages.error(request, error)
         return redirect("web:accounting")
     try:
-        transfer = services.transfer_run(by=request.member, start=form.cleaned_data["start"],
-                                         end=form.cleaned_data["end"])
+        transfer = jobs.transfer_start(by=request.member, start=form.cleaned_data["start"],
+                                       end=form.cleaned_data["end"])
     except AccountingNotConfigured:
         return _to_settings(request)
     except FacturierError as e:
         messages.error(request, e.message)
     else:
+        if isinstance(transfer, TransferJob):
+            return redirect("web:accounting_job", pk=transfer.pk)
         _done(request, transfer)
     return redirect("web:accounting")
 
@@ -82,14 +86,24 @@ def transfer_selection(request, ids: list[int], back: str):
         messages.error(request, _("You do not have the right to transfer to accounting."))
         return redirect(back)
     try:
-        transfer = services.transfer_run(by=request.member, document_ids=ids)
+        transfer = jobs.transfer_start(by=request.member, document_ids=ids)
     except AccountingNotConfigured:
         return _to_settings(request)
     except FacturierError as e:
         messages.error(request, e.message)
         return redirect(back)
+    if isinstance(transfer, TransferJob):
+        return redirect("web:accounting_job", pk=transfer.pk)
     _done(request, transfer)
     return redirect("web:accounting")
+
+
+@member_required()
+def accounting_job(request, pk: int):
+    """A transfer run by the worker: its progress bar (polled every second), then its outcome."""
+    job = get_object_or_404(TransferJob, organisation=request.member.organisation, pk=pk)
+    template = "accounting/job_progress.html" if is_htmx(request) else "accounting/job.html"
+    return render(request, template, {"job": jobs.live(job)})
 
 
 @require_POST

@@ -151,6 +151,8 @@ class LineIn(Strict):
     exemption_reason: str = ""
     exemption_code: str = ""
     note: str = ""
+    family: str = Field(default="", max_length=30, description="Item family: a free code the accounting maps to "
+                                                               "a revenue account.")
 
 
 class AllowanceChargeIn(Strict):

@@ -177,6 +177,8 @@ else:
 FACTURIER_ARCHIVE_RETENTION_YEARS = env.integer("FACTURIER_ARCHIVE_RETENTION_YEARS", 10, minimum=6)
 # After a termination, how long the organisation stays readable (read-only) before its personal data is erased.
 FACTURIER_TERMINATION_GRACE_DAYS = env.integer("FACTURIER_TERMINATION_GRACE_DAYS", 90, minimum=0)
+# A transfer to accounting of more documents and payments than this runs in the worker, its progress shown.
+FACTURIER_ACCOUNTING_SYNC_MAX = env.integer("FACTURIER_ACCOUNTING_SYNC_MAX", 2000, minimum=0)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -77,7 +77,7 @@ def generate_drafts(*, contract_ids: list[int], today: dt.date) -> tuple[list[Co
                  discount_amount=line_discount_amount(line, document.currency), vat_category=line.vat_category,
                  vat_rate=None if line.vat_category == "O" else Decimal(line.vat_rate),
                  exemption_reason=line.exemption_reason, exemption_code=line.exemption_code, net_amount=net,
-                 note=line.note)
+                 note=line.note, family=line.family.strip()[:30])
             for _c, _p, document, pairs in made for i, (line, net) in enumerate(pairs)])
         rows = ContractPeriod.objects.bulk_create([
             ContractPeriod(contract=contract, index=p.index, start=p.start, end=p.end, due=p.due, document=document,

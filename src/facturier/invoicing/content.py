@@ -53,6 +53,7 @@ class LineData:
     exemption_reason: str = ""
     exemption_code: str = ""
     note: str = ""
+    family: str = ""  # item family: a free code, mapped to a revenue account by the accounting
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,8 @@ def line_data_from(line) -> LineData:
                     vat_category=line.vat_category, vat_rate=line.vat_rate, unit=line.unit,
                     description=line.description, gross_price=line.gross_price,
                     price_base_quantity=line.price_base_quantity, discount_percent=line.discount_percent,
-                    exemption_reason=line.exemption_reason, exemption_code=line.exemption_code, note=line.note)
+                    exemption_reason=line.exemption_reason, exemption_code=line.exemption_code, note=line.note,
+                    family=line.family)
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -304,6 +304,8 @@ class Line(FrozenWithDocument):
     exemption_code = models.CharField(_("VAT exemption code"), max_length=30, blank=True)  # BT-121
     net_amount = amount_field(_("net amount"))  # BT-131
     note = models.CharField(_("note"), max_length=300, blank=True)  # BT-127
+    # A free code grouping items for the accounting (its revenue account per family); frozen with the line.
+    family = models.CharField(_("item family"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("line")

@@ -154,7 +154,7 @@ def _write_content(document: Document, lines: list[LineData], acs: list[Allowanc
              vat_category=line.vat_category,
              vat_rate=None if line.vat_category == "O" else Decimal(line.vat_rate),
              exemption_reason=line.exemption_reason, exemption_code=line.exemption_code,
-             net_amount=net, note=line.note)
+             net_amount=net, note=line.note, family=line.family.strip()[:30])
         for i, (line, net) in enumerate(zip(lines, totals.line_net_amounts, strict=True))
     ])
     AllowanceCharge.objects.bulk_create([

@@ -258,7 +258,7 @@ VAT_CATEGORIES = [("S", _("S — standard rate")), ("Z", _("Z — zero rate")), 
                   ("AE", _("AE — reverse charge")), ("K", _("K — intra-EU supply")),
                   ("G", _("G — export outside the EU")), ("O", _("O — outside the scope of VAT"))]
 LINE_FIELDS = ("name", "quantity", "unit", "unit_price", "vat_category", "vat_rate", "discount_percent",
-               "exemption_reason", "description")
+               "exemption_reason", "description", "family")
 
 
 class DocumentHeaderForm(forms.Form):
@@ -327,7 +327,7 @@ def line_inputs(rows: list[dict[str, str]]) -> list[dict]:
             "vat_rate": None if category == "O" else (row["vat_rate"] if row["vat_rate"] != "" else
                                                       ("20" if category == "S" else "0")),
             "discount_percent": row["discount_percent"] or "0", "exemption_reason": row["exemption_reason"],
-            "description": row["description"],
+            "description": row["description"], "family": row.get("family", ""),
         })
     return out
 

@@ -22,7 +22,7 @@ from facturier.web.views.base import get_or_404, member_required
 from facturier.web.views.documents import rule_findings
 
 EMPTY_LINE = {"name": "", "quantity": "1", "unit": "C62", "unit_price": "", "vat_category": "S", "vat_rate": "20",
-              "discount_percent": "0", "exemption_reason": "", "description": ""}
+              "discount_percent": "0", "exemption_reason": "", "description": "", "family": ""}
 UNITS = [("C62", gettext_lazy("unit")), ("HUR", gettext_lazy("hour")), ("DAY", gettext_lazy("day")),
          ("MON", gettext_lazy("month")), ("ANN", gettext_lazy("year")), ("KGM", gettext_lazy("kilogram")),
          ("MTR", gettext_lazy("metre")), ("LTR", gettext_lazy("litre")), ("SET", gettext_lazy("set"))]
@@ -45,7 +45,7 @@ def _rows_of_document(document) -> list[dict]:
     return [{"name": line.name, "quantity": _number(line.quantity), "unit": line.unit,
              "unit_price": _number(line.unit_price), "vat_category": line.vat_category,
              "vat_rate": _number(line.vat_rate), "discount_percent": _number(line.discount_percent),
-             "exemption_reason": line.exemption_reason, "description": line.description}
+             "exemption_reason": line.exemption_reason, "description": line.description, "family": line.family}
             for line in document.lines.order_by("position")]
 
 

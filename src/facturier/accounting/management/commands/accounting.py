@@ -55,7 +55,8 @@ class Command(BaseCommand):
         try:
             if action == "transfer":
                 t = transfer_run(by=by, start=options["start"], end=options["end"],
-                                 progress=lambda done, total: self.stderr.write(f"\r{done}/{total} entries", ending=""))
+                                 progress=lambda phase, done, total: self.stderr.write(f"\r{phase}: {done}/{total}",
+                                                                                      ending=""))
                 self.stderr.write("")
                 self.stdout.write(f"transfer {t.pk}: {t.documents_count} documents, {t.payments_count} payments, "
                                   f"{t.entries_count} entries, debit = credit = {t.total_debit}")
