@@ -19,17 +19,19 @@ def _sign_in(page, url: str) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
-def _through_the_pa(page, url: str, name: str) -> None:
-    page.goto(url + "/customers/")
-    page.get_by_role("link", name=name).first.click()
-    page.goto(page.url.rstrip("/") + "/edit/")
+def _through_the_pa(page, url: str, code: str) -> None:
+    page.goto(url + f"/customers/?q={code}")
+    page.get_by_role("link", name=code, exact=True).click()
+    page.wait_for_url(re.compile(r"/customers/\d+/$"))
+    page.goto(page.url + "edit/")
     page.select_option("#id_preferred_channel", "platform")
-    page.click("form button[type=submit]")
+    page.click("form.card button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/customers/\d+/$"))
 
 
 def _first_issued(page, url: str, code: str) -> None:
     page.goto(url + f"/?customer={code}&status=issued")
-    page.locator("table.docs tbody tr a").first.click()
+    page.locator("table.docs tbody tr td:nth-child(2) a").first.click()
     page.wait_for_url(re.compile(r"/documents/\d+/"))
 
 
@@ -41,7 +43,7 @@ def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served): 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
         _sign_in(page, url)
-        _through_the_pa(page, url, "Boulangerie Martin SARL")
+        _through_the_pa(page, url, "BOUL01")
         _first_issued(page, url, "BOUL01")
         send = page.locator("form[action$='/send/'] button").first
         expect(send).to_have_text("Envoyer à la plateforme agréée")
@@ -64,7 +66,7 @@ def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served): 
         expect(page.locator("table.docs")).to_contain_text("205 Approuvée")
 
         # RECY10 has no line in the PA directory: refused, saying so.
-        _through_the_pa(page, url, "Recyclage Avenir SCOP")
+        _through_the_pa(page, url, "RECY10")
         _first_issued(page, url, "RECY10")
         page.locator("form[action$='/send/'] button").first.click()
         expect(page.locator("body")).to_contain_text("n'a aucune ligne pour le SIREN 800123457")

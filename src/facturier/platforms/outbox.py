@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -184,22 +185,30 @@ def _send_chunk(client, ids: list[int], now: dt.datetime, report: FlushReport) -
     begun_at = timezone.now()
     PlatformSubmission.objects.filter(pk__in=[r.pk for r in rows], state=SubmissionState.SENDING,
                                       claimed_by=me).update(transfer_started_at=begun_at)
+    # While a request is in flight (in the I/O thread: the socket only, no database), the previous flow's
+    # outcome is recorded here: the network and the database overlap.
     done: list[tuple[PlatformSubmission, str]] = []
     index = 0
+    io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pa-submit")
     try:
         for index, row in enumerate(rows):  # noqa: B007 — read in `finally`
             row.transfer_started_at = begun_at
             _after_begun(row)
-            flow_id = _request(client, row, now, report)
-            if flow_id is None:
+            answer = io.submit(_call, client, row)
+            while done:
+                _sent(*done.pop(0), now, report)
+            try:
+                flow_id = answer.result()
+            except Exception as e:  # noqa: BLE001 — sorted by `_request_failed`, re-raised when unknown
+                _request_failed(row, e, now, report)
                 continue
             _after_submitted(row)
             done.append((row, flow_id))
         index = len(rows)
     finally:
-        with transaction.atomic():
-            for row, flow_id in done:
-                _sent(row, flow_id, now, report)
+        io.shutdown(wait=True)
+        while done:
+            _sent(*done.pop(0), now, report)
         # the rows whose request never started: back to the queue, as if never claimed
         untouched = [r.pk for r in rows[index + 1:]]
         if untouched:
@@ -207,14 +216,29 @@ def _send_chunk(client, ids: list[int], now: dt.datetime, report: FlushReport) -
                 state=SubmissionState.PENDING, transfer_started_at=None)
 
 
+def _call(client, row: PlatformSubmission) -> str:
+    """`POST /v1/flows` for a row marked as begun: the PA's flow id (raises the client's errors)."""
+    submitted = client.submit(file_name=row.file_name, data=bytes(row.data), flow_syntax=row.flow_syntax,
+                              processing_rule=row.processing_rule or None, tracking_id=row.tracking_id,
+                              **({"flow_type": row.flow_type} if row.flow_type else {}))
+    return str(_get(submitted, "flow_id", "flowId", default=""))
+
+
 def _request(client, row: PlatformSubmission, now: dt.datetime, report: FlushReport) -> str | None:
     """`POST /v1/flows` for a row marked as begun: the PA's flow id, or None (the failure recorded)."""
+    try:
+        return _call(client, row)
+    except Exception as e:  # noqa: BLE001 — sorted by `_request_failed`, re-raised when unknown
+        _request_failed(row, e, now, report)
+        return None
+
+
+def _request_failed(row: PlatformSubmission, e: Exception, now: dt.datetime, report: FlushReport) -> None:
+    """Record why a request failed: retried (asking the PA first when it may have the flow), or failed."""
     from facturier.platforms.client import PlatformError, Refused, TokenRejected, Unreachable
 
     try:
-        submitted = client.submit(file_name=row.file_name, data=bytes(row.data), flow_syntax=row.flow_syntax,
-                                  processing_rule=row.processing_rule or None, tracking_id=row.tracking_id,
-                                  **({"flow_type": row.flow_type} if row.flow_type else {}))
+        raise e
     except Refused as e:
         status = getattr(e, "status", 0) or 0
         temporary = status >= 500 or status in RETRY_STATUSES or getattr(e, "temporary", False)
@@ -235,7 +259,6 @@ def _request(client, row: PlatformSubmission, now: dt.datetime, report: FlushRep
     except OSError as e:
         _failure(row, str(e) or e.__class__.__name__, temporary=True, now=now, report=report, check_first=True)
         return None
-    return str(_get(submitted, "flow_id", "flowId", default=""))
 
 
 def find_by_tracking_id(client, tracking_id: str):
