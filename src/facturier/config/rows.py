@@ -4,14 +4,34 @@ The audit event's receivers (webhooks, connectors) ask on every event whether th
 anything listening; nearly always it has not, and compiling an ORM query for that cost more than the
 query itself. A per-process cache of the answer would go stale when another process adds an endpoint,
 so the database is asked every time — through a statement built once per process.
+
+A batch (`invoicing.services.documents_issue`: one member's action issuing many documents) asks
+once per batch instead: inside `answers_held()`, each distinct question is put to the database the
+first time and its answer kept until the block ends, as if every document of the batch had been
+issued when the batch started. Outside such a block nothing is kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 from django.db import connections, router
 from django.db.models import Model
+
+_held: ContextVar[dict | None] = ContextVar("facturier_rows_held", default=None)
+
+
+@contextmanager
+def answers_held() -> Iterator[None]:
+    """Within the block, `any_row` asks each distinct question once and keeps the answer (a batch's view)."""
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 @cache
@@ -25,8 +45,15 @@ def _statement(model: type[Model], columns: tuple[str, ...], vendor: str) -> str
 
 def any_row(model: type[Model], **equals) -> bool:
     """Whether a row of `model` has every given column equal to the given value (the default database)."""
+    held = _held.get()
+    key = (model, tuple(sorted(equals.items())))
+    if held is not None and key in held:
+        return held[key]
     connection = connections[router.db_for_read(model)]
     columns = tuple(equals)
     with connection.cursor() as cursor:
         cursor.execute(_statement(model, columns, connection.vendor), [equals[c] for c in columns])
-        return cursor.fetchone() is not None
+        answer = cursor.fetchone() is not None
+    if held is not None:
+        held[key] = answer
+    return answer
