@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Organisation, Right, VatRegime
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
+from facturier.config.rows import rows_of
 from facturier.errors import FacturierError
 from facturier.invoicing import terms
 from facturier.invoicing.content import (
@@ -414,18 +415,10 @@ class _Issuing:
             transaction.on_commit(lambda: archive_documents.enqueue(document_ids=ids))
 
 
-def _quoted(model) -> tuple[str, Any]:
-    return connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name
-
-
 def _draft_locked(organisation_id: int, document_id: int) -> Document:
     """The document's row, locked (`FOR UPDATE` of that row only: the customer's and the organisation's
     rows are not locked, as in `document_get`); one statement written once, not an ORM query compiled."""
-    table, q = _quoted(Document)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = list(Document.objects.raw(
-        f"SELECT * FROM {table} WHERE {q('id')} = %s AND {q('organisation_id')} = %s{lock}",
-        [document_id, organisation_id]))
+    found = rows_of(Document, lock=True, id=document_id, organisation_id=organisation_id)
     if not found:
         raise Document.DoesNotExist("Document matching query does not exist.")
     return found[0]
@@ -436,9 +429,7 @@ def _read_content(document: Document) -> None:
     if prefetched: the checks, the rule gate, the summary and the audit use these."""
     cache = document.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, model, order in (("lines", Line, "position"), ("allowances_charges", AllowanceCharge, "id")):
-        table, q = _quoted(model)
-        rows = list(model.objects.raw(f"SELECT * FROM {table} WHERE {q('document_id')} = %s ORDER BY {q(order)}",
-                                      [document.pk]))
+        rows = rows_of(model, order=order, document_id=document.pk)
         for row in rows:
             row._state.fields_cache["document"] = document
         qs = getattr(document, name).all()
