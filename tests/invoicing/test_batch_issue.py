@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from facturier.archive.models import ArchiveEntry
 from facturier.archive.verification import archive_verify
@@ -77,7 +78,9 @@ def test_an_issued_document_or_an_unknown_id_in_a_batch_is_refused_with_its_reas
     assert [d.pk for d in outcome.issued] == [fresh]  # asked twice, issued once
     (first, e1), (second, e2) = outcome.refused
     assert first == issued.pk and isinstance(e1, IllegalTransition) and "already issued" in e1.message
-    assert second == foreign and isinstance(e2, NotIssuable)
+    assert second == foreign and isinstance(e2, NotIssuable) and str(foreign) in e2.message
+    with translation.override("fr"):
+        assert e2.message == f"Brouillon introuvable ({foreign})."
     assert Document.objects.get(pk=foreign).state == State.DRAFT
 
 
