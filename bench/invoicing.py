@@ -8,7 +8,9 @@ Writes bench/results/invoicing.json. Run through `make bench` (a fresh data dire
   `gate_ms_p50` is the rule gate alone (mapping to the engine model + EN 16931/French rules).
 - On PostgreSQL (BENCH_DATABASE_URL, default the local server; skipped, and said, when none answers):
   `batch_issue_per_s_pg` issues 1,000 drafts of one organisation with 2 processes at once, in
-  the same numbering series (the counter row is the contention point, as in production);
+  the same numbering series (the counter row is the contention point, as in production), each
+  process one batch (`documents_issue`, as the dashboard's batch issue; BENCH_ONE_BY_ONE=1 calls
+  `document_issue` once per draft instead);
   `batch_issue_client_cpu_ms_per_doc_pg` is the CPU the two issuing processes spent per
   document (PostgreSQL's own CPU not counted): two cores can issue at most 2000 / (that + the
   server's) documents a second.
@@ -122,14 +124,22 @@ def _pg_issuer(ids: list[int], start, done) -> None:
     from django.db import connection
 
     from facturier.accounts.models import Membership
+    try:
+        from facturier.invoicing.services import documents_issue
+    except ImportError:  # measuring a version from before the batch service, for comparison
+        documents_issue = None
     from facturier.invoicing.services import document_issue
 
     connection.close()  # a connection of its own, not the parent's
     owner = Membership.objects.select_related("organisation", "user").get(
         organisation__slug="demo", user__email="demo@facturier.test")
     start.wait()
-    for pk in ids:
-        document_issue(by=owner, document_id=pk)
+    if documents_issue is not None and not os.environ.get("BENCH_ONE_BY_ONE"):
+        outcome = documents_issue(by=owner, document_ids=ids)  # the dashboard's batch issue
+        assert not outcome.refused, outcome.refused[:3]
+    else:
+        for pk in ids:
+            document_issue(by=owner, document_id=pk)
     done.put(len(ids))
     connection.close()
 

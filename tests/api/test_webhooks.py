@@ -20,7 +20,7 @@ from facturier.api.webhooks import (
     endpoint_update,
     webhook_send_test,
 )
-from facturier.invoicing.services import document_issue
+from facturier.invoicing.services import document_issue, documents_issue, draft_create
 from facturier.invoicing.settlement import payment_record
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,19 @@ def test_issuing_a_document_posts_one_signed_document_issued_event(org, owner, d
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == S.DELIVERED and delivery.attempts == 1 and delivery.last_status_code == 200
     assert '"received": true' in delivery.response_excerpt
+
+
+def test_a_batch_issue_posts_one_document_issued_event_per_document(org, owner, draft, lines, receiver, make_endpoint,
+                                                                    django_capture_on_commit_callbacks):
+    make_endpoint(["document.issued"])  # the batch asks once whether anyone listens: the endpoint is there
+    ids = [draft.pk, *(draft_create(by=owner, customer_id=org.customer.pk, lines=lines).pk for _ in range(2))]
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = documents_issue(by=owner, document_ids=ids, issue_date=ISSUE_DATE)
+    webhooks_flush(organisation_id=org.pk)
+    numbers = [d.number for d in outcome.issued]
+    assert len(numbers) == 3
+    assert sorted(r.json["data"]["document"]["number"] for r in receiver.requests) == numbers
+    assert types_received(receiver) == ["document.issued"] * 3
 
 
 def test_a_change_rolled_back_makes_no_event(org, owner, draft, endpoint, receiver):

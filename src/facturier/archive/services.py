@@ -530,11 +530,16 @@ def _archive_tasks_waiting() -> set[int]:
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from facturier.archive.tasks import archive_document as task
+    from facturier.archive.tasks import archive_document, archive_documents
 
-    waiting = DBTaskResult.objects.filter(task_path=task.module_path, status__in=(
-        TaskResultStatus.READY, TaskResultStatus.RUNNING)).values_list("args_kwargs", flat=True)
-    return {kw["kwargs"].get("document_id") for kw in waiting} - {None}
+    waiting = DBTaskResult.objects.filter(task_path__in=(archive_document.module_path, archive_documents.module_path),
+                                          status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+                                          ).values_list("args_kwargs", flat=True)
+    ids = set()
+    for kw in waiting:  # one document (`archive_document`) or a batch's chunk (`archive_documents`)
+        ids.add(kw["kwargs"].get("document_id"))
+        ids.update(kw["kwargs"].get("document_ids") or ())
+    return ids - {None}
 
 
 def archive_recover(*, older_than: dt.timedelta) -> list[int]:

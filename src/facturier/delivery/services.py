@@ -284,12 +284,14 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
     require_right(by, Right.SEND)
     ms = MailSettings.objects.filter(organisation=by.organisation).first()
     if issue_drafts:
-        from facturier.invoicing.services import document_issue
+        from facturier.invoicing.services import documents_issue
 
         require_right(by, Right.ISSUE)
-        for document_id in Document.objects.filter(organisation=by.organisation, pk__in=document_ids,
-                                                   state=State.DRAFT).order_by("pk").values_list("pk", flat=True):
-            document_issue(by=by, document_id=document_id)
+        outcome = documents_issue(by=by, document_ids=list(
+            Document.objects.filter(organisation=by.organisation, pk__in=document_ids, state=State.DRAFT)
+            .order_by("pk").values_list("pk", flat=True)))
+        if outcome.refused:  # the others are issued; nothing is sent until every draft could be
+            raise outcome.refused[0][1]
     result = SendResult(batch=uuid.uuid4().hex)
     documents = {d.pk: d for d in Document.objects.filter(organisation=by.organisation, pk__in=document_ids)
                  .select_related("customer__preferred_connector", "organisation")}

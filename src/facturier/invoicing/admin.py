@@ -9,7 +9,7 @@ from facturier.accounts.selectors import membership_for
 from facturier.accounts.tenancy import TenantScopedAdmin
 from facturier.errors import FacturierError
 from facturier.invoicing.models import AllowanceCharge, Document, DocumentLink, Line, Payment, Series, WriteOff
-from facturier.invoicing.services import document_issue
+from facturier.invoicing.services import documents_issue
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):
@@ -114,17 +114,24 @@ class DocumentAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Issue the selected drafts"))
     def issue_selected(self, request, queryset):
         issued = 0
-        for document in queryset.filter(state="draft").order_by("id"):
-            member = membership_for(user=request.user, organisation_slug=document.organisation.slug)
+        by_organisation: dict = {}
+        for document in queryset.filter(state="draft").select_related("organisation").order_by("id"):
+            by_organisation.setdefault(document.organisation, []).append(document)
+        for organisation, drafts in by_organisation.items():
+            member = membership_for(user=request.user, organisation_slug=organisation.slug)
             if member is None:
-                self.message_user(request, _("You are not a member of %(org)s.") % {"org": document.organisation},
+                self.message_user(request, _("You are not a member of %(org)s.") % {"org": organisation},
                                   messages.ERROR)
                 continue
             try:
-                document_issue(by=member, document_id=document.pk)
-                issued += 1
-            except FacturierError as e:
-                self.message_user(request, f"{document}: {e.message}", messages.ERROR)
+                outcome = documents_issue(by=member, document_ids=[document.pk for document in drafts])
+            except FacturierError as e:  # the member may not issue at all
+                self.message_user(request, f"{organisation}: {e.message}", messages.ERROR)
+                continue
+            issued += len(outcome.issued)
+            label = {document.pk: str(document) for document in drafts}
+            for pk, e in outcome.refused:
+                self.message_user(request, f"{label[pk]}: {e.message}", messages.ERROR)
         if issued:
             self.message_user(request, _("%(n)d document(s) issued.") % {"n": issued}, messages.SUCCESS)
 

@@ -40,7 +40,7 @@ from facturier.engine.en16931.model import (
     Seller,
     VatBreakdown,
 )
-from facturier.invoicing.models import Document, Kind, OperationCategory, Relation
+from facturier.invoicing.models import Document, DocumentLink, Kind, OperationCategory, Relation
 from facturier.invoicing.snapshots import buyer_snapshot, seller_snapshot
 
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -170,11 +170,28 @@ def _line(line) -> InvoiceLine:
     )
 
 
+PRECEDING_RELATIONS = (Relation.CREDIT_NOTE, Relation.CORRECTION, Relation.DEPOSIT_DEDUCTION)
+
+
 def _preceding(document: Document) -> tuple[PrecedingInvoice, ...]:
-    links = document.origin_links.filter(
-        relation__in=(Relation.CREDIT_NOTE, Relation.CORRECTION, Relation.DEPOSIT_DEDUCTION),
-    ).order_by("source__number_value").values_list("source__number", "source__issue_date")
+    known = getattr(document, "_preceding_invoices", None)  # read for a whole batch (documents_issue)
+    if known is not None:
+        return known
+    links = (document.origin_links.filter(relation__in=PRECEDING_RELATIONS).order_by("source__number_value")
+             .values_list("source__number", "source__issue_date"))
     return tuple(PrecedingInvoice(reference=number, issue_date=issue_date) for number, issue_date in links if number)
+
+
+def preceding_of(document_ids) -> dict[int, tuple[PrecedingInvoice, ...]]:
+    """BG-3 of several documents in one query: {document id: preceding invoices} (absent: none)."""
+    found: dict[int, list[PrecedingInvoice]] = {}
+    for target, number, issue_date in (DocumentLink.objects.filter(target_id__in=document_ids,
+                                                                   relation__in=PRECEDING_RELATIONS)
+                                       .order_by("source__number_value")
+                                       .values_list("target_id", "source__number", "source__issue_date")):
+        if number:
+            found.setdefault(target, []).append(PrecedingInvoice(reference=number, issue_date=issue_date))
+    return {pk: tuple(rows) for pk, rows in found.items()}
 
 
 def document_to_invoice(document: Document, *, on: dt.date | None = None) -> Invoice:

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from facturier.accounts.models import Membership, Right, VatRegime
+from facturier.accounts.models import Membership, Organisation, Right, VatRegime
 from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
+from facturier.config.rows import rows_of
 from facturier.errors import FacturierError
 from facturier.invoicing import terms
 from facturier.invoicing.content import (
@@ -79,7 +79,7 @@ class CreditExceedsDue(NotIssuable):
     code = "credit_exceeds_due"
 
 
-__all__ = ["BillingAddressFrozen", "CreditExceedsDue", "NotIssuable", "RulesRefused"]
+__all__ = ["BillingAddressFrozen", "CreditExceedsDue", "IssueOutcome", "NotIssuable", "RulesRefused"]
 
 
 def _default_series(organisation, kind: str) -> Series:
@@ -294,19 +294,169 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
     require_right(by, Right.ISSUE)
     today = timezone.localdate()
     issue_date = issue_date or today
+    if issue_date > today:
+        raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
     from facturier.platforms.sending import directory_prefetch
 
-    directory_prefetch(organisation=by.organisation, document_id=document_id)  # BT-49 from the PA directory
+    directory_prefetch(organisation=by.organisation, document_ids=[document_id])  # BT-49 from the PA directory
+    issuing = _Issuing(by, issue_date, [document_id], batch=False)
+    return _issue_one(by, issuing, document_id, confirm_overcredit=confirm_overcredit)
+
+
+@dataclass
+class IssueOutcome:
+    """What `documents_issue` did: the documents issued (in the order asked) and, for each draft
+    refused, its id and the reason (the same error `document_issue` raises)."""
+
+    issued: list[Document] = field(default_factory=list)
+    refused: list[tuple[int, FacturierError]] = field(default_factory=list)
+
+
+ARCHIVE_CHUNK = 50
+"""A batch queues one archiving task per this many issued documents (each carries their ids)."""
+
+
+def documents_issue(*, by: Membership, document_ids: list[int], issue_date: dt.date | None = None) -> IssueOutcome:
+    """Issue several drafts of the acting organisation: the dashboard's batch, "send, issuing drafts
+    first", the admin action, a batch through the API or a benchmark.
+
+    Each draft is issued as `document_issue` issues one, in a transaction of its own (its row lock,
+    the rule gate, its number under the series' lock, its audit event chained, nothing half-done),
+    so one refusal leaves the others issued and the series' lock is held for one document at a time.
+    What needs no lock is read once for the batch, before any lock: the organisation, the seller's
+    legal data in force on the date, each customer and its addresses and invoice e-mail, the series'
+    formats, the preceding invoices; the receivers of the audit events ask once per batch whether
+    anyone listens (webhook endpoints, connectors); the archiving is queued as one task per
+    ARCHIVE_CHUNK documents, after they are committed. The batch issues as of when it started."""
+    from facturier.config.rows import answers_held
+
+    require_right(by, Right.ISSUE)
+    today = timezone.localdate()
+    issue_date = issue_date or today
+    if issue_date > today:
+        raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
+    ids = list(dict.fromkeys(document_ids))
+    from facturier.platforms.sending import directory_prefetch
+
+    directory_prefetch(organisation=by.organisation, document_ids=ids)  # BT-49 from the PA directory
+    issuing = _Issuing(by, issue_date, ids, batch=True)
+    outcome = IssueOutcome()
+    try:
+        with answers_held():
+            for pk in ids:
+                try:
+                    outcome.issued.append(_issue_one(by, issuing, pk))
+                except FacturierError as e:
+                    outcome.refused.append((pk, e))
+                except Document.DoesNotExist:
+                    outcome.refused.append((pk, NotIssuable(_("No such draft (%(id)s)."), id=pk)))
+                if len(issuing.to_archive) >= ARCHIVE_CHUNK:
+                    issuing.queue_archive()
+    finally:
+        issuing.queue_archive()  # what was committed is archived even when the batch stopped half-way
+    return outcome
+
+
+class _Issuing:
+    """What issuing documents of one organisation on one date reads once, outside the locks.
+
+    The organisation, the seller's snapshot (its legal data in force on the date), each customer and
+    its buyer snapshot, each series (its format; the number about to be taken is predicted, and checked
+    again once taken), the preceding invoices of the documents (their links are made with the draft).
+    None of these rows is locked by an issue, before or now: a batch reads them as of when it started."""
+
+    def __init__(self, by: Membership, issue_date: dt.date, document_ids: list[int], *, batch: bool):
+        from facturier.invoicing.mapping import preceding_of
+
+        self.issue_date = issue_date
+        self.batch = batch
+        # One document: read with its customer, organisation and series in the locking statement.
+        self.organisation = Organisation.objects.get(pk=by.organisation.pk) if batch else None
+        self.preceding = preceding_of(document_ids) if batch else {}
+        self.to_archive: list[int] = []
+        self._seller: dict[str, Any] | None = None
+        self._customers: dict[int, Customer] = {}
+        self._buyers: dict[tuple, dict[str, Any]] = {}
+        self._series: dict[int, Series] = {}
+        self._next: dict[int, int] = {}
+
+    def attach(self, document: Document) -> None:
+        """Give the document read under its lock the organisation, customer and series of the batch."""
+        document.organisation = self.organisation
+        customer = self._customers.get(document.customer_id)
+        if customer is None:
+            customer = self._customers[document.customer_id] = Customer.objects.get(
+                pk=document.customer_id, organisation=self.organisation)
+        document.customer = customer
+        series = self._series.get(document.series_id)
+        if series is None:
+            series = self._series[document.series_id] = Series.objects.get(pk=document.series_id)
+        document.series = series
+        document._preceding_invoices = self.preceding.get(document.pk, ())
+
+    def seller(self, document: Document) -> dict[str, Any]:
+        if self._seller is None:
+            self._seller = seller_snapshot(document, self.issue_date)
+        return dict(self._seller)
+
+    def buyer(self, document: Document) -> dict[str, Any]:
+        key = (document.customer_id, document.billing_address_id, document.delivery_address_id)
+        if key not in self._buyers:
+            self._buyers[key] = buyer_snapshot(document, self.issue_date)
+        return dict(self._buyers[key])
+
+    def expected_number(self, series: Series) -> str:
+        return series.format_number(self._next.get(series.pk, series.next_number), self.issue_date.year)
+
+    def taken(self, series_id: int, value: int) -> None:
+        self._next[series_id] = value + 1
+
+    def queue_archive(self) -> None:
+        """One archiving task for the documents issued (and committed) since the last one."""
+        ids, self.to_archive = self.to_archive, []
+        if ids:
+            from facturier.archive.tasks import archive_documents
+
+            # Inside a caller's transaction, queued when it commits (and never if it rolls back).
+            transaction.on_commit(lambda: archive_documents.enqueue(document_ids=ids))
+
+
+def _draft_locked(organisation_id: int, document_id: int) -> Document:
+    """The document's row, locked (`FOR UPDATE` of that row only: the customer's and the organisation's
+    rows are not locked, as in `document_get`); one statement written once, not an ORM query compiled."""
+    found = rows_of(Document, lock=True, id=document_id, organisation_id=organisation_id)
+    if not found:
+        raise Document.DoesNotExist("Document matching query does not exist.")
+    return found[0]
+
+
+def _read_content(document: Document) -> None:
+    """The lines (in position order) and allowances/charges, read under the document's lock, set as
+    if prefetched: the checks, the rule gate, the summary and the audit use these."""
+    cache = document.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, model, order in (("lines", Line, "position"), ("allowances_charges", AllowanceCharge, "id")):
+        rows = rows_of(model, order=order, document_id=document.pk)
+        for row in rows:
+            row._state.fields_cache["document"] = document
+        qs = getattr(document, name).all()
+        qs._result_cache, qs._prefetch_done = rows, True
+        cache[name] = qs
+
+
+def _issue_one(by: Membership, issuing: _Issuing, document_id: int, *, confirm_overcredit: bool = False) -> Document:
+    issue_date = issuing.issue_date
     with transaction.atomic():
-        document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
+        if issuing.batch:
+            document = _draft_locked(by.organisation.pk, document_id)
+        else:
+            document = document_get(organisation=by.organisation, pk=document_id, for_update=True)
         if not document.is_draft:
             raise IllegalTransition(_("%(document)s is already issued."), document=str(document))
+        if issuing.batch:
+            issuing.attach(document)
         draft_label = str(document)
         as_read = _column_values(document)
-        if issue_date > today:
-            raise NotIssuable(_("An invoice cannot be dated in the future (%(date)s)."), date=issue_date)
-        # Read once, under the lock: the checks, the rule gate, the summary and the audit use these.
-        prefetch_related_objects([document], "lines", "allowances_charges")
+        _read_content(document)
         if not document.lines.all():
             raise NotIssuable(_("Add at least one line before issuing."))
         if document.kind != Kind.CREDIT_NOTE and document.tax_inclusive < 0:
@@ -316,7 +466,7 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         if document.due_date and document.due_date < issue_date:
             raise NotIssuable(_("The due date %(due)s is before the issue date %(date)s."),
                               due=document.due_date, date=issue_date)
-        seller, buyer = seller_snapshot(document, issue_date), buyer_snapshot(document, issue_date)
+        seller, buyer = issuing.seller(document), issuing.buyer(document)
         if document.due_date is None:
             customer, organisation = document.customer, document.organisation
             days = (customer.payment_terms_days if customer.payment_terms_days is not None
@@ -334,23 +484,25 @@ def document_issue(*, by: Membership, document_id: int, issue_date: dt.date | No
         # The rule gate runs before the series' counter row is locked, with the number the document
         # is about to take, so concurrent issuers wait on that lock for as short a time as possible;
         # the number taken is checked again when it differs (no read, the rules alone).
-        series = document.series
-        checked = require_issuable(document, label=draft_label,
-                                   number=series.format_number(series.next_number, issue_date.year))
+        checked = require_issuable(document, label=draft_label, number=issuing.expected_number(document.series))
         document.number_value, document.number = series_take_number(series_id=document.series_id,
                                                                     issue_date=issue_date)
+        issuing.taken(document.series_id, document.number_value)
         require_number_issuable(checked, number=document.number, label=draft_label)
         document._draft_under_lock = True  # read as a draft under this transaction's lock
         document.save(update_fields=_changed_columns(document, as_read))
         audit_record(actor=by, subject=document, action="document.issue",
                      before={"state": State.DRAFT}, after=_summary(document))
-        from facturier.archive.tasks import archive_document
+        if not issuing.batch:
+            from facturier.archive.tasks import archive_document
 
-        transaction.on_commit(lambda: archive_document.enqueue(document_id=document.pk))
+            transaction.on_commit(lambda: archive_document.enqueue(document_id=document.pk))
         if credit_note:
             for link in document.origin_links.filter(relation=Relation.CREDIT_NOTE).select_related("source"):
                 _allocate_credit(by, credit_note=document, link=link, confirmed=confirm_overcredit)
             settle(document)
+    if issuing.batch:
+        issuing.to_archive.append(document.pk)  # committed (or, inside a caller's transaction, with it)
     return document
 
 

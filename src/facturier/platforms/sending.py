@@ -25,24 +25,24 @@ def _connection(organisation):
     return connection_for(organisation)
 
 
-def directory_prefetch(*, organisation, document_id: int) -> None:
-    """Before a draft is issued: look the buyer up in the PA directory (outside the issuing transaction), so
-    that the snapshot taken at issue carries the addressing identifier the directory gives (BT-49). Never
-    stops an issue: the directory down, the snapshot keeps the customer's own address or its SIREN."""
+def directory_prefetch(*, organisation, document_ids: list[int]) -> None:
+    """Before drafts are issued: look their buyers up in the PA directory (outside the issuing transactions),
+    so that the snapshot taken at issue carries the addressing identifier the directory gives (BT-49). Never
+    stops an issue: the directory down, the snapshot keeps the customer's own address or its SIREN. Without
+    a PA connection it costs one query."""
     from facturier.invoicing.models import Document
 
-    row = (Document.objects.filter(pk=document_id, organisation=organisation, state="draft")
-           .values("customer__siren", "customer__electronic_address", "customer__is_public_sector").first())
-    if (not row or not row["customer__siren"] or row["customer__electronic_address"]
-            or row["customer__is_public_sector"]):
-        return
     connection = _connection(organisation)
     if connection is None:
         return
-    try:
-        directory_lines(organisation, row["customer__siren"], connection=connection)
-    except Exception as e:  # noqa: BLE001 — the directory never blocks an issue; sending asks it again
-        log.warning("directory lookup before issue failed: %s", e)
+    sirens = set(Document.objects.filter(
+        pk__in=document_ids, organisation=organisation, state="draft", customer__electronic_address="",
+        customer__is_public_sector=False).exclude(customer__siren="").values_list("customer__siren", flat=True))
+    for siren in sorted(sirens):
+        try:
+            directory_lines(organisation, siren, connection=connection)
+        except Exception as e:  # noqa: BLE001 — the directory never blocks an issue; sending asks it again
+            log.warning("directory lookup before issue failed: %s", e)
 
 
 def platform_route(organisation, document) -> RoutingDecision | None:

@@ -23,7 +23,13 @@ from facturier.errors import FacturierError
 from facturier.invoicing.gate import issue_report
 from facturier.invoicing.models import Kind, State
 from facturier.invoicing.selectors import document_get, document_list, history_of, payments_of
-from facturier.invoicing.services import CreditExceedsDue, credit_note_create, document_issue, draft_delete
+from facturier.invoicing.services import (
+    CreditExceedsDue,
+    credit_note_create,
+    document_issue,
+    documents_issue,
+    draft_delete,
+)
 from facturier.invoicing.settlement import OverpaymentUnconfirmed, money_text, payment_cancel, payment_record, write_off
 from facturier.parties.models import Channel
 from facturier.web import extensions, selectors, services
@@ -524,12 +530,14 @@ def _offer_issue_first(request, action: str, ids: list[int], drafts: list):
 def _issue_all(request, drafts, *, then: str = "") -> bool:
     """Issue the drafts through the issuing service (its rule gate applies); False, with the reasons, when
     one could not be issued (and, before printing or sending, nothing is printed or sent)."""
-    issued, failed = [], []
-    for document in drafts:
-        try:
-            issued.append(document_issue(by=request.member, document_id=document.pk).number)
-        except FacturierError as e:
-            failed.append(f"{document}: {e.message}")
+    try:
+        outcome = documents_issue(by=request.member, document_ids=[document.pk for document in drafts])
+    except FacturierError as e:  # the member may not issue at all (its right, a terminated organisation)
+        issued, failed = [], [e.message]
+    else:
+        issued = [document.number for document in outcome.issued]
+        label = {document.pk: str(document) for document in drafts}
+        failed = [f"{label[pk]}: {e.message}" for pk, e in outcome.refused]
     if issued:
         messages.success(request, _("%(n)d documents issued: %(numbers)s.") % {
             "n": len(issued), "numbers": ", ".join(issued)})
