@@ -262,5 +262,37 @@ def test_before_the_reform_reaches_every_company_an_e_mail_customer_keeps_its_ch
 
     document = _issue(owner, customer, lines)
     assert platform_route(org, document) is None  # its e-mail, as before
-    monkeypatch.setattr(routing, "MANDATORY_FROM", dt.date(2026, 1, 1))  # the issue date is past it
+    monkeypatch.setitem(routing.ISSUING_FROM, "sme", dt.date(2026, 1, 1))  # the issue date is past it
     assert send_documents(by=owner, document_ids=[document.pk]).routes[document.pk].channel == "platform"
+
+
+def test_a_large_company_sends_every_french_b2b_invoice_through_its_platform(owner, org, lines, connection,
+                                                                             simulator):
+    from facturier.parties.models import Customer
+    from facturier.platforms.sending import platform_route
+
+    from facturier.invoicing.services import document_issue, draft_create
+
+    customer = _customer(owner, "MAILGE", "412345670")
+    Customer.objects.filter(pk=customer.pk).update(preferred_channel="email")
+    draft = draft_create(by=owner, customer_id=customer.pk, lines=lines)
+    document = document_issue(by=owner, document_id=draft.pk, issue_date=dt.date(2026, 11, 2))
+    assert platform_route(org, document) is None  # an SME before 2027-09-01: the customer's e-mail
+    connection.issuer_category = "large"
+    connection.save(update_fields=["issuer_category"])
+    assert platform_route(org, document).channel == "platform"  # issuing through the PA since 2026-09-01
+
+
+def test_a_public_sector_invoice_goes_to_chorus_pro_whatever_the_customers_channel(owner, org, lines, connection):
+    from facturier.parties.models import Customer
+    from facturier.platforms.sending import platform_route
+
+    customer = _customer(owner, "MAIRIE", "217500016")
+    Customer.objects.filter(pk=customer.pk).update(preferred_channel="email", is_public_sector=True)
+    document = _issue(owner, Customer.objects.get(pk=customer.pk), lines)
+    decision = platform_route(org, document)
+    assert decision.channel == "chorus" and decision.processing_rule == "B2G"
+    connection.handles_b2g = True
+    connection.save(update_fields=["handles_b2g"])
+    decision = platform_route(org, document)
+    assert decision.channel == "platform" and decision.processing_rule == "B2G"  # Chorus Pro through the PA

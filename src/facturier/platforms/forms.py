@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from facturier.platforms.models import FlowSyntax
+from facturier.platforms.models import FlowSyntax, IssuerCategory, PlatformConnection
 from facturier.platforms.selectors import platforms_offered
 
 SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
@@ -31,6 +31,11 @@ class ConnectionForm(forms.Form):
                             help_text=_("Only for one establishment with its own connection."))
     flow_syntax = forms.ChoiceField(label=_("Invoices sent as"), choices=FlowSyntax.choices,
                                     initial=FlowSyntax.FACTURX)
+    issuer_category = forms.ChoiceField(label=_("Your company's category"), choices=IssuerCategory.choices,
+                                        initial=IssuerCategory.SME,
+                                        help_text=PlatformConnection._meta.get_field("issuer_category").help_text)
+    handles_b2g = forms.BooleanField(label=_("The platform delivers to public buyers (Chorus Pro)"), required=False,
+                                     help_text=PlatformConnection._meta.get_field("handles_b2g").help_text)
     enabled = forms.BooleanField(label=_("Use this connection"), required=False, initial=True)
     forget_secrets = forms.BooleanField(label=_("Remove the stored secret and token"), required=False)
 
@@ -41,7 +46,7 @@ class ConnectionForm(forms.Form):
     def values(self) -> dict:
         data = self.cleaned_data
         values = {k: data[k] for k in ("platform_id", "client_id", "organization_id", "siren", "siret",
-                                       "flow_syntax", "enabled")}
+                                       "flow_syntax", "issuer_category", "handles_b2g", "enabled")}
         for secret in ("client_secret", "bearer_token"):
             if data.get("forget_secrets"):
                 values[secret] = ""
@@ -53,4 +58,5 @@ class ConnectionForm(forms.Form):
     def initial_of(connection) -> dict:
         return {"platform_id": connection.platform_id, "client_id": connection.client_id,
                 "organization_id": connection.organization_id, "siren": connection.siren, "siret": connection.siret,
-                "flow_syntax": connection.flow_syntax, "enabled": connection.enabled}
+                "flow_syntax": connection.flow_syntax, "issuer_category": connection.issuer_category,
+                "handles_b2g": connection.handles_b2g, "enabled": connection.enabled}

@@ -23,6 +23,14 @@ class FlowSyntax(models.TextChoices):
     UBL = "UBL", _("UBL 2.1 (XML)")
 
 
+class IssuerCategory(models.TextChoices):
+    """The company's category under the reform, which sets when it must issue its B2B invoices through a PA
+    (every company must be able to receive them since 2026-09-01)."""
+
+    LARGE = "large", _("Large or mid-size company (issues through a platform since 1 September 2026)")
+    SME = "sme", _("SME or micro-enterprise (issues through a platform from 1 September 2027)")
+
+
 class Platform(models.Model):
     """One approved platform the installation can reach (chosen by the operator): where its two services are
     and how a software signs in. Each organisation connects to one through a `PlatformConnection`."""
@@ -79,6 +87,14 @@ class PlatformConnection(models.Model):
     webhook_id = models.CharField(_("webhook id at the platform"), max_length=64, blank=True)
     flow_syntax = models.CharField(_("invoice syntax"), max_length=8, choices=FlowSyntax.choices,
                                    default=FlowSyntax.FACTURX)
+    issuer_category = models.CharField(
+        _("company category"), max_length=5, choices=IssuerCategory.choices, default=IssuerCategory.SME,
+        help_text=_("From its date, every invoice to a French company goes through the platform, whatever the "
+                    "customer's channel; before it, only customers whose channel is the platform."))
+    handles_b2g = models.BooleanField(
+        _("the platform delivers to public buyers"), default=False,
+        help_text=_("Invoices to public-sector customers go to Chorus Pro through this platform instead of "
+                    "Facturier's own Chorus Pro connection."))
     enabled = models.BooleanField(_("enabled"), default=True)
     tested_at = models.DateTimeField(_("last tested"), null=True, blank=True)
     test_ok = models.BooleanField(_("last test passed"), default=False)

@@ -24,10 +24,17 @@ from facturier.platforms.submissions import DirectoryEntry
 log = logging.getLogger(__name__)
 
 DIRECTORY_TTL = dt.timedelta(days=7)
-MANDATORY_FROM = dt.date(2027, 9, 1)
-"""From this date every French company issues its B2B invoices through a PA (large and mid-size ones since
-2026-09-01; SMEs from 2027-09-01). The company's size is not recorded, so before it an invoice goes to the PA
-when its customer's channel says so ("Approved platform"), and keeps its e-mail/portal/post channel otherwise."""
+ISSUING_FROM = {"large": dt.date(2026, 9, 1), "sme": dt.date(2027, 9, 1)}
+"""When a company must issue its B2B invoices through a PA, by its category (the connection says which): large
+and mid-size companies since 2026-09-01, SMEs and micro-enterprises from 2027-09-01. Before its date, an invoice
+goes to the PA when its customer's channel says so ("Approved platform") and keeps its e-mail/portal/post channel
+otherwise."""
+
+
+def issuing_from(connection) -> dt.date:
+    return ISSUING_FROM.get(connection.issuer_category, ISSUING_FROM["sme"])
+
+
 ROUTING_SCHEME = "0225"
 
 
@@ -141,7 +148,7 @@ def pa_handles_b2g(organisation) -> bool:
     from facturier.platforms.selectors import connection_for
 
     connection = connection_for(organisation)
-    return bool(connection is not None and getattr(connection, "handles_b2g", False))
+    return bool(connection is not None and connection.handles_b2g)
 
 
 def decide(document, *, lookup: bool = True, now: dt.datetime | None = None) -> RoutingDecision:

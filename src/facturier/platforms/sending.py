@@ -48,23 +48,24 @@ def directory_prefetch(*, organisation, document_ids: list[int]) -> None:
 def platform_route(organisation, document) -> RoutingDecision | None:
     """The platform route of a document being sent, or None when it keeps the customer's own channel.
 
-    A customer whose channel is "approved platform" or "Chorus Pro" goes there; with a PA connected, an
-    invoice dated from `routing.MANDATORY_FROM` to a French company goes to the PA whatever its channel (the
-    reform's rule for every company from then; before, the customer's channel chooses)."""
+    A public-sector buyer's invoices go to Chorus Pro (the obligation since 2020), directly or through the PA
+    when it delivers to public buyers. A customer whose channel is "approved platform" or "Chorus Pro" goes
+    there; with a PA connected, an invoice dated from the company's issuing date (`routing.issuing_from`) to a
+    French company goes to the PA whatever its channel."""
     from facturier.parties.models import Channel
     from facturier.platforms import routing
 
     channel = document.customer.preferred_channel
-    if channel not in (Channel.PLATFORM, Channel.CHORUS) and (
-            document.issue_date is None or document.issue_date < routing.MANDATORY_FROM
-            or _connection(organisation) is None):
-        return None
+    public = bool((document.buyer_snapshot or {}).get("is_public_sector", document.customer.is_public_sector))
+    if channel not in (Channel.PLATFORM, Channel.CHORUS) and not public:
+        connection = _connection(organisation)
+        if (connection is None or document.issue_date is None
+                or document.issue_date < routing.issuing_from(connection)):
+            return None
     decision = decide(document)
     if channel == Channel.CHORUS and decision.channel != Way.PLATFORM:
         return RoutingDecision(Way.CHORUS, decision.reason if decision.channel == Way.CHORUS
                                else _("The customer's channel is Chorus Pro."), processing_rule="B2G")
-    if decision.channel == Way.CHORUS and channel != Channel.CHORUS:
-        return None  # public sector without Chorus Pro chosen: its own channel, as before
     if decision.channel == Way.EREPORTING:
         if channel == Channel.PLATFORM:
             why = _("This sale is not e-invoiced through a platform (%(why)s) Choose e-mail, the portal or the "

@@ -17,7 +17,8 @@ from facturier.audit.services import audit_record
 from facturier.errors import FacturierError
 from facturier.platforms.models import SECRET_FIELDS, AuthKind, Platform, PlatformConnection, sealed_for, secret_of
 
-FIELDS = ("platform_id", "siren", "siret", "organization_id", "client_id", "flow_syntax", "enabled")
+FIELDS = ("platform_id", "siren", "siret", "organization_id", "client_id", "flow_syntax", "issuer_category",
+          "handles_b2g", "enabled")
 CREDENTIALS = {"platform_id", "organization_id", "client_id", "client_secret", "bearer_token"}
 
 
