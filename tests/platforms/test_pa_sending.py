@@ -268,10 +268,9 @@ def test_before_the_reform_reaches_every_company_an_e_mail_customer_keeps_its_ch
 
 def test_a_large_company_sends_every_french_b2b_invoice_through_its_platform(owner, org, lines, connection,
                                                                              simulator):
+    from facturier.invoicing.services import document_issue, draft_create
     from facturier.parties.models import Customer
     from facturier.platforms.sending import platform_route
-
-    from facturier.invoicing.services import document_issue, draft_create
 
     customer = _customer(owner, "MAILGE", "412345670")
     Customer.objects.filter(pk=customer.pk).update(preferred_channel="email")

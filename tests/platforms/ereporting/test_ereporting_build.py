@@ -154,16 +154,6 @@ def test_a_period_not_of_the_calendar_is_refused(org, simplified, month):
         services.report_for_period(organisation=org, flow="transactions", start=start + dt.timedelta(days=3))
 
 
-@pytest.mark.skipif(services.submission_available(), reason="the platform outbox is installed")
-def test_without_the_platform_outbox_a_checked_report_waits_ready_to_submit(org, simplified, month):
-    start, _end = month
-    report = build(org, "transactions", start)
-    with pytest.raises(services.SubmissionUnavailable, match="ready to submit"):
-        services.report_submit(report_pk=report.pk, organisation=org, by=org.owner)
-    report.refresh_from_db()
-    assert report.state == State.CHECKED
-
-
 def test_the_worker_builds_each_ended_period_once(org, simplified, people, sell, month):
     from facturier.platforms.ereporting.tasks import period_ends_task
 
@@ -177,7 +167,7 @@ def test_the_worker_builds_each_ended_period_once(org, simplified, people, sell,
     reports = EReport.objects.filter(organisation=org, period_start=start)
     assert sorted(reports.values_list("flow", flat=True)) == ["payments", "transactions"]
     assert set(reports.values_list("state", flat=True)) <= {State.CHECKED, State.SUBMITTED}
-    assert not any(d[0] == org.pk and d[2] == start for d in services.due_periods()) or services.submission_available()
+    assert not any(d[0] == org.pk and d[2] == start for d in services.due_periods())
 
 
 def test_an_organisation_never_reports_another_ones_sales(org, other_org, simplified, people, sell, month):

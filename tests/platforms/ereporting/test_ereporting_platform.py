@@ -12,9 +12,6 @@ from facturier.engine import ereporting as er
 from facturier.platforms.ereporting import services
 from facturier.platforms.ereporting.models import EReport, State
 
-pytestmark = pytest.mark.skipif(not services.submission_available(),
-                                reason="the platform outbox (facturier.platforms.outbox) is not installed")
-
 
 def _built(org, start):
     report = services.report_for_period(organisation=org, flow="transactions", start=start)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import inspect
 import logging
 import secrets
 
@@ -39,10 +38,6 @@ log = logging.getLogger(__name__)
 
 class EReportError(FacturierError):
     code = "ereport_error"
-
-
-class SubmissionUnavailable(EReportError):
-    code = "ereport_submission_unavailable"
 
 
 def profile_of(organisation, *, create: bool = True) -> EReportingProfile:
@@ -187,28 +182,12 @@ def report_build(*, report_pk: int, organisation, by=None) -> EReport:
     return report
 
 
-def _outbox():
-    """The platform outbox's queue function, when the platform outbox is installed (facturier.platforms.outbox)."""
-    try:
-        from facturier.platforms.outbox import submission_queue
-    except ImportError:
-        return None
-    return submission_queue
-
-
-def submission_available() -> bool:
-    return _outbox() is not None
-
-
 def report_submit(*, report_pk: int, organisation, by=None) -> EReport:
     """Hand a checked report to the organisation's platform (PA) through the platform outbox, exactly once."""
     if by is not None:
         require_right(by, Right.ISSUE)
-    queue = _outbox()
-    if queue is None:
-        raise SubmissionUnavailable(_("The report is checked and ready to submit, but this installation has no "
-                                      "platform outbox yet: the submission to the platform is not available."))
     from facturier.archive.selectors import archived_content
+    from facturier.platforms.outbox import submission_queue
 
     with transaction.atomic():
         report = EReport.objects.select_for_update().get(pk=report_pk, organisation=organisation)
@@ -217,13 +196,11 @@ def report_submit(*, report_pk: int, organisation, by=None) -> EReport:
                                state=report.get_state_display())
         data = archived_content(report.archive_entry)
         engine_report = er.parse(data)
-        arguments = dict(organisation=organisation, kind="ereport", tracking_id=report.report_id,
-                         file_name=report.file_name, data=data, flow_syntax=fmt.FLOW_SYNTAX,
-                         processing_rule=fmt.processing_rule(engine_report))
-        if "flow_type" in inspect.signature(queue).parameters:
-            arguments["flow_type"] = fmt.flow_type(engine_report)
-        submission = queue(**arguments)
-        report.submission_id = getattr(submission, "pk", None)
+        submission = submission_queue(
+            organisation=organisation, kind="ereport", tracking_id=report.report_id, file_name=report.file_name,
+            data=data, flow_syntax=fmt.FLOW_SYNTAX, processing_rule=fmt.processing_rule(engine_report),
+            flow_type=fmt.flow_type(engine_report))
+        report.submission_id = submission.pk
         report.state, report.submitted_at = State.SUBMITTED, timezone.now()
         report.save(update_fields=["submission_id", "state", "submitted_at", "updated_at"])
         audit_record(actor=by, subject=report, action="ereporting.submit", organisation=organisation,
@@ -300,19 +277,19 @@ def build_and_submit(*, organisation, flow: str, start: dt.date) -> EReport:
     report = report_for_period(organisation=organisation, flow=flow, start=start)
     if report.state in (State.DRAFT,):
         report = report_build(report_pk=report.pk, organisation=organisation)
-    if report.state == State.CHECKED and profile_of(organisation).auto_submit and submission_available():
+    if report.state == State.CHECKED and profile_of(organisation).auto_submit:
         report = report_submit(report_pk=report.pk, organisation=organisation)
     return report
 
 
 def due_periods(*, today: dt.date | None = None) -> list[tuple[int, str, dt.date]]:
     """(organisation id, flow, period start) of every ended period of every auto-submitting profile whose
-    initial report is not built yet (or checked and not submitted, once the platform outbox is there):
+    initial report is not built yet, or checked and not submitted:
     what the worker has to do now."""
     today = today or timezone.localdate()
     todo = []
     for profile in EReportingProfile.objects.filter(auto_submit=True).select_related("organisation"):
-        pending = (State.DRAFT, State.CHECKED) if submission_available() else (State.DRAFT,)
+        pending = (State.DRAFT, State.CHECKED)
         done = set(EReport.objects.filter(organisation_id=profile.organisation_id, nature=Nature.INITIAL)
                    .exclude(state__in=pending).values_list("flow", "period_start"))
         for flow in Flow.values:

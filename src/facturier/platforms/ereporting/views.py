@@ -41,7 +41,7 @@ def report_list(request):
     rectifications = selectors.reports_of(organisation=organisation).filter(nature="rectification")
     return render(request, "ereporting/list.html", {
         "rows": rows, "profile": profile, "regimes": Regime.choices, "member": request.member,
-        "submission_available": services.submission_available(), "today": today,
+        "today": today,
         "rectifications": rectifications.order_by("-id")[:20]})
 
 
