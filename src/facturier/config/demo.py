@@ -55,7 +55,8 @@ CUSTOMERS = [
      {"language": "en"}),
     ("MAIR08", "Mairie de Caluire-et-Cuire", "612345678", "61234567800017", "", "Caluire-et-Cuire",
      {"is_public_sector": True, "chorus_service_code": "SERV-FIN-01", "preferred_channel": "chorus"}),
-    ("PHAR09", "Pharmacie de la Croix-Rousse", "700123458", "70012345800015", "FR92700123458", "Lyon", {}),
+    ("PHAR09", "Pharmacie de la Croix-Rousse", "700123458", "70012345800015", "FR92700123458", "Lyon",
+     {"preferred_channel": "platform"}),  # receives through the approved platform: the PA simulator (issue 14)
     ("RECY10", "Recyclage Avenir SCOP", "800123457", "80012345700015", "FR41800123457", "Vénissieux", {}),
     ("TRAN11", "Transports Saône SARL", "300123452", "30012345200017", "FR72300123452", "Mâcon",
      {"preferred_channel": "post"}),
