@@ -100,7 +100,8 @@ def _user(email: str, name: str, *, staff: bool) -> User:
 
 def _organisation(start: dt.date) -> Organisation:
     organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
-    settings = dict(name="Atelier Lumière (démo)", payment_terms_days=30, vat_regime=VatRegime.DEBITS)
+    # VAT on receipts, the default for services: a payment on a services invoice sent through the PA owes 212.
+    settings = dict(name="Atelier Lumière (démo)", payment_terms_days=30, vat_regime=VatRegime.NORMAL)
     if organisation is None:
         return organisation_create(slug=DEMO_SLUG, legal=LEGAL, effective_from=start, **settings)
     for name, value in settings.items():
