@@ -185,9 +185,18 @@ def test_a_platform_that_does_not_answer_in_time_may_have_received_the_submissio
 
 
 def test_a_platform_that_is_down_is_unreachable_and_nothing_was_received(connection, simulator):
-    simulator.stop()
-    with FlowClient(connection) as flows, pytest.raises(Unreachable) as caught:
-        flows.health()
+    import socket
+
+    from facturier.platforms.models import Platform
+
+    with socket.socket() as bound:  # a port held but not listening: refused, and no other test can take it
+        bound.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{bound.getsockname()[1]}"
+        Platform.objects.filter(pk=connection.platform_id).update(flow_url=down + "/flow-service",
+                                                                  token_url=down + "/auth/token")
+        connection.refresh_from_db()
+        with FlowClient(connection) as flows, pytest.raises(Unreachable) as caught:
+            flows.health()
     assert caught.value.temporary and not caught.value.maybe_received
     assert caught.value.step == Step.TOKEN
 

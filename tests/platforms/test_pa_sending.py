@@ -242,7 +242,10 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_leaves_every_flow_submitted_ex
         platform_flush(organisation_id=org.pk)
     monkeypatch.undo()
     states = dict(PlatformSubmission.objects.values_list("document_id", "state"))
-    assert [states[d.pk] for d in documents] == ["sent", "sending", "pending"]
+    # the first recorded, the second answered but not recorded (begun); the third's request may have left
+    # ahead of the second's answer (begun) or not (back to pending)
+    assert [states[d.pk] for d in documents[:2]] == ["sent", "sending"]
+    assert states[documents[2].pk] in ("sending", "pending")
     PlatformSubmission.objects.filter(state="sending").update(claimed_by=_dead_worker("killed-mid-chunk").id)
     leases.recover()
     platform_flush(organisation_id=org.pk)

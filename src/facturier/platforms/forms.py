@@ -32,7 +32,7 @@ class ConnectionForm(forms.Form):
     flow_syntax = forms.ChoiceField(label=_("Invoices sent as"), choices=FlowSyntax.choices,
                                     initial=FlowSyntax.FACTURX)
     issuer_category = forms.ChoiceField(label=_("Your company's category"), choices=IssuerCategory.choices,
-                                        initial=IssuerCategory.SME,
+                                        initial=IssuerCategory.SME, required=False,
                                         help_text=PlatformConnection._meta.get_field("issuer_category").help_text)
     handles_b2g = forms.BooleanField(label=_("The platform delivers to public buyers (Chorus Pro)"), required=False,
                                      help_text=PlatformConnection._meta.get_field("handles_b2g").help_text)
@@ -52,6 +52,7 @@ class ConnectionForm(forms.Form):
                 values[secret] = ""
             elif data.get(secret):
                 values[secret] = data[secret]
+        values["issuer_category"] = values["issuer_category"] or IssuerCategory.SME
         return values
 
     @staticmethod

@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 BACKOFF = tuple(dt.timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 CHUNK = 100
+IN_FLIGHT = 4
+"""Requests queued ahead of the answers read (sent one at a time, over one connection)."""
+OUTCOMES = 20
+"""Answers recorded per transaction."""
 RETRY_STATUSES = {408, 425, 429}
 
 flow_status_received = Signal()
@@ -185,35 +190,55 @@ def _send_chunk(client, ids: list[int], now: dt.datetime, report: FlushReport) -
     begun_at = timezone.now()
     PlatformSubmission.objects.filter(pk__in=[r.pk for r in rows], state=SubmissionState.SENDING,
                                       claimed_by=me).update(transfer_started_at=begun_at)
-    # While a request is in flight (in the I/O thread: the socket only, no database), the previous flow's
-    # outcome is recorded here: the network and the database overlap.
+    # The requests leave one after the other from the I/O thread (the socket only, no database), up to
+    # IN_FLIGHT ahead of the answers read here; the answers' outcomes are recorded OUTCOMES at a time in one
+    # transaction while the next requests travel: the network and the database overlap.
+    in_flight: deque[tuple[PlatformSubmission, Future]] = deque()
     done: list[tuple[PlatformSubmission, str]] = []
-    index = 0
+    submitted = 0
     io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pa-submit")
+
+    def read_answer() -> None:
+        row, answer = in_flight.popleft()
+        try:
+            flow_id = answer.result()
+        except Exception as e:  # noqa: BLE001 — sorted by `_request_failed`, re-raised when unknown
+            _request_failed(row, e, now, report)
+            return
+        _after_submitted(row)
+        done.append((row, flow_id))
+
     try:
-        for index, row in enumerate(rows):  # noqa: B007 — read in `finally`
+        for row in rows:
             row.transfer_started_at = begun_at
             _after_begun(row)
-            answer = io.submit(_call, client, row)
-            while done:
-                _sent(*done.pop(0), now, report)
-            try:
-                flow_id = answer.result()
-            except Exception as e:  # noqa: BLE001 — sorted by `_request_failed`, re-raised when unknown
-                _request_failed(row, e, now, report)
-                continue
-            _after_submitted(row)
-            done.append((row, flow_id))
-        index = len(rows)
+            in_flight.append((row, io.submit(_call, client, row)))
+            submitted += 1
+            while len(in_flight) > IN_FLIGHT or (in_flight and in_flight[0][1].done()):
+                read_answer()
+            if len(done) >= OUTCOMES:
+                _record(done, now, report)
+        while in_flight:
+            read_answer()
     finally:
         io.shutdown(wait=True)
-        while done:
-            _sent(*done.pop(0), now, report)
-        # the rows whose request never started: back to the queue, as if never claimed
-        untouched = [r.pk for r in rows[index + 1:]]
+        _record(done, now, report)
+        # the rows whose request never started: back to the queue, as if never claimed (a request that left
+        # and whose answer was not read stays begun: recovery makes it "unknown", settled by asking the PA)
+        untouched = [r.pk for r in rows[submitted:]]
         if untouched:
             PlatformSubmission.objects.filter(pk__in=untouched, state=SubmissionState.SENDING, claimed_by=me).update(
                 state=SubmissionState.PENDING, transfer_started_at=None)
+
+
+def _record(done: list[tuple[PlatformSubmission, str]], now: dt.datetime, report: FlushReport) -> None:
+    """The outcomes of answered requests, in one transaction (each row's finish stays conditional on this
+    worker still holding it)."""
+    if not done:
+        return
+    with transaction.atomic():
+        while done:
+            _sent(*done.pop(0), now, report)
 
 
 def _call(client, row: PlatformSubmission) -> str:
