@@ -200,10 +200,7 @@ def run() -> dict:
     owner, _first = _seed()
     results = {}
     results.update(bench_statuses(owner))
-    try:
-        results.update(bench_submit(owner))
-    except ImportError as e:
-        print(f"PA simulator not available ({e}): pa_submit_per_s not measured", file=sys.stderr)
+    results.update(bench_submit(owner))
     results["database"] = "postgresql"
     return results
 
