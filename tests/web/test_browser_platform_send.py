@@ -71,3 +71,43 @@ def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served): 
         page.locator("form[action$='/send/'] button").first.click()
         expect(page.locator("body")).to_contain_text("n'a aucune ligne pour le SIREN 800123457")
         browser.close()
+
+
+def test_the_demo_pharmacy_receives_through_the_pa_and_a_payment_sends_212(served):  # noqa: F811
+    """The demo's own path (no setting changed): PHAR09's channel is the platform; its invoice is approved, then
+    a payment is recorded and the seller's status 212 "Encaissée" leaves for the PA (VAT due on receipts)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+        _sign_in(page, url)
+        page.goto(url + "/?customer=PHAR09&status=unpaid")
+        page.locator("table.docs tbody tr td:nth-child(2) a").first.click()
+        page.wait_for_url(re.compile(r"/documents/\d+/"))
+        document_url = page.url.split("?")[0]  # the dashboard's filters ride along for Previous/Next
+        send = page.locator("form[action$='/send/'] button").first
+        expect(send).to_have_text("Envoyer à la plateforme agréée")
+        send.click()
+        panel = page.locator("section.platform")
+
+        def wait_for(text: str) -> str:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if text in panel.inner_text():
+                    break
+                if page.locator("#platform-poll").count():
+                    page.locator("#platform-poll").click()
+                else:
+                    page.reload()
+                time.sleep(1)
+            return panel.inner_text()
+
+        assert "205 Approuvée" in wait_for("205 Approuvée")
+        page.goto(document_url + "payments/")
+        page.get_by_role("button", name="Enregistrer le règlement").click()
+        expect(page.locator("body")).to_contain_text("Règlements enregistrés")
+        page.goto(document_url)
+        assert "-212-" in wait_for("-212-")  # the 212's flow handed to the PA (tracking id <document>-212-<payment>)
+        browser.close()
