@@ -77,6 +77,12 @@ def test_an_oversized_body_is_refused(hooked):
     assert _post(hooked, body, sign(body, KEY)).status_code == 413
 
 
+def test_an_unreadable_content_length_is_refused_not_an_error(hooked):
+    body = _event()
+    # refused before the view by the request-size middleware, never a server error
+    assert _post(hooked, body, {**sign(body, KEY), "Content-Length": "12abc"}).status_code == 413
+
+
 def test_a_life_cycle_event_fetches_and_applies_the_status_once(owner, org, issued, hooked, simulator):
     from facturier.delivery.services import send_documents
     from facturier.platforms.outbox import platform_flush
