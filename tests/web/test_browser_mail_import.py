@@ -109,7 +109,7 @@ def test_the_import_address_senders_and_automatic_delivery_are_set_and_mail_to_t
         while time.monotonic() < deadline:
             page.goto(url + "/settings/import-mail/")
             if "Reçu, en cours de lecture" not in (text := page.locator("#received").inner_text()) \
-                    and "Factures de mars" in text:
+                    and "Factures de mars" in text and "envoyé à" in text:  # read, and its report sent
                 break
             time.sleep(1)
         received = page.locator("#received tbody tr")
