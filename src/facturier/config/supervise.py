@@ -71,3 +71,15 @@ class Supervised:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def interrupt_on_stop_signals() -> None:
+    """Make SIGTERM and SIGINT raise KeyboardInterrupt in this process, so a serving command stops cleanly
+    whichever it is sent — even when SIGINT arrives ignored (a process started in the background by a
+    non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, interrupt)

@@ -99,7 +99,7 @@ def test_the_chorus_simulator_command_serves_the_token_endpoint(tmp_path):
         assert answer is not None and answer.status_code == 200 and answer.json()["access_token"]
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        assert process.wait(timeout=30) == 0  # stopped cleanly on SIGTERM
 
 
 def test_a_token_about_to_expire_is_fetched_again_before_it_is_used():

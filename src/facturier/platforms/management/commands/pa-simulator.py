@@ -41,6 +41,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  Flow Service:      {simulator.flow_url}\n  Directory Service: {simulator.directory_url}\n"
                           f"  Token URL:         {simulator.token_url}\n  Clients: {', '.join(clients)}\n"
                           f"  Faults: POST {simulator.url}/_admin/faults  (Ctrl+C to stop)")
+        from facturier.config.supervise import interrupt_on_stop_signals
+
+        interrupt_on_stop_signals()
         try:
             while True:
                 time.sleep(3600)

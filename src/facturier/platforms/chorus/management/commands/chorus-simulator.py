@@ -23,6 +23,9 @@ class Command(BaseCommand):
                           f"{simulator.CLIENT_ID} / {simulator.CLIENT_SECRET}, technical account "
                           f"{simulator.LOGIN} / {simulator.PASSWORD}")
         self.stdout.flush()
+        from facturier.config.supervise import interrupt_on_stop_signals
+
+        interrupt_on_stop_signals()
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
