@@ -15,6 +15,16 @@ from pathlib import Path
 
 import pytest
 
+SHARED_SPECS = (Path(__file__).resolve().parents[1] / ".." / "shared" / "specs").resolve()
+"""The reform's specifications beside the checkout (../shared/specs): the tests name them to the product
+(FACTURIER_SPECS_DIR, for this process and the servers it starts) when they are there; the product itself
+never looks for them."""
+if SHARED_SPECS.is_dir() and "FACTURIER_SPECS_DIR" not in os.environ:
+    os.environ["FACTURIER_SPECS_DIR"] = str(SHARED_SPECS)
+    from django.conf import settings as _settings
+
+    _settings.SPECS_DIR = SHARED_SPECS
+
 ORACLE = (Path(__file__).resolve().parents[1] / ".." / "shared" / "tools" / "einvoice-oracle" /
           "einvoice-oracle").resolve()
 

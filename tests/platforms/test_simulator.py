@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from facturier.engine import cdar
 from facturier.platforms.client import FlowClient
@@ -29,7 +30,7 @@ EVENT = dict(invoice_number="FA-2026-0001", invoice_issue_date="20260302", invoi
                                                 ("501", "IRR_SYNTAX")])
 def test_every_status_the_simulator_emits_passes_the_cdar_rules(status, reason_code):
     data = build(StatusEvent(status=status, reason_code=reason_code, reason="Motif" if reason_code else "", **EVENT))
-    xsd = cdar.xsd_dir_in(cdar.DEFAULT_SPECS_DIR)
+    xsd = cdar.xsd_dir_in(settings.SPECS_DIR)
     report = cdar.validate(data, xsd_dir=xsd)
     assert report.ok, report.errors
     message = cdar.parse(data)
@@ -37,7 +38,7 @@ def test_every_status_the_simulator_emits_passes_the_cdar_rules(status, reason_c
 
 
 def test_the_cdar_is_also_checked_against_the_xsd_when_the_specs_are_there():
-    xsd = cdar.xsd_dir_in(cdar.DEFAULT_SPECS_DIR)
+    xsd = cdar.xsd_dir_in(settings.SPECS_DIR)
     if xsd is None:
         pytest.skip("../shared/specs is not beside the checkout: the CDAR XSD check cannot run")
     report = cdar.validate(build(StatusEvent(status="205", **EVENT)), xsd_dir=xsd)

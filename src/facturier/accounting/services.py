@@ -100,7 +100,7 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 def _having(qs, column: str, ids: Iterable[int], *, lookup: str = "") -> Iterable:
     """The rows of `qs` whose `column` is one of `ids`: one query with an array parameter on PostgreSQL (no
-    hundred-thousand-placeholder statements to build and parse), chunks of IN lists elsewhere."""
+    statement with a hundred thousand bound values to build and parse), chunks of IN lists elsewhere."""
     ids = sorted(set(ids))
     if not ids:
         return

@@ -20,12 +20,12 @@ CONFORMANCE_DIR = Path(
     env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
 ).resolve()
 
-# The reform's specifications (AFNOR XP Z12-013 OpenAPI files, CDAR D22B XSD), read in place and never
-# copied into the repository (their licence terms: see ../shared/specs/README.md). Without them the
-# CDAR XSD check reports that it could not run (facturier.engine.cdar.validate), never a pass.
-SPECS_DIR = Path(
-    env.string("FACTURIER_SPECS_DIR", str(PACKAGE_DIR.parent.parent.parent / "shared" / "specs"))
-).resolve()
+# The reform's specifications folder (AFNOR XP Z12-013 OpenAPI files, CDAR D22B XSD): not part of the
+# repository (their publisher asks for them to be read in place), so the operator names it. Unset or
+# without the XSD, a CDAR's XSD check reports that it could not run (facturier.engine.cdar.validate),
+# never a pass; the BR-FR-CDV rules, in conformance/, always run.
+_SPECS = env.string("FACTURIER_SPECS_DIR", "")
+SPECS_DIR = Path(_SPECS).resolve() if _SPECS else None
 
 DEBUG = env.boolean("FACTURIER_DEBUG", False)
 SECRET_KEY = env.persistent_secret("FACTURIER_SECRET_KEY", DATA_DIR / "secret_key", nbytes=48)

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP = b"PK\x05\x06"
 CHUNK = 64 * 1024
+UNREADABLE_METHOD = NotImplementedError
+"""What zipfile raises for a compression method or an encryption it cannot read: that entry is refused
+like a corrupt one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +72,7 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
-    # zipfile raises NotImplementedError for a compression method or encryption it cannot read: a
-    # refusal of that file, like a corrupt archive, not a missing piece of ours
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, UNREADABLE_METHOD) as e:
         raise ZipRefused("bad", str(e)) from None
     if len(infos) > limits.max_entries:
         raise ZipRefused("entries", str(len(infos)))
@@ -99,7 +100,7 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
         limit = min(limits.max_entry_bytes, remaining, by_ratio)
         try:
             content = _read_bounded(archive, info, limit)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        except (zipfile.BadZipFile, OSError, ValueError, UNREADABLE_METHOD, EOFError):
             entries.append(ZipEntry(name, None, "bad"))
             continue
         if content is None:

@@ -38,7 +38,6 @@ from facturier.engine.cdar.model import (
 from facturier.engine.cdar.parse import parse
 from facturier.engine.cdar.validate import (
     CDV_RULES,
-    DEFAULT_SPECS_DIR,
     CdarReport,
     validate,
     validate_tree,
@@ -52,7 +51,6 @@ LifecycleStatus = StatusInfo
 __all__ = [
     "ACTIONS",
     "CDV_RULES",
-    "DEFAULT_SPECS_DIR",
     "GUIDELINE_CDV",
     "GUIDELINE_PPF",
     "PHASE_PROCESSING",

@@ -25,7 +25,6 @@ from facturier.engine.xml import parse_xml
 
 __all__ = [
     "CDV_RULES",
-    "DEFAULT_SPECS_DIR",
     "XSD_FILE",
     "CdarReport",
     "validate",
@@ -43,8 +42,6 @@ CDV_RULES = RuleSet(
 """The French life-cycle message rules, as the compiled XSLT of the conformance folder."""
 
 XSD_FILE = "CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
-DEFAULT_SPECS_DIR = (Path(__file__).resolve().parents[4] / ".." / "shared" / "specs").resolve()
-"""``../shared/specs`` beside the checkout (src/facturier/engine/cdar/ is four levels down)."""
 
 
 def xsd_dir_in(specs_dir: Path | str | None) -> Path | None:
