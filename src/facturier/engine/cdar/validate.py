@@ -10,17 +10,16 @@ could not run (``xsd_checked`` False, a ``not_run`` entry): never a pass of that
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from facturier.engine.cdar.parse import _LIMITS, _ROOT
-from facturier.engine.errors import InputError, Message, RuleSetUnavailable
+from facturier.engine.errors import InputError, Message
 from facturier.engine.validation.report import Finding, NotRun, Severity
 from facturier.engine.validation.schematron import RuleSet, compile_rule_set, run_rule_set
-from facturier.engine.validation.xsd import MAX_XSD_FINDINGS
+from facturier.engine.validation.xsd import compiled_schema, schema_findings
 from facturier.engine.xml import parse_xml
 
 __all__ = [
@@ -90,63 +89,6 @@ class CdarReport:
         return frozenset(f.rule for f in self.errors)
 
 
-# --- XSD: compiled once per folder ---------------------------------------------------------
-
-_lock = threading.Lock()
-_schemas: dict[Path, tuple[etree.XMLSchema, threading.Lock]] = {}
-
-
-def _schema(folder: Path) -> tuple[etree.XMLSchema, threading.Lock]:
-    key = folder.resolve()
-    hit = _schemas.get(key)
-    if hit is not None:
-        return hit
-    with _lock:
-        hit = _schemas.get(key)
-        if hit is None:
-            path = key / XSD_FILE
-            try:
-                parser = etree.XMLParser(no_network=True, resolve_entities=False)
-                schema = etree.XMLSchema(etree.parse(str(path), parser))
-            except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
-                raise RuleSetUnavailable(
-                    Message(
-                        fr=f"Le schéma XSD CDAR ({path}) n'a pas pu être chargé : le message n'est pas validé.",
-                        en=f"The CDAR XSD ({path}) could not be loaded: the message is not validated.",
-                    ),
-                    detail=str(exc),
-                ) from None
-            # An XMLSchema keeps its error log on the object: one validation at a time per schema.
-            hit = _schemas[key] = (schema, threading.Lock())
-    return hit
-
-
-def _xsd_findings(root: etree._Element, folder: Path) -> list[Finding]:
-    schema, lock = _schema(folder)
-    with lock:
-        errors = [] if schema.validate(root) else list(schema.error_log)
-    out = [
-        Finding(
-            rule="XSD",
-            severity=Severity.FATAL,
-            message=Message(
-                fr=f"Non conforme au schéma CDAR D22B, ligne {e.line} : {e.message.strip()}",
-                en=f"Does not conform to the CDAR D22B schema, line {e.line}: {e.message.strip()}",
-            ),
-            xpath=e.path or None,
-            source="xsd",
-        )
-        for e in errors[:MAX_XSD_FINDINGS]
-    ]
-    if len(errors) > MAX_XSD_FINDINGS:
-        more = len(errors) - MAX_XSD_FINDINGS
-        out.append(
-            Finding("XSD", Severity.FATAL, Message(fr=f"… et {more} autres erreurs de schéma.",
-                                                   en=f"… and {more} more schema errors."), source="xsd")
-        )
-    return out
-
-
 _XSD_NOT_RUN = NotRun(
     "xsd",
     "CDAR D22B XSD",
@@ -213,7 +155,7 @@ def validate_tree(root: etree._Element, *, xsd_dir: Path | str | None = None) ->
     folder = Path(xsd_dir) if xsd_dir is not None else None
     xsd_checked = folder is not None and (folder / XSD_FILE).is_file()
     if xsd_checked:
-        findings.extend(_xsd_findings(root, folder))
+        findings.extend(schema_findings(root, folder / XSD_FILE, "CDAR D22B"))
         checks.append("xsd")
     else:
         not_run = (_XSD_NOT_RUN,)
@@ -227,5 +169,5 @@ def warm_up(xsd_dir: Path | str | None = None) -> None:
     """Compile the BR-FR-CDV rules (and the XSD, when given) ahead of the first message."""
     compile_rule_set(CDV_RULES)
     if xsd_dir is not None and (Path(xsd_dir) / XSD_FILE).is_file():
-        _schema(Path(xsd_dir))
+        compiled_schema(Path(xsd_dir) / XSD_FILE)
 

@@ -49,7 +49,7 @@ _UBL_SCHEMAS = {
 }
 
 _lock = threading.Lock()
-_schemas: dict[tuple[str, str], tuple[etree.XMLSchema, threading.Lock]] = {}
+_schemas: dict[Path, tuple[etree.XMLSchema, threading.Lock]] = {}
 
 
 def facturx_profile(guideline_id: str | None) -> str | None:
@@ -92,14 +92,14 @@ def schema_path(origin: str, rel: str) -> Path:
     return package_data_dir() / rel
 
 
-def _compiled(key: tuple[str, str]) -> tuple[etree.XMLSchema, threading.Lock]:
-    hit = _schemas.get(key)
+def compiled_schema(path: Path) -> tuple[etree.XMLSchema, threading.Lock]:
+    """The schema at `path`, compiled once per process, with the lock its validations take."""
+    hit = _schemas.get(path)
     if hit is not None:
         return hit
     with _lock:
-        hit = _schemas.get(key)
+        hit = _schemas.get(path)
         if hit is None:
-            path = schema_path(*key)
             try:
                 # The schemas are trusted files, but never let them reach out.
                 parser = etree.XMLParser(no_network=True, resolve_entities=False)
@@ -114,18 +114,17 @@ def _compiled(key: tuple[str, str]) -> tuple[etree.XMLSchema, threading.Lock]:
                 ) from None
             # An XMLSchema keeps its error log on the object: validations of one schema
             # from several threads must not interleave.
-            hit = _schemas[key] = (schema, threading.Lock())
+            hit = _schemas[path] = (schema, threading.Lock())
     return hit
 
 
-def validate_xsd(root: etree._Element, kind: DocumentKind) -> Report:
-    """Check ``root`` against the XSD its kind calls for; every schema error is a FATAL finding."""
-    key = schema_for(kind)
-    schema, lock = _compiled(key)
-    name = Path(key[1]).name
+def schema_findings(root: etree._Element, path: Path, title: str | None = None) -> list[Finding]:
+    """`root` checked against the schema at `path` (named `title` in the messages, else by its file name):
+    one FATAL finding per error (MAX_XSD_FINDINGS at most, then one that counts the rest)."""
+    name = title or path.name
+    schema, lock = compiled_schema(path)
     with lock:
-        ok = schema.validate(root)
-        errors = [] if ok else list(schema.error_log)
+        errors = [] if schema.validate(root) else list(schema.error_log)
     findings = [_finding(e, name) for e in errors[:MAX_XSD_FINDINGS]]
     if len(errors) > MAX_XSD_FINDINGS:
         more = len(errors) - MAX_XSD_FINDINGS
@@ -140,7 +139,12 @@ def validate_xsd(root: etree._Element, kind: DocumentKind) -> Report:
                 source="xsd",
             )
         )
-    return Report.of(findings, "xsd")
+    return findings
+
+
+def validate_xsd(root: etree._Element, kind: DocumentKind) -> Report:
+    """Check ``root`` against the XSD its kind calls for; every schema error is a FATAL finding."""
+    return Report.of(schema_findings(root, schema_path(*schema_for(kind))), "xsd")
 
 
 def _finding(error: etree._LogEntry, schema_name: str) -> Finding:
