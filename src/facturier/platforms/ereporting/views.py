@@ -84,30 +84,27 @@ def build(request):
     return _done(request, report, "build")
 
 
-@member_required(Right.ISSUE)
-@require_POST
-def submit(request, pk):
+def _on_report(request, pk, service, done_as: str):
+    """Run a service on one of the organisation's reports; its refusal becomes a message on the list."""
     report = _report(request, pk)
     try:
-        report = services.report_submit(report_pk=report.pk, organisation=request.member.organisation,
-                                        by=request.member)
+        report = service(report_pk=report.pk, organisation=request.member.organisation, by=request.member)
     except FacturierError as e:
         messages.error(request, e.message)
         return redirect("ereporting:list")
-    return _done(request, report, "submit")
+    return _done(request, report, done_as)
+
+
+@member_required(Right.ISSUE)
+@require_POST
+def submit(request, pk):
+    return _on_report(request, pk, services.report_submit, "submit")
 
 
 @member_required(Right.ISSUE)
 @require_POST
 def rectify(request, pk):
-    report = _report(request, pk)
-    try:
-        report = services.report_rectify(report_pk=report.pk, organisation=request.member.organisation,
-                                         by=request.member)
-    except FacturierError as e:
-        messages.error(request, e.message)
-        return redirect("ereporting:list")
-    return _done(request, report, "build")
+    return _on_report(request, pk, services.report_rectify, "build")
 
 
 @member_required()
