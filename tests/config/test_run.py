@@ -182,3 +182,48 @@ def test_a_worker_killed_with_sigkill_is_started_again_by_run(served, tmp_path_f
         time.sleep(0.2)
     assert [p for p in live_workers() if p != first], "the worker was not started again"
     assert process.poll() is None
+
+
+def test_sigterm_to_run_alone_stops_it_and_its_worker(tmp_path):
+    """A service manager stops `facturier run` with SIGTERM to that one process (not its group, as a
+    terminal's Ctrl+C does): it must exit cleanly and take its worker with it, leaving no orphan."""
+    import signal
+    import sqlite3
+
+    port = free_port()
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "FACTURIER_DATA_DIR": str(data_dir), "FACTURIER_TASKS": "database"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([str(FACTURIER), "run", "--no-demo", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        database = data_dir / "facturier.sqlite3"
+        workers: list[int] = []
+        deadline = time.monotonic() + 240
+        while not workers and time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read()
+            if database.exists():
+                try:
+                    with sqlite3.connect(database, timeout=20) as db:
+                        workers = [pid for (pid,) in db.execute(
+                            "SELECT pid FROM facturier_config_worker WHERE stopped_at IS NULL")]
+                except sqlite3.OperationalError:  # the table is not migrated yet
+                    pass
+            time.sleep(0.3)
+        assert workers, "the worker never started"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        for pid in workers:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"the worker {pid} outlived `facturier run`")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

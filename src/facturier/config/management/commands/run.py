@@ -81,7 +81,7 @@ class Command(BaseCommand):
         from facturier.platforms.chorus.demo import start_for_run
 
         chorus = start_for_run()  # the Chorus Pro simulator, unless FACTURIER_CHORUS_SIMULATOR=off
-        from facturier.config.supervise import Supervised
+        from facturier.config.supervise import Supervised, interrupt_on_stop_signals
 
         worker = Supervised([sys.executable, "-m", "facturier.config.cli", "worker"])
         url = f"{base_url}/"
@@ -98,8 +98,14 @@ class Command(BaseCommand):
         if chorus is not None:
             self.stdout.write(f"Chorus Pro simulator: {chorus.url}\n")
         self.stdout.write(f"Data directory: {settings.DATA_DIR}  (Ctrl+C to stop)\n")
+        # uvicorn shuts down gracefully on SIGTERM/SIGINT, then restores the handlers it found and raises the
+        # signal again: with Python's default SIGTERM handler that kills this process before `finally`, leaving
+        # the worker orphaned. Ours turn it into KeyboardInterrupt, so the children below are always stopped.
+        interrupt_on_stop_signals()
         try:
             uvicorn.run("facturier.config.asgi:application", host=host, port=port, log_level="warning")
+        except KeyboardInterrupt:
+            pass
         finally:
             if catcher is not None:
                 catcher.stop()
