@@ -62,6 +62,10 @@ def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served): 
         history = page.locator("section.platform table.pa-history").inner_text()
         for status in ("200 Déposée", "202 Reçue", "204 Prise en charge", "205 Approuvée"):
             assert status in history, history
+        # the PA has it: the button no longer offers to send it again, and says why
+        again = page.locator("#send-button")
+        expect(again).to_be_disabled()
+        assert "avoir ou une facture rectificative" in again.get_attribute("title")
         page.goto(url + "/?platform=205")
         expect(page.locator("table.docs")).to_contain_text("205 Approuvée")
 

@@ -196,6 +196,16 @@ def platform_filter(qs, organisation, which: str):
     return narrow(qs, organisation, which)
 
 
+def platform_already_has(document) -> str:
+    """Why the document cannot be handed to the platform again ("" when it can): it is there, or on its way."""
+    if not platforms_installed():
+        return ""
+    from facturier.platforms.sending import platform_refusal
+
+    refusal = platform_refusal(document)
+    return str(refusal[1]) if refusal and refusal[0] in ("already_submitted", "in_progress") else ""
+
+
 def platform_panel(organisation, document) -> dict | None:
     """The document's routing decision and life-cycle statuses (None when it never met a platform)."""
     if not platforms_installed():

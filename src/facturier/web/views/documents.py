@@ -193,15 +193,16 @@ def document_detail(request, pk):
         "payments": payments_of(organisation=request.member.organisation, document_id=document.pk),
         "delivery_installed": delivery_installed(),
         "duplicate_reasons": extensions.duplicate_block(document) if actions.get("send") else [],
-        "send": send_button(document.customer) if actions.get("send") else None,
+        "send": send_button(document.customer, document) if actions.get("send") else None,
         "undecided": extensions.undecided_message(request.member.organisation, document.pk),
         "platform": extensions.platform_panel(request.member.organisation, document),
     })
 
 
-def send_button(customer) -> dict[str, str | bool] | None:
+def send_button(customer, document=None) -> dict[str, str | bool] | None:
     """The send button names the way the customer's documents leave: e-mail, the portal, its connector; a
-    customer who receives them by post or another channel gets a disabled button saying why."""
+    customer who receives them by post or another channel gets a disabled button saying why, and so does a
+    document the approved platform already has (a platform takes an invoice once: sending is not repeated)."""
     route = extensions.send_route(customer)
     if route is None:
         return None
@@ -219,6 +220,9 @@ def send_button(customer) -> dict[str, str | bool] | None:
         label = _("Send by e-mail")
     elif route.channel == Channel.PLATFORM:
         label = _("Send to the approved platform")
+        refusal = extensions.platform_already_has(document) if document is not None else None
+        if refusal:
+            return {"label": label, "enabled": False, "reason": refusal}
     elif route.channel == Channel.POST:
         return {"label": _("Send by post"), "enabled": False,
                 "reason": _("%(customer)s receives its invoices by post: print the PDF and post it.") % {
