@@ -257,22 +257,53 @@ def report_rectify(*, report_pk: int, organisation, by=None) -> EReport:
 
 # Platform statuses of a submitted report (the outbox's signal flow_status_received).
 REJECTING = frozenset({"213", "501", "221", "210"})
+DEPOSITED = frozenset({"200", "201", "202"})
+"""The platform holds the file and has not said yet whether it passes: the report stays submitted."""
 
 
-def status_received(*, tracking_id: str, status_code: str, text: str = "") -> EReport | None:
-    """Apply a platform status to the report it concerns: a rejection (213, 501…) marks it rejected, any
-    other status marks it accepted (deposited and passed on)."""
+def status_received(*, tracking_id: str, status_code: str, text: str = "", reason_code: str = "") -> EReport | None:
+    """Apply a platform status to the report it concerns: 200 Déposée (and 201, 202) keeps it submitted with the
+    status shown; a rejection (213, 501…) marks it rejected and tells the organisation why and what to do; any
+    other status marks it accepted (passed on). A deposit arriving after the final status changes nothing."""
     with transaction.atomic():
         report = EReport.objects.select_for_update().filter(report_id=tracking_id).first()
         if report is None or report.state not in (State.SUBMITTED, State.ACCEPTED, State.REJECTED):
             return None
         code = str(status_code)
-        report.status_code, report.status_text = code, text[:500]
-        report.state = State.REJECTED if code in REJECTING else State.ACCEPTED
+        if code in DEPOSITED and report.state != State.SUBMITTED:
+            return report  # statuses may arrive out of order (webhook and search): the final one stands
+        report.status_code, report.status_text = code, _status_text(reason_code, text)[:500]
+        report.state = (State.REJECTED if code in REJECTING else
+                        State.SUBMITTED if code in DEPOSITED else State.ACCEPTED)
         report.save(update_fields=["status_code", "status_text", "state", "updated_at"])
         audit_record(actor=None, subject=report, action="ereporting.status", organisation=report.organisation,
-                     after={"status": code, "text": text[:200]})
+                     after={"status": code, "reason": reason_code, "text": text[:200]})
+        if report.state == State.REJECTED:
+            _notify_rejected(report)
     return report
+
+
+def _status_text(reason_code: str, text: str) -> str:
+    if reason_code and text and reason_code not in text:
+        return f"{reason_code} — {text}"
+    return text or reason_code
+
+
+def _notify_rejected(report: EReport) -> None:
+    """The organisation's notification of a rejected report, in its language: which report, why, what to do."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from facturier.delivery.models import Notification
+
+    with translation.override(report.organisation.default_language or "fr"):
+        text = gettext("The platform rejected the e-reporting report %(report)s (%(flow)s, %(start)s – %(end)s): "
+                       "%(reason)s Correct what the reason says, then make a rectification from the E-reporting "
+                       "page.") % {
+            "report": report.report_id, "flow": report.get_flow_display(), "start": report.period_start,
+            "end": report.period_end,
+            "reason": (report.status_text.rstrip(".") + ".") if report.status_text else ""}
+    Notification.objects.create(organisation=report.organisation, kind="ereporting", text=text[:500])
 
 
 def submissions_refused_sync() -> int:
