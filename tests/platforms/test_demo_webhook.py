@@ -119,3 +119,17 @@ def test_registering_fails_with_a_clear_message_when_the_platform_refuses(org, s
     page = client.post(f"/settings/platform/{connection.pk}/webhook/", follow=True).content.decode()
     assert "La plateforme n&#x27;a pas enregistré le webhook" in page
     assert "non enregistré" in page
+
+
+def test_the_demo_start_up_leaves_a_connection_pointed_at_another_platform_alone(org, simulator):
+    from facturier.platforms.demo import demo_webhook
+    from facturier.platforms.models import Platform
+    from facturier.platforms.services import simulator_connect
+
+    connection = simulator_connect(org, simulator.url)
+    elsewhere = Platform.objects.create(name="A real PA", flow_url="https://pa.example.test/flow",
+                                        directory_url="https://pa.example.test/directory", enabled=True)
+    connection.platform = elsewhere
+    connection.save(update_fields=["platform"])
+    assert demo_webhook(connection).webhook_id == ""
+    assert simulator.platform.token_requests == 0  # nothing asked of any platform

@@ -70,8 +70,10 @@ def demo_webhook(connection, base_url: str | None = None):
     real connection would: statuses then arrive signed, at once; the worker's search stays the fallback. A
     failure is logged, not fatal: the demo still works by polling."""
     from facturier.platforms.client import PlatformError
-    from facturier.platforms.services import ConnectionError_, simulator_webhook
+    from facturier.platforms.services import SIMULATOR_NAME, ConnectionError_, simulator_webhook
 
+    if connection.platform.name != SIMULATOR_NAME:  # pointed elsewhere by its managers: theirs to register
+        return connection
     try:
         return simulator_webhook(connection, base_url)
     except (PlatformError, ConnectionError_) as e:
