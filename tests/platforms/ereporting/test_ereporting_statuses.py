@@ -110,3 +110,27 @@ def test_the_simulator_rejects_a_report_breaking_the_rules_and_refuses_an_unread
         refused = flows.get(unreadable.flow_id)
         assert refused.ack_status == "Error" and refused.ack_details[0]["reasonCode"] == "InvalidSchema"
         assert _statuses(simulator, "TR20261101-JUNK") == ["501"]
+
+
+def test_the_statuses_of_a_report_arrive_by_the_webhook_registered_in_the_settings(
+        committed_db, live_server, settings, org, simplified, people, sell, month, connection, simulator):
+    from facturier.platforms.models import PlatformStatusEvent, PollCursor
+    from facturier.platforms.services import webhook_register
+    from facturier.platforms.submissions import EventSource
+
+    settings.FACTURIER_BASE_URL = live_server.url
+    webhook_register(by=org.owner, connection_id=connection.pk)
+    person, _abroad = people
+    start, _end = month
+    sell(person, [line("10.00")], start + dt.timedelta(days=1))
+    report = services.report_build(report_pk=services.report_for_period(
+        organisation=org, flow="transactions", start=start).pk, organisation=org, by=org.owner)
+    report = services.report_submit(report_pk=report.pk, organisation=org, by=org.owner)  # flushed after commit
+    assert simulator.wait_idle(timeout=30)
+    assert _statuses(simulator, report.report_id) == ["200", "203"]
+    report.refresh_from_db()
+    assert (report.state, report.status_code) == (State.ACCEPTED, "203")
+    events = PlatformStatusEvent.objects.filter(organisation=org, submission__tracking_id=report.report_id)
+    assert sorted(events.values_list("code", flat=True)) == ["200", "203"]
+    assert set(events.values_list("source", flat=True)) == {EventSource.WEBHOOK}
+    assert not PollCursor.objects.filter(organisation=org, polled_at__isnull=False).exists()
