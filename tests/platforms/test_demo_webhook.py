@@ -96,11 +96,12 @@ def test_a_settings_manager_registers_the_webhook_from_the_settings(org, simulat
     client = Client()
     client.force_login(org.owner.user)
     page = client.get("/settings/platform/").content.decode()
-    assert "not registered" in page and "Register the webhook" in page
+    assert "not registered" in page and "Register the webhook so they arrive at once" in page
     answer = client.post(f"/settings/platform/{connection.pk}/webhook/", follow=True)
     connection = PlatformConnection.objects.get(pk=connection.pk)
     url = f"https://factures.example.test/platforms/status/webhook/{connection.pk}/"
     assert connection.webhook_id and url in answer.content.decode()
+    assert "not registered" not in answer.content.decode() and connection.webhook_id in answer.content.decode()
     owner = f"{DEMO_CLIENT_ID}|{org.slug}"  # the simulator's owner of a webhook: client and Organization-Id
     (hook,) = simulator.platform.store.webhooks(owner)
     assert hook["callback_url"] == url and json.loads(hook["flow_types"]) == [
