@@ -95,29 +95,6 @@ def mail(owner, smtp_server):
 
 
 @pytest.fixture
-def committed_db(transactional_db):
-    """A database whose writes commit (a live server sees them). Issued documents are frozen by SQLite
-    triggers that refuse the flush after the test: the triggers step aside for the cleanup only, and
-    are put back before the next test (PostgreSQL's TRUNCATE does not fire them)."""
-    yield
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-    try:
-        call_command("flush", interactive=False, verbosity=0)
-    finally:
-        with connection.cursor() as cursor:
-            for _name, sql in triggers:
-                cursor.execute(sql)
-
-@pytest.fixture
 def receiver(settings):
     settings.FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS = True  # the operator's leave: a receiver on loopback
     r = Receiver()

@@ -1,7 +1,7 @@
 """In a real browser (Chromium, Playwright) against `facturier run` with the demo: the dashboard shows the
 e-reporting due dates; the e-reporting page builds last month's period of the demo's sales to an individual,
 which comes out checked, with its file to download; submitted, it is handed to the simulated PA that
-`facturier run` starts, and the page says the platform received it."""
+`facturier run` starts, whose statuses (deposited, then passed on) show it accepted."""
 
 from __future__ import annotations
 
@@ -57,11 +57,13 @@ def test_the_demo_builds_its_b2c_period_sees_it_checked_and_submits_it(served_en
         page.wait_for_url(re.compile(r"/ereporting/$"))
         expect(page.get_by_text("remis à la plateforme")).to_be_visible()
         expect(row.locator(".ereport-state")).to_contain_text("Transmis")
-        # the worker hands it to the simulated PA: the page says so once the platform has it
-        for _ in range(60):
-            if "Reçu par la plateforme" in row.locator(".ereport-state").inner_text():
+        # the worker hands it to the simulated PA, which deposits it (200) then passes it on (203): its statuses
+        # come back by the demo's webhook and the page shows the report accepted
+        for _ in range(90):
+            if "203 Mise à disposition" in row.locator(".ereport-state").inner_text():
                 break
             page.wait_for_timeout(500)
             page.reload()
-        expect(row.locator(".ereport-state")).to_contain_text("Reçu par la plateforme")
+        expect(row.locator(".ereport-state")).to_contain_text("203 Mise à disposition")
+        expect(row.locator(".ereport-state")).to_contain_text("Accepté")
         browser.close()

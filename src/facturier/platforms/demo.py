@@ -61,5 +61,22 @@ def simulator_for_run(*, slugs: tuple[str, ...] = ("demo",)):
     os.environ["FACTURIER_PA_SIMULATOR_ADDRESS"] = f"{simulator.host}:{simulator.port}"
     simulator_platform(simulator.url)
     for organisation in Organisation.objects.filter(slug__in=slugs):
-        demo_connect(organisation, simulator.url)
+        demo_webhook(demo_connect(organisation, simulator.url))
     return simulator
+
+
+def demo_webhook(connection, base_url: str | None = None):
+    """Subscribe the demo connection's webhook at the simulator, pointing at this installation's address, as a
+    real connection would: statuses then arrive signed, at once; the worker's search stays the fallback. A
+    failure is logged, not fatal: the demo still works by polling."""
+    from facturier.platforms.client import PlatformError
+    from facturier.platforms.services import SIMULATOR_NAME, ConnectionError_, simulator_webhook
+
+    if connection.platform.name != SIMULATOR_NAME:  # pointed elsewhere by its managers: theirs to register
+        return connection
+    try:
+        return simulator_webhook(connection, base_url)
+    except (PlatformError, ConnectionError_) as e:
+        log.warning("The demo's webhook could not be registered with the PA simulator (%s): statuses will come by "
+                    "polling.", e)
+        return connection

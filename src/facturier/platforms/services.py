@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from facturier import identifiers
 from facturier.accounts.models import Membership, Right
@@ -199,6 +200,49 @@ def webhook_subscribe(connection: PlatformConnection, callback_url: str, *,
     return connection
 
 
+def webhook_callback_url(connection: PlatformConnection, base_url: str | None = None) -> str:
+    """Where the platform calls this connection: its webhook endpoint at the installation's public address."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    base = (base_url or settings.FACTURIER_BASE_URL).rstrip("/")
+    return base + reverse("platform_status:webhook", args=[connection.pk])
+
+
+def _register(connection: PlatformConnection, callback_url: str) -> PlatformConnection:
+    """Subscribe the connection's webhook for the life-cycle flows (invoices' and e-reporting files') and check
+    the platform lists it at that address (the Flow Service has no ping: its list is the proof it is held)."""
+    from facturier.platforms.client import FlowClient
+    from facturier.platforms.statuses import LIFECYCLE_FLOW_TYPES
+
+    connection = webhook_subscribe(connection, callback_url, flow_types=list(LIFECYCLE_FLOW_TYPES))
+    with FlowClient(connection) as flows:
+        held = [h for h in flows.webhooks() if h.webhook_id == connection.webhook_id]
+    if not held or (held[0].callback_url and held[0].callback_url != callback_url):
+        raise ConnectionError_(gettext_lazy("The platform does not list the webhook just registered at %(url)s: "
+                                            "statuses will come by polling only. Try again, or ask the platform."),
+                               url=callback_url)
+    return connection
+
+
+def webhook_register(*, by: Membership, connection_id: int) -> PlatformConnection:
+    """Register (or register again) the connection's webhook with its platform, so statuses arrive as soon as
+    the platform emits them (the search of incoming flows stays as the fallback)."""
+    from facturier.platforms.client import PlatformError
+
+    require_right(by, Right.MANAGE_SETTINGS)
+    connection = _get(by, connection_id)
+    url = webhook_callback_url(connection)
+    try:
+        connection = _register(connection, url)
+    except PlatformError as e:
+        raise ConnectionError_(gettext_lazy("The platform did not register the webhook (%(step)s): %(reason)s"),
+                               step=e.step_label, reason=e.reason) from None
+    audit_record(actor=by, subject=connection, action="platform_connection.webhook",
+                 after={"webhook_id": connection.webhook_id, "callback_url": url})
+    return connection
+
+
 def webhook_key(connection: PlatformConnection) -> bytes:
     """The signing key of the connection's webhook (b"" when none): what `webhooks.verify` checks with."""
     return secret_of(connection, "webhook_secret")
@@ -235,5 +279,12 @@ def simulator_connect(organisation, base_url: str, *, client_id: str = DEMO_CLIE
     return connection
 
 
+def simulator_webhook(connection: PlatformConnection, base_url: str | None = None) -> PlatformConnection:
+    """The demo's subscription, made at start-up as a real connection's would be (no member, no audit: the system
+    sets up the demo); None-safe for the caller: a platform error is raised as it is."""
+    return _register(connection, webhook_callback_url(connection, base_url))
+
+
 __all__ = ["TestReport", "connection_delete", "connection_save", "connection_test", "run_test", "secret_of",
-           "simulator_connect", "simulator_platform", "webhook_key", "webhook_subscribe"]
+           "simulator_connect", "simulator_platform", "simulator_webhook", "webhook_callback_url", "webhook_key",
+           "webhook_register", "webhook_subscribe"]

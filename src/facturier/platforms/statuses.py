@@ -416,7 +416,9 @@ def status_fetch_apply(*, organisation_id: int, flow_id: str, client=None, sourc
     return status_apply(organisation, data, flow_id=flow_id, source=source)
 
 
-LIFECYCLE_FLOW_TYPES = ("CustomerInvoiceLC",)
+LIFECYCLE_FLOW_TYPES = ("CustomerInvoiceLC", "StateTransactionReportLC", "StatePaymentReportLC")
+"""The incoming life-cycle flows searched: an invoice's statuses, and an e-reporting file's (whose CDAR names
+the report's tracking id; `_to_other_flow` hands them to e-reporting)."""
 
 
 def _is_incoming_lifecycle(flow) -> bool:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/", views.connection_edit, name="settings_platform_new"),
     path("<int:pk>/edit/", views.connection_edit, name="settings_platform_edit"),
     path("<int:pk>/test/", views.connection_test_view, name="settings_platform_test"),
+    path("<int:pk>/webhook/", views.webhook_register_view, name="settings_platform_webhook"),
     path("<int:pk>/delete/", views.connection_delete_view, name="settings_platform_delete"),
 ]

@@ -79,6 +79,21 @@ def connection_test_view(request, pk):
 
 @require_POST
 @member_required(Right.MANAGE_SETTINGS)
+def webhook_register_view(request, pk):
+    connection = _connection(request, pk)
+    try:
+        connection = services.webhook_register(by=request.member, connection_id=connection.pk)
+    except FacturierError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("Webhook registered: the platform will call %(url)s with each status, signed "
+                                    "(webhook %(id)s).") % {"url": services.webhook_callback_url(connection),
+                                                            "id": connection.webhook_id})
+    return redirect("web:settings_platform")
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
 def connection_delete_view(request, pk):
     connection = _connection(request, pk)
     services.connection_delete(by=request.member, connection_id=connection.pk)

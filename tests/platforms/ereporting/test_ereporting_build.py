@@ -194,7 +194,11 @@ def test_platform_statuses_mark_a_submitted_report_accepted_or_rejected(org, sim
     report = build(org, "transactions", start)
     assert services.status_received(tracking_id=report.report_id, status_code="200") is None  # not submitted yet
     EReport.objects.filter(pk=report.pk).update(state=State.SUBMITTED)
-    assert services.status_received(tracking_id=report.report_id, status_code="200").state == State.ACCEPTED
+    deposited = services.status_received(tracking_id=report.report_id, status_code="200")
+    assert (deposited.state, deposited.status_code) == (State.SUBMITTED, "200")  # held, not judged yet
+    assert services.status_received(tracking_id=report.report_id, status_code="203").state == State.ACCEPTED
+    late = services.status_received(tracking_id=report.report_id, status_code="200")  # out of order: ignored
+    assert (late.state, late.status_code) == (State.ACCEPTED, "203")
     rejected = services.status_received(tracking_id=report.report_id, status_code="213", text="Doublon")
     assert (rejected.state, rejected.status_code, rejected.status_text) == (State.REJECTED, "213", "Doublon")
     client = Client()

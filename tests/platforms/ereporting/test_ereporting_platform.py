@@ -64,7 +64,8 @@ def test_a_rejection_status_received_for_the_flow_marks_the_report_rejected(org,
     cdar = SimpleNamespace(reason_text="Fichier en double", reason_code="DOUBLON")
     outbox.flow_status_received.send(sender=PlatformSubmission, submission=submission, status_code="213", cdar=cdar)
     report.refresh_from_db()
-    assert (report.state, report.status_code, report.status_text) == (State.REJECTED, "213", "Fichier en double")
+    assert (report.state, report.status_code, report.status_text) == (
+        State.REJECTED, "213", "DOUBLON — Fichier en double")
 
 
 def test_a_file_the_pa_refuses_is_shown_rejected_and_built_again_under_a_new_id(org, simplified, month, connection):

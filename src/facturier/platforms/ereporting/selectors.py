@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
+from facturier.engine.ereporting.currency import DocumentCurrency
 from facturier.invoicing.models import Document, Kind, Payment, State
 from facturier.platforms.ereporting.models import EReport
 
@@ -52,6 +53,15 @@ def _key(field: str, path: tuple[str, ...]):
     return KeyTextTransform(path[-1], source)
 
 
+_MONEY = ("currency", "tax_currency", "tax_total", "tax_total_accounting", "tax_exchange_rate")
+
+
+def _money(currency, tax_currency, tax_total, tax_total_accounting, exchange_rate) -> DocumentCurrency:
+    return DocumentCurrency(currency=currency or "EUR", tax_currency=tax_currency or currency or "EUR",
+                            tax_total=tax_total, tax_total_accounting=tax_total_accounting,
+                            exchange_rate=exchange_rate)
+
+
 def _with_buyer(qs: QuerySet, prefix: str = "") -> QuerySet:
     return qs.annotate(**{alias: _key(f"{prefix}buyer_snapshot", path) for alias, path in _BUYER.items()})
 
@@ -68,6 +78,9 @@ class DocumentRow:
     buyer_country: str
     buyer_vat: str
     type_code: str
+    money: DocumentCurrency
+    """The document's currency and its VAT stated in the VAT accounting currency (converted to euros by the
+    caller)."""
 
     @property
     def sign(self) -> int:
@@ -80,15 +93,15 @@ def issued_documents(*, organisation, start: dt.date, end: dt.date) -> Iterator[
 
     qs = _with_buyer(Document.objects.filter(organisation=organisation, issue_date__gte=start, issue_date__lte=end)
                      .exclude(state=State.DRAFT)).order_by("issue_date", "id")
-    fields = ("number", "kind", "issue_date", "operation_category", "vat_breakdown", *_BUYER)
-    for (number, kind, issue_date, operation, breakdown, siren, vat, foreign, public, country,
+    fields = ("number", "kind", "issue_date", "operation_category", "vat_breakdown", *_MONEY, *_BUYER)
+    for (number, kind, issue_date, operation, breakdown, *money, siren, vat, foreign, public, country,
          name) in qs.values_list(*fields).iterator(chunk_size=CHUNK):
         scope = scope_of(siren=siren, vat_number=vat, foreign_identifier=foreign, public=public, country=country)
         if scope == DOMESTIC:
             continue
         yield DocumentRow(scope=scope, number=number, kind=kind, issue_date=issue_date, operation=operation,
                           breakdown=breakdown or [], buyer_name=name or "", buyer_country=country or "",
-                          buyer_vat=vat or "", type_code=TYPE_CODES.get(kind, "380"))
+                          buyer_vat=vat or "", type_code=TYPE_CODES.get(kind, "380"), money=_money(*money))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +112,7 @@ class PaymentRow:
     invoice_number: str
     invoice_date: dt.date
     breakdown: list
+    money: DocumentCurrency
 
 
 def received_payments(*, organisation, start: dt.date, end: dt.date) -> Iterator[PaymentRow]:
@@ -110,15 +124,15 @@ def received_payments(*, organisation, start: dt.date, end: dt.date) -> Iterator
                       prefix="document__")
           .exclude(document__state=State.DRAFT).order_by("date", "id"))
     fields = ("date", "amount", "document__kind", "document__number", "document__issue_date",
-              "document__vat_breakdown", *_BUYER)
-    for (date, amount, kind, number, issue_date, breakdown, siren, vat, foreign, public, country,
+              "document__vat_breakdown", *(f"document__{f}" for f in _MONEY), *_BUYER)
+    for (date, amount, kind, number, issue_date, breakdown, *money, siren, vat, foreign, public, country,
          _name) in qs.values_list(*fields).iterator(chunk_size=CHUNK):
         scope = scope_of(siren=siren, vat_number=vat, foreign_identifier=foreign, public=public, country=country)
         if scope == DOMESTIC:
             continue
         signed = -amount if kind == Kind.CREDIT_NOTE else amount
         yield PaymentRow(scope=scope, date=date, amount=signed, invoice_number=number, invoice_date=issue_date,
-                         breakdown=breakdown or [])
+                         breakdown=breakdown or [], money=_money(*money))
 
 
 def reports_of(*, organisation) -> QuerySet[EReport]:

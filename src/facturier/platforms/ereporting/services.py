@@ -29,6 +29,15 @@ from facturier.engine.ereporting.aggregate import (
     payment_records,
     subtotals,
 )
+from facturier.engine.ereporting.currency import (
+    DocumentCurrency,
+    amount_in_euros,
+    breakdown_in_euros,
+    euro_rate,
+    missing_euro_figure,
+)
+from facturier.engine.validation.report import Finding
+from facturier.engine.validation.report import Report as RuleReport
 from facturier.errors import FacturierError
 from facturier.platforms.ereporting import selectors
 from facturier.platforms.ereporting.models import EReport, EReportingProfile, Flow, Nature, Regime, State
@@ -100,36 +109,55 @@ def _declarant(organisation, on: dt.date, regime: str) -> er.Declarant:
     return er.Declarant(siren=siren, name=name, regime=er.Regime(regime))
 
 
-def compose(*, organisation, report: EReport, issued_at: dt.datetime | None = None) -> tuple[er.Report, int]:
-    """The engine report of an EReport's period, streamed from the database; and how many documents or
-    payments it reports."""
+def compose(*, organisation, report: EReport, issued_at: dt.datetime | None = None
+            ) -> tuple[er.Report, int, list[Finding]]:
+    """The engine report of an EReport's period, streamed from the database, in euros; how many documents or
+    payments it reports; and the documents it could not report (a foreign currency with no VAT stated in
+    euros: ER-CUR-02 findings naming them, which keep the report from being submitted)."""
     start, end = report.period_start, report.period_end
     transactions, summaries, payments, payment_summaries = [], (), [], ()
     count = 0
+    unconvertible: dict[str, Finding] = {}
+
+    def rate_of(number: str, money: DocumentCurrency):
+        rate = euro_rate(money)
+        if rate is None and number not in unconvertible:
+            unconvertible[number] = missing_euro_figure(number=number, doc=money)
+        return rate
+
     if report.flow == Flow.TRANSACTIONS:
         daily = DailyAggregator()
         for row in selectors.issued_documents(organisation=organisation, start=start, end=end):
+            rate = rate_of(row.number, row.money)
+            if rate is None:
+                continue
+            breakdown = breakdown_in_euros(row.breakdown, row.money, rate)
             count += 1
             if row.scope == selectors.B2C:
-                daily.add_document(day=row.issue_date, operation=row.operation, breakdown=row.breakdown, sign=row.sign)
+                daily.add_document(day=row.issue_date, operation=row.operation, breakdown=breakdown, sign=row.sign)
                 continue
-            first = row.breakdown[0] if row.breakdown else {}
+            first = breakdown[0] if breakdown else {}
             transactions.append(er.Transaction(
                 number=row.number, issue_date=row.issue_date, type_code=row.type_code,
                 category=category_of(operation=row.operation, vat_category=first.get("category") or "S",
                                      exemption_code=first.get("exemption_code") or ""),
                 buyer_name=row.buyer_name, buyer_country=row.buyer_country, buyer_vat_id=row.buyer_vat,
-                subtotals=subtotals(row.breakdown, row.sign)))
+                subtotals=subtotals(breakdown, row.sign)))
         summaries = daily.summaries()
     else:
         daily_payments = PaymentAggregator()
         for row in selectors.received_payments(organisation=organisation, start=start, end=end):
+            rate = rate_of(row.invoice_number, row.money)
+            if rate is None:
+                continue
+            amount = amount_in_euros(row.amount, rate)
+            breakdown = breakdown_in_euros(row.breakdown, row.money, rate)
             count += 1
             if row.scope == selectors.B2C:
-                daily_payments.add_payment(day=row.date, amount=row.amount, breakdown=row.breakdown)
+                daily_payments.add_payment(day=row.date, amount=amount, breakdown=breakdown)
             else:
                 payments.extend(payment_records(invoice_number=row.invoice_number, invoice_date=row.invoice_date,
-                                                payment_date=row.date, amount=row.amount, breakdown=row.breakdown))
+                                                payment_date=row.date, amount=amount, breakdown=breakdown))
         payment_summaries = daily_payments.summaries()
     engine_report = er.Report(
         report_id=report.report_id, nature=er.Nature(report.nature), flow=er.Flow(report.flow),
@@ -137,7 +165,8 @@ def compose(*, organisation, report: EReport, issued_at: dt.datetime | None = No
         issued_at=issued_at or timezone.now(), rectifies=report.rectifies.report_id if report.rectifies_id else "",
         transactions=tuple(transactions), summaries=summaries, payments=tuple(payments),
         payment_summaries=payment_summaries)
-    return dataclasses.replace(engine_report, totals=er.computed_totals(engine_report)), count
+    return dataclasses.replace(engine_report, totals=er.computed_totals(engine_report)), count, list(
+        unconvertible.values())
 
 
 def report_build(*, report_pk: int, organisation, by=None) -> EReport:
@@ -160,9 +189,10 @@ def report_build(*, report_pk: int, organisation, by=None) -> EReport:
         if report.refused_at_submission:  # a new file under a new id: the PA keeps the refused one's tracking id
             report.report_id = _new_report_id(report.flow, report.period_start)
             report.submission_id, report.status_text, report.submitted_at = None, "", None
-        engine_report, count = compose(organisation=organisation, report=report)
+        engine_report, count, unreported = compose(organisation=organisation, report=report)
         data = er.write(engine_report)
-        _read_back, findings = er.validate(data)
+        _read_back, checked = er.validate(data)
+        findings = RuleReport.of(unreported, "ereporting.currency").merge(checked)
         name = er.file_name(engine_report)
         entry = archive_artefact(organisation, Artefact(
             kind=ArtefactKind.XML, filename=name, data=data, reference=f"ereport-{report.report_id}",
@@ -227,22 +257,53 @@ def report_rectify(*, report_pk: int, organisation, by=None) -> EReport:
 
 # Platform statuses of a submitted report (the outbox's signal flow_status_received).
 REJECTING = frozenset({"213", "501", "221", "210"})
+DEPOSITED = frozenset({"200", "201", "202"})
+"""The platform holds the file and has not said yet whether it passes: the report stays submitted."""
 
 
-def status_received(*, tracking_id: str, status_code: str, text: str = "") -> EReport | None:
-    """Apply a platform status to the report it concerns: a rejection (213, 501…) marks it rejected, any
-    other status marks it accepted (deposited and passed on)."""
+def status_received(*, tracking_id: str, status_code: str, text: str = "", reason_code: str = "") -> EReport | None:
+    """Apply a platform status to the report it concerns: 200 Déposée (and 201, 202) keeps it submitted with the
+    status shown; a rejection (213, 501…) marks it rejected and tells the organisation why and what to do; any
+    other status marks it accepted (passed on). A deposit arriving after the final status changes nothing."""
     with transaction.atomic():
         report = EReport.objects.select_for_update().filter(report_id=tracking_id).first()
         if report is None or report.state not in (State.SUBMITTED, State.ACCEPTED, State.REJECTED):
             return None
         code = str(status_code)
-        report.status_code, report.status_text = code, text[:500]
-        report.state = State.REJECTED if code in REJECTING else State.ACCEPTED
+        if code in DEPOSITED and report.state != State.SUBMITTED:
+            return report  # statuses may arrive out of order (webhook and search): the final one stands
+        report.status_code, report.status_text = code, _status_text(reason_code, text)[:500]
+        report.state = (State.REJECTED if code in REJECTING else
+                        State.SUBMITTED if code in DEPOSITED else State.ACCEPTED)
         report.save(update_fields=["status_code", "status_text", "state", "updated_at"])
         audit_record(actor=None, subject=report, action="ereporting.status", organisation=report.organisation,
-                     after={"status": code, "text": text[:200]})
+                     after={"status": code, "reason": reason_code, "text": text[:200]})
+        if report.state == State.REJECTED:
+            _notify_rejected(report)
     return report
+
+
+def _status_text(reason_code: str, text: str) -> str:
+    if reason_code and text and reason_code not in text:
+        return f"{reason_code} — {text}"
+    return text or reason_code
+
+
+def _notify_rejected(report: EReport) -> None:
+    """The organisation's notification of a rejected report, in its language: which report, why, what to do."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from facturier.delivery.models import Notification
+
+    with translation.override(report.organisation.default_language or "fr"):
+        text = gettext("The platform rejected the e-reporting report %(report)s (%(flow)s, %(start)s – %(end)s): "
+                       "%(reason)s Correct what the reason says, then make a rectification from the E-reporting "
+                       "page.") % {
+            "report": report.report_id, "flow": report.get_flow_display(), "start": report.period_start,
+            "end": report.period_end,
+            "reason": (report.status_text.rstrip(".") + ".") if report.status_text else ""}
+    Notification.objects.create(organisation=report.organisation, kind="ereporting", text=text[:500])
 
 
 def submissions_refused_sync() -> int:

@@ -10,10 +10,12 @@ def on_flow_status(sender, submission=None, status_code=None, cdar=None, **kwarg
         return
     from facturier.platforms.ereporting.services import status_received
 
-    text = ""
+    text = reason_code = ""
     if cdar is not None:
-        text = getattr(cdar, "reason_text", "") or getattr(cdar, "reason_code", "") or ""
-    status_received(tracking_id=submission.tracking_id, status_code=str(status_code), text=str(text or ""))
+        text = getattr(cdar, "reason_text", "") or ""
+        reason_code = getattr(cdar, "reason_code", "") or ""
+    status_received(tracking_id=submission.tracking_id, status_code=str(status_code), text=str(text or ""),
+                    reason_code=str(reason_code or ""))
 
 
 def connect() -> bool:

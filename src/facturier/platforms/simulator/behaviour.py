@@ -30,6 +30,18 @@ log = logging.getLogger("facturier.pa_simulator")
 
 INVOICE_SYNTAXES = {"CII", "UBL", "Factur-X"}
 HAPPY_PATH = ("200", "202", "204", "205")
+REPORT_PASSED_ON = "203"
+"""The status of an e-reporting file that passed the platform's checks: made available (to the administration)."""
+LIFECYCLE_TYPE_OF = {
+    "SupplierInvoice": "SupplierInvoiceLC",
+    # the spec's life-cycle types of e-reporting flows (a report's statuses)
+    "AggregatedCustomerTransactionReport": "StateTransactionReportLC",
+    "UnitaryCustomerTransactionReport": "StateTransactionReportLC",
+    "UnitarySupplierTransactionReport": "StateTransactionReportLC",
+    "MultiFlowReport": "StateTransactionReportLC",
+    "AggregatedCustomerPaymentReport": "StatePaymentReportLC",
+    "UnitaryCustomerPaymentReport": "StatePaymentReportLC",
+}
 
 
 # -- faults -------------------------------------------------------------------------------------------------
@@ -135,7 +147,7 @@ class Platform:
     def submit(self, owner: str, info: dict, file_name: str, data: bytes) -> dict:
         syntax = info["flowSyntax"]
         rule = info.get("processingRule")
-        flow_type = _flow_type(syntax, rule)
+        flow_type = _flow_type(syntax, rule, data)
         flow = self.store.flow_add(
             owner=owner, name=info["name"], syntax=syntax, profile=info.get("flowProfile") or "Undefined",
             processing_rule=rule or ("B2B" if syntax in INVOICE_SYNTAXES else "NotApplicable"),
@@ -163,8 +175,11 @@ class Platform:
             else:
                 self._ack(flow, "Ok")
             return
+        if flow["syntax"] == "FRR":
+            self._check_report(flow)
+            return
         if flow["syntax"] not in INVOICE_SYNTAXES:
-            self._ack(flow, "Ok")  # e-reporting: received
+            self._ack(flow, "Ok")
             return
         verdict = inspect(bytes(flow["original"]), mode=self.validation)
         forced = self.faults.rejected_tracking_ids.get(flow["tracking_id"] or "")
@@ -191,6 +206,27 @@ class Platform:
         for step, status in enumerate(HAPPY_PATH[1:], start=1):
             self.store.schedule(flow_id, "status", delay=self.status_delay * step, payload={"status": status})
 
+    def _check_report(self, flow: dict) -> None:
+        """An e-reporting file (FRR): read and checked with the engine's e-reporting rules, then answered like an
+        invoice — 501 Irrecevable when it cannot be read; otherwise 200 Déposée at once, and after the delay
+        213 Rejetée (REJ_SEMAN, the rules it breaks) or 203 Mise à disposition (passed on to the
+        administration). ASSUMPTION: the Flow Service publishes no status list of its own for e-reporting;
+        these are the CDV codes a PA uses for the files it takes."""
+        verdict = report_verdict(bytes(flow["original"]), fallback_number=flow["tracking_id"] or flow["name"])
+        forced = self.faults.rejected_tracking_ids.get(flow["tracking_id"] or "")
+        if verdict.ok and forced:
+            verdict.ok, verdict.status, verdict.reason_code, verdict.reason = False, forced[0], forced[1], forced[2]
+        self.store.flow_note(flow["flow_id"], verdict=json.dumps(verdict.__dict__))
+        if not verdict.ok and verdict.status == IRRECEVABLE:
+            self._ack(flow, "Error", verdict.ack_reason or "InvalidSchema", verdict.reason)
+            self.emit_status(flow["flow_id"], IRRECEVABLE, reason_code=verdict.reason_code, reason=verdict.reason)
+            return
+        self._ack(flow, "Ok")
+        self.emit_status(flow["flow_id"], "200")
+        final = {"status": verdict.status, "reason_code": verdict.reason_code, "reason": verdict.reason} \
+            if not verdict.ok else {"status": REPORT_PASSED_ON}
+        self.store.schedule(flow["flow_id"], "status", delay=self.status_delay, payload=final)
+
     def _ack(self, flow: dict, status: str, reason_code: str = "", message: str = "") -> None:
         details = json.dumps([{"level": "Error", "item": flow["name"], "reasonCode": reason_code,
                                "reasonMessage": message[:1000]}]) if reason_code else None
@@ -209,7 +245,7 @@ class Platform:
                             buyer_siren=verdict.buyer_siren, buyer_name=verdict.buyer_name, reason_code=reason_code,
                             reason=reason, received_at=_parse(invoice["submitted_at"]))
         data = build_cdar(event)
-        lc_type = "SupplierInvoiceLC" if invoice["flow_type"] == "SupplierInvoice" else "CustomerInvoiceLC"
+        lc_type = LIFECYCLE_TYPE_OF.get(invoice["flow_type"], "CustomerInvoiceLC")
         flow = self.store.flow_add(
             owner=invoice["owner"], name=f"CDV-{status}-{verdict.number or invoice['flow_id']}.xml", syntax="CDAR",
             profile="Undefined", processing_rule=invoice["processing_rule"], rule_source="Computed",
@@ -230,7 +266,9 @@ class Platform:
                 if item["action"] == "check":
                     self.check(item["flow_id"])
                 elif item["action"] == "status":
-                    self.emit_status(item["flow_id"], json.loads(item["payload"])["status"])
+                    payload = json.loads(item["payload"])
+                    self.emit_status(item["flow_id"], payload["status"], reason_code=payload.get("reason_code", ""),
+                                     reason=payload.get("reason", ""))
             except Exception:  # noqa: BLE001 — one broken item must not stop the platform
                 log.exception("PA simulator: scheduled %s of %s failed", item["action"], item["flow_id"])
             done += 1
@@ -292,6 +330,26 @@ class Platform:
         return lines
 
 
+def report_verdict(data: bytes, *, fallback_number: str) -> Verdict:
+    """The platform's verdict on an e-reporting file: unreadable (501), breaking rules (213, the rule ids and
+    the first messages), or ok; the report's id and declarant fill the statuses' references."""
+    from facturier.engine import ereporting
+
+    report, findings = ereporting.validate(data)
+    if report is None:
+        reason = "; ".join(f.message.en for f in findings.findings)[:500] or "The e-reporting file cannot be read."
+        return Verdict(False, status=IRRECEVABLE, ack_reason="InvalidSchema", reason_code="IRR_SYNTAX",
+                       reason=reason, number=fallback_number)
+    verdict = Verdict(True, number=report.report_id, issue_date=f"{report.end:%Y%m%d}",
+                      seller_siren=report.declarant.siren, seller_name=report.declarant.name)
+    fatal = findings.fatal
+    if fatal:
+        verdict.ok, verdict.status, verdict.reason_code = False, REJECTED, "REJ_SEMAN"
+        verdict.reason = "; ".join(f"{f.rule}: {f.message.fr}" for f in fatal)[:500]
+        verdict.findings = [{"rule": f.rule, "message": f.message.en} for f in fatal]
+    return verdict
+
+
 def _cdar_problem(data: bytes) -> str:
     """Why a submitted life-cycle message is refused ("" when it passes the BR-FR-CDV rules)."""
     try:
@@ -322,13 +380,19 @@ def _parse(text: str) -> dt.datetime | None:
         return None
 
 
-def _flow_type(syntax: str, rule: str | None) -> str:
+def _flow_type(syntax: str, rule: str | None, data: bytes = b"") -> str:
+    """The flow type the platform computes (FlowInfo carries none): an e-reporting file's from its sections."""
     if syntax in INVOICE_SYNTAXES:
         return "CustomerInvoice"
     if syntax == "CDAR":
         return "CustomerInvoiceLC"
     if syntax == "FRR":
-        return "AggregatedCustomerTransactionReport" if rule == "B2C" else "UnitaryCustomerTransactionReport"
+        from facturier.engine.ereporting import format as frr
+
+        try:
+            return frr.flow_type(frr.parse(data))
+        except frr.FormatError:
+            return "AggregatedCustomerTransactionReport" if rule == "B2C" else "UnitaryCustomerTransactionReport"
     return "Undefined"
 
 
