@@ -187,19 +187,25 @@ def test_an_organisation_never_reports_another_ones_sales(org, other_org, simpli
         services.report_build(report_pk=mine.pk, organisation=other_org, by=other_org.owner)
 
 
-def test_platform_statuses_mark_a_submitted_report_accepted_or_rejected(org, simplified, month):
+def test_platform_statuses_mark_a_submitted_report_accepted_or_rejected(org, other_org, simplified, month):
     from django.test import Client
 
     start, _end = month
     report = build(org, "transactions", start)
-    assert services.status_received(tracking_id=report.report_id, status_code="200") is None  # not submitted yet
+
+    def status(code: str, text: str = "", organisation=org):
+        return services.status_received(organisation_id=organisation.pk, tracking_id=report.report_id,
+                                        status_code=code, text=text)
+
+    assert status("200") is None  # not submitted yet
     EReport.objects.filter(pk=report.pk).update(state=State.SUBMITTED)
-    deposited = services.status_received(tracking_id=report.report_id, status_code="200")
+    assert status("213", organisation=other_org) is None  # another organisation's flow never reaches this report
+    deposited = status("200")
     assert (deposited.state, deposited.status_code) == (State.SUBMITTED, "200")  # held, not judged yet
-    assert services.status_received(tracking_id=report.report_id, status_code="203").state == State.ACCEPTED
-    late = services.status_received(tracking_id=report.report_id, status_code="200")  # out of order: ignored
+    assert status("203").state == State.ACCEPTED
+    late = status("200")  # out of order: ignored
     assert (late.state, late.status_code) == (State.ACCEPTED, "203")
-    rejected = services.status_received(tracking_id=report.report_id, status_code="213", text="Doublon")
+    rejected = status("213", "Doublon")
     assert (rejected.state, rejected.status_code, rejected.status_text) == (State.REJECTED, "213", "Doublon")
     client = Client()
     client.force_login(org.owner.user)

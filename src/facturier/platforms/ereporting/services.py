@@ -261,12 +261,15 @@ DEPOSITED = frozenset({"200", "201", "202"})
 """The platform holds the file and has not said yet whether it passes: the report stays submitted."""
 
 
-def status_received(*, tracking_id: str, status_code: str, text: str = "", reason_code: str = "") -> EReport | None:
+def status_received(*, organisation_id: int, tracking_id: str, status_code: str, text: str = "",
+                    reason_code: str = "") -> EReport | None:
     """Apply a platform status to the report it concerns: 200 Déposée (and 201, 202) keeps it submitted with the
     status shown; a rejection (213, 501…) marks it rejected and tells the organisation why and what to do; any
     other status marks it accepted (passed on). A deposit arriving after the final status changes nothing."""
     with transaction.atomic():
-        report = EReport.objects.select_for_update().filter(report_id=tracking_id).first()
+        # the organisation whose flow it is: a status never reaches another organisation's report
+        report = EReport.objects.select_for_update().filter(organisation_id=organisation_id,
+                                                            report_id=tracking_id).first()
         if report is None or report.state not in (State.SUBMITTED, State.ACCEPTED, State.REJECTED):
             return None
         code = str(status_code)

@@ -14,8 +14,8 @@ def on_flow_status(sender, submission=None, status_code=None, cdar=None, **kwarg
     if cdar is not None:
         text = getattr(cdar, "reason_text", "") or ""
         reason_code = getattr(cdar, "reason_code", "") or ""
-    status_received(tracking_id=submission.tracking_id, status_code=str(status_code), text=str(text or ""),
-                    reason_code=str(reason_code or ""))
+    status_received(organisation_id=submission.organisation_id, tracking_id=submission.tracking_id,
+                    status_code=str(status_code), text=str(text or ""), reason_code=str(reason_code or ""))
 
 
 def connect() -> bool:
