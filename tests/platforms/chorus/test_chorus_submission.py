@@ -63,11 +63,11 @@ def test_rejection_by_the_buyer_notifies_the_organisation_with_the_reason(
     submission.refresh_from_db()
     assert submission.status == "REJETEE"
     assert "SERV-INCONNU" in submission.status_reason
-    [notification] = Notification.objects.filter(organisation=owner.organisation, kind="chorus")
+    [notification] = Notification.objects.filter(organisation=owner.organisation, kind="platform_status")
     assert document.number in notification.text and "SERV-INCONNU" in notification.text
     assert notification.document_id == document.pk
     chorus_poll(organisation_id=owner.organisation.pk)  # read again: notified once
-    assert Notification.objects.filter(organisation=owner.organisation, kind="chorus").count() == 1
+    assert Notification.objects.filter(organisation=owner.organisation, kind="platform_status").count() == 1
 
 
 def test_unknown_buyer_siret_is_rejected_by_chorus_pro(owner, chorus_account, chorus_sim, make_public_invoice):

@@ -11,4 +11,4 @@ def chorus_submission_of(document):
 
     if document is None or not getattr(document, "pk", None):
         return None
-    return ChorusSubmission.objects.filter(document_id=document.pk).prefetch_related("events").first()
+    return ChorusSubmission.objects.filter(document_id=document.pk).first()
