@@ -180,3 +180,24 @@ def test_a_rejected_chorus_flow_is_a_problem_on_the_dashboard_with_what_to_do(
     page = client.get(f"/documents/{document.pk}/").content.decode()
     assert 'data-status="IRRECEVABLE"' in page and "Destinataire inconnu" in page
     assert "Chorus Pro could not read the file" in page
+
+
+def test_the_customer_page_shows_the_requirements_read_from_chorus_pro_with_their_date(
+        owner, chorus_account, ministry):
+    client = _signed_in_english(owner)
+    page = client.get(f"/customers/{ministry.pk}/").content.decode()
+    assert 'id="chorus-buyer"' in page and "Unknown: not read from Chorus Pro yet" in page
+    answer = client.post(f"/settings/chorus/buyers/{ministry.pk}/fetch/", {"back": "customer"})
+    assert answer.status_code == 302 and answer["Location"].endswith(f"/customers/{ministry.pk}/#chorus-buyer")
+    page = client.get(f"/customers/{ministry.pk}/").content.decode()
+    assert 'data-requires="service_code"' in page and 'data-requires="engagement"' in page
+    assert "Read from Chorus Pro on" in page and "Ministère de démonstration" in page and "DAF-01" in page
+
+
+def test_a_clerk_cannot_read_a_structure_again(org, ministry):
+    from facturier.platforms.chorus.models import ChorusBuyer
+
+    clerk = Client()
+    clerk.force_login(org.member("clerk").user)
+    assert clerk.post(f"/settings/chorus/buyers/{ministry.pk}/fetch/").status_code == 403
+    assert not ChorusBuyer.objects.filter(customer=ministry).exists()

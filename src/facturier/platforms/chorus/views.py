@@ -129,4 +129,6 @@ def chorus_buyer_fetch(request, customer_id):
     else:
         messages.success(request, _("Chorus Pro rules of %(customer)s read from Chorus Pro.") % {
             "customer": rules.customer.name})
+    if request.POST.get("back") == "customer":
+        return redirect(reverse("web:customer", args=[customer_id]) + "#chorus-buyer")
     return redirect(reverse("web:settings_chorus") + "#buyers")
