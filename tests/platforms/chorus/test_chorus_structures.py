@@ -201,3 +201,31 @@ def test_a_clerk_cannot_read_a_structure_again(org, ministry):
     clerk.force_login(org.member("clerk").user)
     assert clerk.post(f"/settings/chorus/buyers/{ministry.pk}/fetch/").status_code == 403
     assert not ChorusBuyer.objects.filter(customer=ministry).exists()
+
+
+def test_statuses_recorded_before_the_shared_history_are_copied_into_it_once(owner, public_invoice):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from django.utils import timezone
+
+    from facturier.platforms.chorus.models import ChorusStatusEvent, ChorusSubmission
+    from facturier.platforms.submissions import PlatformState, PlatformStatusEvent
+
+    at = timezone.now() - dt.timedelta(days=3)
+    submission = ChorusSubmission.objects.create(
+        organisation=owner.organisation, document=public_invoice, state="deposited", next_attempt_at=at,
+        status="REJETEE", status_reason="Code service inconnu", status_at=at + dt.timedelta(hours=1))
+    ChorusStatusEvent.objects.create(submission=submission, status="DEPOSEE", at=at)
+    ChorusStatusEvent.objects.create(submission=submission, status="REJETEE", reason="Code service inconnu",
+                                     at=at + dt.timedelta(hours=1))
+    PlatformState.objects.create(document=public_invoice, organisation=owner.organisation, channel="chorus")
+    migration = importlib.import_module(
+        "facturier.platforms.chorus.migrations.0003_chorus_statuses_into_platform_history")
+    for _ in range(2):
+        migration.copy_statuses(apps, connection.schema_editor())
+    state = PlatformState.objects.get(document=public_invoice)
+    assert (state.code, state.reason_text) == ("REJETEE", "Code service inconnu")
+    assert list(PlatformStatusEvent.objects.filter(document=public_invoice).order_by("status_at")
+                .values_list("code", flat=True)) == ["DEPOSEE", "REJETEE"]
