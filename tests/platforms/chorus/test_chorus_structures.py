@@ -229,3 +229,22 @@ def test_statuses_recorded_before_the_shared_history_are_copied_into_it_once(own
     assert (state.code, state.reason_text) == ("REJETEE", "Code service inconnu")
     assert list(PlatformStatusEvent.objects.filter(document=public_invoice).order_by("status_at")
                 .values_list("code", flat=True)) == ["DEPOSEE", "REJETEE"]
+
+
+def test_a_suspension_by_the_buyer_notifies_with_what_to_do_and_shows_as_a_problem(
+        owner, chorus_account, chorus_sim, public_invoice):
+    from facturier.delivery.models import Notification
+
+    send_documents(by=owner, document_ids=[public_invoice.pk])
+    chorus_flush(organisation_id=owner.organisation.pk)
+    chorus_sim.advance()
+    chorus_sim.suspend(public_invoice.number, "Bon de livraison manquant")
+    chorus_sim.advance()  # a suspended invoice stays where it is
+    with translation.override("en"):
+        chorus_poll(organisation_id=owner.organisation.pk)
+    [told] = Notification.objects.filter(organisation=owner.organisation, kind="platform_status")
+    assert "Chorus Pro: Suspended" in told.text and "Bon de livraison manquant" in told.text
+    assert "complete it on Chorus Pro" in told.text
+    client = _signed_in_english(owner)
+    assert public_invoice.number in client.get("/?platform=problem").content.decode()
+    assert public_invoice.number in client.get("/?platform=SUSPENDUE").content.decode()

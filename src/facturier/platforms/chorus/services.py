@@ -213,8 +213,8 @@ def chorus_queue(*, by: Membership, document: Document) -> ChorusSubmission:
 
 def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required: bool,
                      engagement_required: bool) -> ChorusBuyer:
-    """Record what a public buyer's Chorus Pro structure requires (its parameters on Chorus Pro): checked by
-    the send gate before a document is deposited."""
+    """Record by hand what a public buyer's Chorus Pro structure requires (when Chorus Pro cannot be read):
+    checked by the issue and send gates until the structure is read from Chorus Pro again."""
     from facturier.parties.models import Customer
 
     require_right(by, Right.MANAGE_SETTINGS)
@@ -226,6 +226,7 @@ def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required:
         before = {"service_code_required": rules.service_code_required,
                   "engagement_required": rules.engagement_required} if rules.pk else None
         rules.service_code_required, rules.engagement_required = service_code_required, engagement_required
+        rules.fetched_at = None  # entered by hand: shown so, and read from Chorus Pro again before the next issue
         rules.save()
         audit_record(actor=by, subject=customer, action="chorus.buyer_rules", before=before, after={
             "service_code_required": service_code_required, "engagement_required": engagement_required})

@@ -19,6 +19,7 @@ threaded), so `facturier chorus-simulator --port N` and the tests start the same
 - The structures are a seeded directory (`structures.json` beside this module, or `--structures FILE`):
   `POST /cpro/structures/v1/rechercher`, `/consulter` and `/rechercher/services` answer from it.
 - `consulterCRDetaille`, `rechercher/fournisseur` and `consulter/fournisseur` read that state.
+- The buyer's side: `suspend(number, comment)` (SUSPENDUE, or A_RECYCLER) stops an invoice's course.
 - Faults: `fail_next(n, status=500)` (the next n API calls answer `status`), `hang_next(n)` (the next n
   deposits are recorded, then the connection is held `hang_s` and closed without an answer),
   `expire_tokens()` (every token issued so far stops working).
@@ -91,6 +92,7 @@ class Invoice:
     statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (statut, dateStatut, commentaire)
     rejection: str = ""
     deposited: float = 0.0
+    held: bool = False
 
 
 @dataclass
@@ -132,7 +134,7 @@ class State:
 
     def move(self, invoice: Invoice, steps: int = 1) -> None:
         target = self._target(invoice)
-        for _ in range(steps):
+        for _ in range(steps if not invoice.held else 0):
             if len(invoice.statuses) >= len(target):
                 return
             status = target[len(invoice.statuses)]
@@ -379,6 +381,14 @@ class Simulator:
     def expire_tokens(self) -> None:
         with self.state.lock:
             self.state.tokens = dict.fromkeys(self.state.tokens, 0.0)
+
+    def suspend(self, number: str, comment: str, status: str = "SUSPENDUE") -> None:
+        """The buyer suspends the invoice `number` (or asks to recycle it: status "A_RECYCLER") with a comment."""
+        with self.state.lock:
+            for invoice in self.state.invoices.values():
+                if invoice.number == number:
+                    invoice.statuses.append((status, _now(), comment))
+                    invoice.held = True  # its course stops there
 
     def advance(self, steps: int = 1) -> None:
         with self.state.lock:
