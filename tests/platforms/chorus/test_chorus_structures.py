@@ -140,9 +140,12 @@ def test_chorus_statuses_show_like_the_pa_statuses_on_the_dashboard_history_and_
 
     send_documents(by=owner, document_ids=[public_invoice.pk])
     chorus_flush(organisation_id=owner.organisation.pk)
+    client = _signed_in_english(owner)
+    waiting = client.get("/?platform=waiting").content.decode()
+    assert public_invoice.number in waiting and "Chorus Pro: waiting for its first status" in waiting
     chorus_sim.advance()
     chorus_poll(organisation_id=owner.organisation.pk)
-    client = _signed_in_english(owner)
+    assert public_invoice.number not in client.get("/?platform=waiting").content.decode()
     dashboard = client.get("/").content.decode()
     assert 'data-status="MISE_A_DISPOSITION"' in dashboard and "Chorus Pro: Made available to the buyer" in dashboard
     assert public_invoice.number in client.get("/?platform=MISE_A_DISPOSITION").content.decode()
