@@ -1,6 +1,8 @@
 """Writes of Chorus Pro: the account settings (secrets sealed at rest), the connection test that
-enables it, and the two functions of the one send gate (`facturier.delivery.services.send_documents`):
-`chorus_refusal(document)` and `chorus_queue(by=, document=)`."""
+enables it, the two functions of the one send gate (`facturier.delivery.services.send_documents`):
+`chorus_refusal(document)` and `chorus_queue(by=, document=)`, and the public buyers' requirements read
+from Chorus Pro's Structures API and cached (`buyer_rules_fetch`, `buyer_rules_refresh`; the rule that
+uses them is `chorus.rules`)."""
 
 from __future__ import annotations
 
