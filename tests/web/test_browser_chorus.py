@@ -1,6 +1,7 @@
 """A newcomer's path, in a real browser against `facturier run` and its Chorus Pro simulator: set up the
 Chorus Pro account in the settings (a wrong secret first: the test names the failing step), test it, send
-the town hall's invoice and watch its Chorus Pro statuses arrive on the document's page."""
+the town hall's invoice and watch its Chorus Pro statuses arrive on the document's page and in the dashboard's
+platform column, like the PA's."""
 
 from __future__ import annotations
 
@@ -57,13 +58,14 @@ def test_newcomer_sets_up_chorus_pro_tests_it_and_follows_a_public_invoice(serve
         expect(report.locator("li.ok")).to_have_count(3)
         expect(page.locator("#chorus-state")).to_contain_text("activé")
 
-        # The town hall requires an engagement number too (its demo invoice carries one).
+        # The town hall's requirements are read from Chorus Pro's Structures API and shown with their date.
+        row = page.locator("#chorus-buyers tr[data-customer=MAIR08]")
+        row.locator("button.chorus-fetch").click()
+        expect(page.locator(".messages")).to_contain_text("Mairie de Caluire-et-Cuire")
         row = page.locator("#chorus-buyers tr[data-customer=MAIR08]")
         expect(row.locator("input[name=service_code_required]")).to_be_checked()
-        row.locator("input[name=engagement_required]").check()
-        row.get_by_role("button", name="Enregistrer").click()
-        expect(page.locator(".messages")).to_contain_text("Règles Chorus Pro de Mairie de Caluire-et-Cuire")
-        expect(page.locator("#chorus-buyers tr[data-customer=MAIR08] input[name=engagement_required]")).to_be_checked()
+        expect(row.locator(".chorus-structure")).to_contain_text("SERV-FIN-01")
+        expect(row.locator(".chorus-structure [data-fetched]")).to_have_count(1)
 
         # The town hall's invoice goes to Chorus Pro.
         page.goto(url + "/customers/")
@@ -85,7 +87,14 @@ def test_newcomer_sets_up_chorus_pro_tests_it_and_follows_a_public_invoice(serve
         expect(status).to_contain_text("Déposée")
         time.sleep(2.5)  # the simulator moves a step every half second
         page.locator("#chorus-refresh").click()
-        expect(page.locator("#chorus-current")).to_have_attribute("data-status", "MISE_EN_PAIEMENT")
-        expect(page.locator("#chorus-history tbody tr")).to_have_count(4)
-        expect(page.locator("#chorus-history")).to_contain_text("Mise à disposition")
+        # Its statuses show like the PA's: on the document's platform section, with their history ...
+        expect(page.locator("#platform-current")).to_have_attribute("data-status", "MISE_EN_PAIEMENT")
+        expect(page.locator("#platform .pa-history .pa-event")).to_have_count(4)
+        expect(page.locator("#platform .pa-history")).to_contain_text("Chorus Pro : Mise à disposition")
+        # ... and in the dashboard's platform column and its filter.
+        page.goto(url + "/?platform=MISE_EN_PAIEMENT")
+        cell = page.locator("#results [data-status=MISE_EN_PAIEMENT]").first
+        expect(cell).to_contain_text("Chorus Pro : Mise en paiement")
+        page.goto(url + "/?platform=REJETEE")
+        expect(page.locator("#results [data-status=MISE_EN_PAIEMENT]")).to_have_count(0)
         browser.close()

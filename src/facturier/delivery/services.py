@@ -355,7 +355,7 @@ def send_documents(*, by: Membership, document_ids: list[int], allow_duplicates:
 def _platform_routes(organisation, documents: dict[int, Document]) -> dict:
     """The documents that leave through a platform (the PA or Chorus Pro), with their routing decision
     (`facturier.platforms.routing`): the others keep their channel."""
-    from facturier.platforms.sending import platform_route
+    from facturier.platforms.sending import platform_route, public_buyers_prefetch
 
     routes = {}
     for document_id, document in documents.items():
@@ -364,6 +364,8 @@ def _platform_routes(organisation, documents: dict[int, Document]) -> dict:
         decision = platform_route(organisation, document)
         if decision is not None:
             routes[document_id] = decision
+    public_buyers_prefetch(organisation=organisation, customer_ids={
+        documents[pk].customer_id for pk, decision in routes.items() if decision.channel == "chorus"})
     return routes
 
 

@@ -127,13 +127,26 @@ def xrechnung_findings(invoice: Invoice, document: Document) -> list[Finding]:
     return out
 
 
+def chorus_findings(invoice: Invoice, document: Document) -> list[Finding]:
+    """What a public buyer's Chorus Pro structure requires (service code, engagement number), when the Chorus
+    Pro app is installed: an invoice issued without it could never be deposited."""
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.platforms.chorus"):
+        return []
+    from facturier.platforms.chorus.rules import issue_findings
+
+    return issue_findings(invoice, document)
+
+
 def _checked(invoice: Invoice, document: Document) -> Report:
     seller = document.seller_snapshot or {"vat_regime": document.organisation.vat_regime}
     report = check_rules(invoice, french=True)
     findings = tuple(dataclasses.replace(f, severity=Severity.FATAL) if f.rule in FATAL_IN_WHAT_WE_WRITE else f
                      for f in report.findings)
     checks = (*report.checks, "regime", *(("xrechnung",) if document.customer.receives_xrechnung else ()))
-    extra = regime_findings(document, seller) + xrechnung_findings(invoice, document)
+    extra = [*regime_findings(document, seller), *xrechnung_findings(invoice, document),
+             *chorus_findings(invoice, document)]
     return Report(findings + tuple(extra), checks)
 
 

@@ -32,6 +32,9 @@ def directory_prefetch(*, organisation, document_ids: list[int]) -> None:
     a PA connection it costs one query."""
     from facturier.invoicing.models import Document
 
+    public_buyers_prefetch(organisation=organisation, customer_ids=set(Document.objects.filter(
+        pk__in=document_ids, organisation=organisation, state="draft", customer__is_public_sector=True)
+        .values_list("customer_id", flat=True)))
     connection = _connection(organisation)
     if connection is None:
         return
@@ -43,6 +46,25 @@ def directory_prefetch(*, organisation, document_ids: list[int]) -> None:
             directory_lines(organisation, siren, connection=connection)
         except Exception as e:  # noqa: BLE001 — the directory never blocks an issue; sending asks it again
             log.warning("directory lookup before issue failed: %s", e)
+
+
+def public_buyers_prefetch(*, organisation, customer_ids) -> None:
+    """The B2G side of the lookups made before issuing or sending: each public buyer's Chorus Pro structure
+    (whether it requires a service code or an engagement number, its services) read again when its cache is
+    stale, so that the gates check what Chorus Pro says today. Never stops an issue or a send."""
+    from django.apps import apps
+
+    if not customer_ids or not apps.is_installed("facturier.platforms.chorus"):
+        return
+    from facturier.parties.models import Customer
+    from facturier.platforms.chorus.services import buyer_rules_refresh
+
+    for customer in Customer.objects.filter(organisation=organisation, pk__in=sorted(customer_ids)).select_related(
+            "organisation"):
+        try:
+            buyer_rules_refresh(customer)
+        except Exception as e:  # noqa: BLE001 — a lookup never blocks; the cached rules stand
+            log.warning("Chorus Pro structure lookup failed: %s", e)
 
 
 def platform_route(organisation, document) -> RoutingDecision | None:

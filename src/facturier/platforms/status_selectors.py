@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from facturier.platforms.statuses import REFUSALS, REJECTIONS, reason_label, status_label, what_to_do
+from facturier.platforms.statuses import PROBLEMS, chorus_statuses, reason_label, status_label, what_to_do
 from facturier.platforms.submissions import (
     PlatformState,
     PlatformStatusEvent,
@@ -18,10 +18,16 @@ def platform_in_use(organisation) -> bool:
     return PlatformState.objects.filter(organisation=organisation).exists()
 
 
+WAITING_CHANNELS = ("platform", "chorus")
+"""The channels whose documents have a status to wait for once sent (the PA's, Chorus Pro's)."""
+
+
 def _label(state: PlatformState) -> tuple[str, str, str]:
     if not state.code:
         from django.utils.translation import gettext as _
 
+        if state.channel == "chorus":
+            return "", _("Chorus Pro: waiting for its first status"), state.route_reason
         return "", _("Waiting for its first status") if state.channel == "platform" else state.channel, \
             state.route_reason
     return state.code, status_label(state.code), reason_label(state.reason_code, state.reason_text)
@@ -36,10 +42,10 @@ def platform_states(*, organisation, document_ids: list[int]) -> dict[int, tuple
 def platform_filter(qs, organisation, which: str):
     states = PlatformState.objects.filter(organisation=organisation, document_id=OuterRef("pk"))
     if which == "waiting":
-        return qs.filter(Exists(states.filter(code="", channel="platform")))
+        return qs.filter(Exists(states.filter(code="", channel__in=WAITING_CHANNELS)))
     if which == "problem":
-        return qs.filter(Exists(states.filter(code__in=[*REJECTIONS, *REFUSALS])))
-    if which.isdigit():
+        return qs.filter(Exists(states.filter(code__in=sorted(PROBLEMS))))
+    if which.isdigit() or which in chorus_statuses():
         return qs.filter(Exists(states.filter(code=which)))
     return qs
 
@@ -67,14 +73,14 @@ def platform_panel(*, organisation, document) -> dict | None:
     history = [{
         "at": e.status_at, "code": e.code, "label": status_label(e.code) if e.readable else e.problem,
         "reason": reason_label(e.reason_code, e.reason_text), "readable": e.readable,
-        "todo": what_to_do(e.code, e.reason_code) if e.code in REJECTIONS or e.code in REFUSALS else "",
+        "todo": what_to_do(e.code, e.reason_code) if e.code in PROBLEMS else "",
         "source": e.get_source_display(), "valid": (e.validation or {}).get("ok"),
     } for e in events]
     current = None
     if state is not None and state.code:
         current = {"code": state.code, "label": status_label(state.code),
                    "reason": reason_label(state.reason_code, state.reason_text),
-                   "problem": state.code in REJECTIONS or state.code in REFUSALS,
+                   "problem": state.code in PROBLEMS,
                    "todo": what_to_do(state.code, state.reason_code)}
     return {
         "state": state, "current": current, "history": history, "preview": preview,

@@ -50,6 +50,15 @@ REFUSALS = {"210"}
 SUBMITTED = "submitted"
 """The platform state of an invoice handed to the PA before its first status."""
 
+# Chorus Pro's invoice statuses (statutFacture) as they are stored on the document's platform state, with
+# IRRECEVABLE for a flow rejected before any invoice came out of it (IN_REJETE). Their names in both
+# languages are the Chorus Pro app's (`ChorusStatus`); these sets say which ones need the seller.
+CHORUS_REJECTIONS = {"REJETEE", "IRRECEVABLE"}
+CHORUS_TO_ACT = {"SUSPENDUE", "A_RECYCLER"}
+CHORUS_PROBLEMS = CHORUS_REJECTIONS | CHORUS_TO_ACT
+PROBLEMS = REJECTIONS | REFUSALS | CHORUS_PROBLEMS
+"""The statuses that notify the organisation and that the dashboard's "rejected or refused" filter shows."""
+
 
 def _statuses() -> dict:
     try:
@@ -63,9 +72,32 @@ def known(code: str) -> bool:
     return code in _statuses() or code in _FALLBACK
 
 
+def chorus_statuses() -> dict[str, str]:
+    """{Chorus Pro status: its name in the active language} (empty without the Chorus Pro app)."""
+    from django.apps import apps
+
+    if not apps.is_installed("facturier.platforms.chorus"):
+        return {}
+    from facturier.platforms.chorus.models import ChorusStatus
+
+    return {value: str(label) for value, label in ChorusStatus.choices}
+
+
+def is_chorus(code: str) -> bool:
+    return bool(code) and not code[:1].isdigit() and code != SUBMITTED
+
+
 def status_label(code: str, language: str | None = None) -> str:
-    """"205 Approuvée": the code and its name in the reader's language."""
+    """"205 Approuvée", or "Chorus Pro : Mise à disposition": the status and its name in the reader's language."""
     language = (language or get_language() or "fr")[:2]
+    if is_chorus(code):
+        from django.utils import translation
+
+        with translation.override(language):
+            name = chorus_statuses().get(code)
+            if name is None:
+                return str(gettext_lazy("Unknown status %(code)s")) % {"code": code}
+            return _("Chorus Pro: %(status)s") % {"status": name}
     info = _statuses().get(code)
     if info is not None:
         name = info.name_fr if language == "fr" else info.name_en
@@ -100,6 +132,8 @@ AMOUNT_REASONS = {"MONTANTTOTAL_ERR", "CALCUL_ERR", "TX_TVA_ERR", "MONTANT_ERR",
 
 def what_to_do(code: str, reason_code: str) -> str:
     """What the seller does after a rejection or a refusal, per status and reason."""
+    if code in CHORUS_PROBLEMS:
+        return _chorus_what_to_do(code)
     if reason_code == "DOUBLON":
         return _("The platform holds this invoice already: do not send it again. If it was issued twice by "
                  "mistake, cancel the second one with a credit note.")
@@ -117,6 +151,23 @@ def what_to_do(code: str, reason_code: str) -> str:
         return _("The buyer refused the invoice: agree with the buyer, then issue a credit note (in full or in "
                  "part) and, if needed, a corrective invoice.")
     return ""
+
+
+def _chorus_what_to_do(code: str) -> str:
+    if code == "IRRECEVABLE":
+        return _("Chorus Pro could not read the file: correct what the reason says (the buyer's SIRET, its service "
+                 "code, the engagement number, or the file itself), then send the invoice again; nothing was "
+                 "booked on Chorus Pro.")
+    if code == "REJETEE":
+        return _("The public buyer rejected the invoice: cancel it with a credit note and issue a corrected invoice "
+                 "(check the buyer's SIRET, its service code and the engagement number on the customer and the "
+                 "invoice).")
+    if code == "SUSPENDUE":
+        return _("The public buyer suspended the invoice: complete it on Chorus Pro (the missing document or "
+                 "information the reason names) within the time the buyer gives; it resumes its course then.")
+    return _("The public buyer says the invoice was not addressed to the right service: check the service code "
+             "with the buyer, then have it recycled on Chorus Pro to the right service, or cancel it with a credit "
+             "note and issue it again with the right service code.")
 
 
 # --- reading a CDAR -----------------------------------------------------------------------------
@@ -249,7 +300,7 @@ def statuses_apply(organisation, items: list[tuple[str, bytes]], *, source: str 
             if event.readable and event.document is not None:
                 if event.document_id not in latest or event.status_at >= latest[event.document_id].status_at:
                     latest[event.document_id] = event
-                if event.code in REJECTIONS or event.code in REFUSALS:
+                if event.code in PROBLEMS:
                     _notify_problem(event, event.document)
             elif event.readable:
                 _to_other_flow(organisation, event, messages[event.flow_id])
@@ -292,6 +343,19 @@ def status_apply(organisation, data: bytes, *, flow_id: str = "", source: str = 
     return event
 
 
+def chorus_status_apply(*, document, code: str, reason: str, at: dt.datetime) -> PlatformStatusEvent:
+    """A status Chorus Pro reported for a document (read by polling its API, `chorus.outbox`): recorded in the
+    document's platform history and applied like a PA status — the current status moves when it is not older
+    than the one shown, and a rejection, a suspension or a "to recycle" notifies the organisation with the
+    reason and what to do. Chorus Pro answers in JSON, not CDAR: nothing to validate or archive here."""
+    event = PlatformStatusEvent.objects.create(
+        organisation_id=document.organisation_id, document=document, source=EventSource.CHORUS, code=code[:30],
+        reason_text=(reason or "")[:1000], status_at=at, readable=True,
+        validation={"ok": True, "note": "Chorus Pro API status (JSON), no CDAR"})
+    _apply_to_document(event, document)
+    return event
+
+
 def statuses_check(*, organisation_id: int, limit: int = 1000) -> int:
     """Validate (XSD + BR-FR-CDV) and archive the statuses received and not checked yet; a CDAR that fails is
     flagged on its event and the organisation told (it was applied: the PA's status stands, our check says
@@ -321,14 +385,14 @@ def statuses_check(*, organisation_id: int, limit: int = 1000) -> int:
 
 def _apply_to_document(event: PlatformStatusEvent, document) -> None:
     _move_state(event, document)
-    if event.code in REJECTIONS or event.code in REFUSALS:
+    if event.code in PROBLEMS:
         _notify_problem(event, document)
 
 
 def _move_state(event: PlatformStatusEvent, document) -> None:
     # One conditional UPDATE (its row lock orders concurrent statuses): a status older than the one shown
     # (delivered late by the search) enters the history only.
-    changes = {"code": event.code[:3], "reason_code": event.reason_code, "reason_text": event.reason_text[:1000],
+    changes = {"code": event.code[:30], "reason_code": event.reason_code, "reason_text": event.reason_text[:1000],
                "status_at": event.status_at, "updated_at": timezone.now()}
     newer = Q(status_at__isnull=True) | Q(status_at__lte=event.status_at)
     if not PlatformState.objects.filter(Q(document=document) & newer).update(**changes):
@@ -341,7 +405,9 @@ def _move_state(event: PlatformStatusEvent, document) -> None:
 def _notify_problem(event: PlatformStatusEvent, document) -> None:
     from facturier.delivery.models import Notification
 
-    text = _("%(document)s: %(status)s by the platform. %(reason)s %(todo)s") % {
+    told = (_("%(document)s: %(status)s. %(reason)s %(todo)s") if event.source == EventSource.CHORUS
+            else _("%(document)s: %(status)s by the platform. %(reason)s %(todo)s"))
+    text = told % {
         "document": document.number, "status": status_label(event.code),
         "reason": (_("Reason: %(reason)s.") % {"reason": reason_label(event.reason_code, event.reason_text)})
         if event.reason_code or event.reason_text else "",

@@ -79,8 +79,9 @@ class DirectoryEntry(models.Model):
 
 
 class PlatformState(models.Model):
-    """Where a document stands with the platforms: the routing decided when it was sent and its current
-    life-cycle status (the history is in `PlatformStatusEvent`)."""
+    """Where a document stands with the platforms, whichever the channel (the PA or Chorus Pro): the routing
+    decided when it was sent and its current life-cycle status (the history is in `PlatformStatusEvent`).
+    The one row the dashboard, the document page, the portal and the API read."""
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="platform_state",
                                     verbose_name=_("document"))
@@ -88,7 +89,9 @@ class PlatformState(models.Model):
     channel = models.CharField(_("channel"), max_length=12, blank=True)
     route_reason = models.CharField(_("routing reason"), max_length=500, blank=True)
     address = models.CharField(_("electronic address"), max_length=125, blank=True)
-    code = models.CharField(_("status code"), max_length=3, blank=True, db_index=True)
+    code = models.CharField(_("status code"), max_length=30, blank=True, db_index=True,
+                            help_text=_("A life-cycle code of the reform (200…501), or a Chorus Pro status "
+                                        "(DEPOSEE, REJETEE…) when the channel is Chorus Pro."))
     reason_code = models.CharField(_("reason code"), max_length=20, blank=True)
     reason_text = models.CharField(_("reason"), max_length=1000, blank=True)
     status_at = models.DateTimeField(_("status date"), null=True, blank=True)
@@ -105,6 +108,7 @@ class EventSource(models.TextChoices):
     POLL = "poll", _("Search")
     SENT = "sent", _("Sent by us")
     SUBMISSION = "submission", _("Submission")
+    CHORUS = "chorus", _("Chorus Pro")
 
 
 class PlatformStatusEvent(models.Model):
@@ -118,7 +122,7 @@ class PlatformStatusEvent(models.Model):
                                    related_name="+")
     flow_id = models.CharField(_("flow id at the PA"), max_length=64, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=EventSource.choices)
-    code = models.CharField(_("status code"), max_length=8, blank=True)
+    code = models.CharField(_("status code"), max_length=30, blank=True)
     reason_code = models.CharField(_("reason code"), max_length=20, blank=True)
     reason_text = models.CharField(_("reason"), max_length=1000, blank=True)
     status_at = models.DateTimeField(_("status date"), null=True, blank=True)

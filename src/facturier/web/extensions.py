@@ -102,7 +102,8 @@ def archive_filter(qs, organisation, which: str):
 
 
 def history_panels(organisation, document) -> list[dict]:
-    """Extra sections of a document's history: its deliveries and its archived files."""
+    """Extra sections of a document's history: its deliveries, its platform statuses (PA or Chorus Pro) and
+    its archived files."""
     from django.utils.translation import gettext as _
 
     panels = []
@@ -112,6 +113,14 @@ def history_panels(organisation, document) -> list[dict]:
         panels.append({"title": _("Deliveries"), "items": [
             f"{localized(e.at)} — {e.get_state_display()}" + (f" — {e.detail}" if e.detail else "")
             for e in delivery_history(organisation=organisation, document_id=document.pk)]})
+    if platforms_installed():
+        from facturier.platforms.status_selectors import document_platform_status
+
+        found = document_platform_status(organisation=organisation, document_id=document.pk)
+        if found is not None:
+            panels.append({"title": _("Platform statuses"), "items": [
+                f"{localized(e['at'])} — {e['label']}" + (f" — {e['reason']}" if e["reason"] else "")
+                for e in found["history"]]})
     if archive_installed():
         from facturier.archive.selectors import archive_entries
 

@@ -190,7 +190,12 @@ class DashboardFilterForm(forms.Form):
         ("problem", _("Rejected or refused")), ("200", _("200 Deposited")), ("202", _("202 Received")),
         ("204", _("204 In process")), ("205", _("205 Approved")), ("207", _("207 In dispute")),
         ("210", _("210 Refused")), ("212", _("212 Cashed")), ("213", _("213 Rejected")),
-        ("221", _("221 Routing error")), ("501", _("501 Inadmissible"))])
+        ("221", _("221 Routing error")), ("501", _("501 Inadmissible")),
+        (_("Chorus Pro"), [("DEPOSEE", _("Deposited")), ("MISE_A_DISPOSITION", _("Made available to the buyer")),
+                           ("SUSPENDUE", _("Suspended")), ("A_RECYCLER", _("To be recycled")),
+                           ("REJETEE", _("Rejected")), ("IRRECEVABLE", _("Flow not admissible")),
+                           ("SERVICE_FAIT", _("Service done")), ("MANDATEE", _("Payment ordered")),
+                           ("MISE_EN_PAIEMENT", _("Payment made"))])])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
     def __init__(self, *args, archive: bool = True, accounting: bool = True, **kwargs):

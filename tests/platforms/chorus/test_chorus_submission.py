@@ -55,33 +55,41 @@ def test_public_sector_invoice_is_deposited_once_and_its_statuses_are_followed(
 
 def test_rejection_by_the_buyer_notifies_the_organisation_with_the_reason(
         owner, chorus_account, chorus_sim, public_customer, make_public_invoice):
-    document = make_public_invoice(public_customer, buyer_reference="SERV-INCONNU")
-    submission = _send(owner, document)
+    document = make_public_invoice(public_customer, buyer_reference="SERV-TECH-02")
+    submission = _send(owner, document)  # the gates pass: SERV-TECH-02 is an active service of the structure
+    with chorus_sim.state.lock:  # ... until the buyer closes it on Chorus Pro before the deposit
+        services = chorus_sim.state.buyers["61234567800017"].services
+        services["SERV-TECH-02"] = (services["SERV-TECH-02"][0], False)
     chorus_flush(organisation_id=owner.organisation.pk)
     chorus_sim.advance()
     chorus_poll(organisation_id=owner.organisation.pk)
     submission.refresh_from_db()
     assert submission.status == "REJETEE"
-    assert "SERV-INCONNU" in submission.status_reason
-    [notification] = Notification.objects.filter(organisation=owner.organisation, kind="chorus")
-    assert document.number in notification.text and "SERV-INCONNU" in notification.text
+    assert "SERV-TECH-02" in submission.status_reason
+    [notification] = Notification.objects.filter(organisation=owner.organisation, kind="platform_status")
+    assert document.number in notification.text and "SERV-TECH-02" in notification.text
+    assert "credit note" in notification.text or "avoir" in notification.text
     assert notification.document_id == document.pk
     chorus_poll(organisation_id=owner.organisation.pk)  # read again: notified once
-    assert Notification.objects.filter(organisation=owner.organisation, kind="chorus").count() == 1
+    assert Notification.objects.filter(organisation=owner.organisation, kind="platform_status").count() == 1
 
 
 def test_unknown_buyer_siret_is_rejected_by_chorus_pro(owner, chorus_account, chorus_sim, make_public_invoice):
     from facturier.parties.services import customer_create
+    from facturier.platforms.submissions import PlatformState
 
     customer = customer_create(by=owner, code="INCONNU", name="Établissement inconnu", siren="833111222",
                                siret="83311122200018", is_public_sector=True, effective_from=dt.date(2020, 1, 1),
                                billing_address={"line1": "1 rue", "postcode": "69001", "city": "Lyon"})
-    submission = _send(owner, make_public_invoice(customer))
+    document = make_public_invoice(customer)
+    submission = _send(owner, document)
     chorus_flush(organisation_id=owner.organisation.pk)
-    chorus_sim.advance()
     chorus_poll(organisation_id=owner.organisation.pk)
     submission.refresh_from_db()
-    assert submission.status == "REJETEE" and "Destinataire inconnu" in submission.status_reason
+    assert submission.flow_state == "IN_REJETE"
+    assert submission.status == "IRRECEVABLE" and "Destinataire inconnu" in submission.status_reason
+    assert "83311122200018" in submission.status_reason
+    assert PlatformState.objects.get(document=document).code == "IRRECEVABLE"
 
 
 def test_wrong_client_secret_names_the_token_step_and_keeps_the_account_disabled(owner, chorus_sim):
@@ -179,6 +187,7 @@ def test_unknown_deposit_not_found_waits_for_a_person_who_deposits_it_again(owne
 
 
 def test_gate_refuses_with_reasons(owner, org, chorus_sim, public_customer, make_public_invoice):
+    from facturier.invoicing.gate import RulesRefused
     from facturier.parties.services import customer_create
     from facturier.platforms.chorus.models import ChorusBuyer
     from facturier.platforms.chorus.services import chorus_refusal
@@ -188,7 +197,7 @@ def test_gate_refuses_with_reasons(owner, org, chorus_sim, public_customer, make
     no_siret = customer_create(by=owner, code="PUB2", name="Collège", is_public_sector=True, siren="833111222",
                                effective_from=dt.date(2020, 1, 1),
                                billing_address={"line1": "1 rue", "postcode": "69001", "city": "Lyon"})
-    ChorusBuyer.objects.create(customer=no_siret, engagement_required=True)
+    rules = ChorusBuyer.objects.create(customer=no_siret, engagement_required=True)
     from facturier.platforms.chorus import simulator as sim
     from facturier.platforms.chorus.services import account_save, account_test
 
@@ -196,11 +205,19 @@ def test_gate_refuses_with_reasons(owner, org, chorus_sim, public_customer, make
                  client_id=sim.CLIENT_ID, client_secret=sim.CLIENT_SECRET, login=sim.LOGIN, password=sim.PASSWORD)
     assert chorus_refusal(document)[0] == "chorus_disabled"
     account_test(by=owner)
-    assert chorus_refusal(make_public_invoice(no_siret))[0] == "no_siret"
+    with pytest.raises(RulesRefused) as refused:  # the engagement number is required: caught before issuing
+        make_public_invoice(no_siret)
+    assert refused.value.rule_ids == {"CHORUS-EJ"}
+    without_siret = make_public_invoice(no_siret, purchase_order="ENG-1")
+    assert chorus_refusal(without_siret)[0] == "no_siret"
     no_siret.siret = "83311122200018"
     no_siret.save()
-    assert chorus_refusal(make_public_invoice(no_siret))[0] == "no_engagement"
+    assert chorus_refusal(without_siret)[0] == "no_siret"  # issued without it: the frozen invoice lacks it
     assert chorus_refusal(make_public_invoice(no_siret, purchase_order="ENG-1")) is None
+    issued = make_public_invoice(no_siret, purchase_order="ENG-2")
+    ChorusBuyer.objects.filter(pk=rules.pk).update(engagement_required=False, service_code_required=True)
+    code, message = chorus_refusal(issued)  # the buyer's rules changed after the issue
+    assert code == "no_service_code" and "credit note" in message
 
 
 def test_a_worker_stopping_right_after_the_deposit_began_leaves_it_unknown(owner, chorus_account, chorus_sim,

@@ -206,9 +206,12 @@ class PlatformStatusOut(Schema):
 
 
 @router.get("/{int:document_id}/platform-status", response={200: PlatformStatusOut, 404: dict},
-            summary="The document's routing and life-cycle statuses at the approved platform (PA)",
-            description="Codes 200–228 and 501 of the 2026 reform, with their names and reasons in the language of "
-                        "`Accept-Language`; 404 when the document never went to a platform.")
+            summary="The document's routing and life-cycle statuses at its platform (the PA, or Chorus Pro)",
+            description="`channel` says where it went. Through a PA: codes 200–228 and 501 of the 2026 reform. "
+                        "Through Chorus Pro (`channel` \"chorus\"): its statuses (DEPOSEE, MISE_A_DISPOSITION, "
+                        "SUSPENDUE, A_RECYCLER, REJETEE, SERVICE_FAIT, MANDATEE, MISE_EN_PAIEMENT, and IRRECEVABLE "
+                        "for a flow rejected before any invoice came out of it). Names and reasons in the language "
+                        "of `Accept-Language`; 404 when the document never went to a platform.")
 def platform_status(request, document_id: int):
     from facturier.platforms.status_selectors import document_platform_status
 
@@ -216,5 +219,5 @@ def platform_status(request, document_id: int):
     document = _get(by, document_id)
     found = document_platform_status(organisation=by.organisation, document_id=document.pk)
     if found is None:
-        return Status(404, {"detail": "This document has not been handed to an approved platform."})
+        return Status(404, {"detail": "This document has not been handed to a platform (PA or Chorus Pro)."})
     return found

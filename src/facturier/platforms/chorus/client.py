@@ -24,6 +24,13 @@ What it follows (public material; no official SDK is used):
   "Le suivi (statut) des factures dans Chorus Pro").
   The search and consult request shapes come from third-party clients, not from the Swagger itself:
   they are the part to check first against a real qualification account.
+- API "Structures" v1 (the public buyers' parameters), as the OCA module l10n_fr_chorus_account calls it:
+  `POST /cpro/structures/v1/rechercher` (`structure.identifiantStructure` = the SIRET,
+  `typeIdentifiantStructure` = "SIRET"): `listeStructures` of `idStructureCPP`, `designationStructure`;
+  `POST /cpro/structures/v1/consulter` (`idStructureCPP`): `parametres.codeServiceDoitEtreRenseigne`,
+  `parametres.numeroEJDoitEtreRenseigne` (engagement number), `parametres.gestionNumeroEJOuCodeService`
+  (one of the two); `POST /cpro/structures/v1/rechercher/services` (`idStructure`): `listeServices` of
+  `idService`, `codeService`, `libelleService`, `estActif`.
 
 Outbound connections go only to public addresses unless `allow_private` (the operator's choice,
 FACTURIER_OUTBOUND_ALLOW_PRIVATE_HOSTS): the name is resolved once by `facturier.engine.net` and the
@@ -51,6 +58,10 @@ DEPOSER_FLUX = "/cpro/factures/v1/deposer/flux"
 CONSULTER_CR = "/cpro/transverses/v1/consulterCRDetaille"
 RECHERCHER_FOURNISSEUR = "/cpro/factures/v1/rechercher/fournisseur"
 CONSULTER_FOURNISSEUR = "/cpro/factures/v1/consulter/fournisseur"
+RECHERCHER_STRUCTURE = "/cpro/structures/v1/rechercher"
+CONSULTER_STRUCTURE = "/cpro/structures/v1/consulter"
+RECHERCHER_SERVICES = "/cpro/structures/v1/rechercher/services"
+SERVICES_PAGE = 1000
 TIMEOUT_S = 30.0
 TOKEN_MARGIN_S = 30
 
@@ -161,6 +172,32 @@ class InvoiceDetail:
     chorus_id: str
     status: str
     history: list[StatusEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    code: str
+    name: str
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StructureRules:
+    """What a public buyer's structure requires of the invoices addressed to it, as Chorus Pro says."""
+
+    structure_id: str
+    name: str
+    service_code_required: bool
+    engagement_required: bool
+    service_or_engagement: bool
+    """One of the two at least (gestionNumeroEJOuCodeService)."""
+    services: list[Service] = field(default_factory=list)
+
+
+class StructureNotFound(ChorusError):
+    """No active public structure has this SIRET on Chorus Pro."""
+
+    code = "chorus_structure_not_found"
 
 
 _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
@@ -317,6 +354,31 @@ class ChorusClient:
         return InvoiceDetail(chorus_id=chorus_id, status=str(answer.get("statutFacture", "")), history=[
             StatusEntry(status=str(h.get("statut", "")), at=str(h.get("dateStatut", "")),
                         comment=str(h.get("commentaire") or "")) for h in history])
+
+    def structure_rules(self, siret: str) -> StructureRules:
+        """The structure whose SIRET is `siret`, its parameters and its active services (three calls)."""
+        found = self.call(RECHERCHER_STRUCTURE, {"structure": {"identifiantStructure": siret,
+                                                               "typeIdentifiantStructure": "SIRET"}})
+        structures = [s for s in found.get("listeStructures") or [] if s.get("idStructureCPP")]
+        if not structures:
+            raise StructureNotFound(_("Chorus Pro knows no public structure with the SIRET %(siret)s: check the "
+                                      "customer's SIRET with the buyer."), siret=siret)
+        structure_id = str(structures[0]["idStructureCPP"])
+        detail = self.call(CONSULTER_STRUCTURE, {"idStructureCPP": structures[0]["idStructureCPP"],
+                                                 "codeLangue": "fr"})
+        parameters = detail.get("parametres") or {}
+        listed = self.call(RECHERCHER_SERVICES, {"idStructure": structures[0]["idStructureCPP"],
+                                                 "parametresRechercherServicesStructure": {
+                                                     "nbResultatsParPage": SERVICES_PAGE, "pageResultatDemandee": 1}})
+        services = [Service(code=str(s.get("codeService") or ""), name=str(s.get("libelleService") or ""),
+                            active=s.get("estActif") is not False)
+                    for s in listed.get("listeServices") or [] if s.get("codeService")]
+        return StructureRules(
+            structure_id=structure_id,
+            name=str(detail.get("designationStructure") or structures[0].get("designationStructure") or ""),
+            service_code_required=bool(parameters.get("codeServiceDoitEtreRenseigne")),
+            engagement_required=bool(parameters.get("numeroEJDoitEtreRenseigne")),
+            service_or_engagement=bool(parameters.get("gestionNumeroEJOuCodeService")), services=services)
 
     def test(self) -> list[dict]:
         """The connection test: token, technical account and an API call (a search), step by step."""

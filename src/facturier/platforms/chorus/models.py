@@ -69,13 +69,22 @@ class ChorusAccount(models.Model):
 
 
 class ChorusBuyer(models.Model):
-    """What a public buyer's Chorus Pro structure requires of its invoices (its parameters in Chorus Pro:
-    a service code, an engagement number); checked before a document is deposited."""
+    """What a public buyer's Chorus Pro structure requires of its invoices — a service code, an engagement
+    number, or one of the two — and its active services: read from Chorus Pro's "Structures" API and cached
+    here with the date (`fetched_at`; empty when entered by hand). Checked when a document to this buyer is
+    issued and when it is sent."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="chorus_rules",
                                     verbose_name=_("customer"))
     service_code_required = models.BooleanField(_("service code required"), default=False)
     engagement_required = models.BooleanField(_("engagement number required"), default=False)
+    service_or_engagement = models.BooleanField(_("service code or engagement number required"), default=False)
+    structure_id = models.CharField(_("Chorus Pro structure id"), max_length=30, blank=True)
+    structure_name = models.CharField(_("structure name on Chorus Pro"), max_length=200, blank=True)
+    services = models.JSONField(_("active services"), default=list, blank=True,
+                                help_text=_("[{code, name}] of the structure's active services, as fetched."))
+    fetched_at = models.DateTimeField(_("read from Chorus Pro on"), null=True, blank=True)
+    fetch_error = models.CharField(_("last reading error"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("Chorus Pro buyer rules")
@@ -83,6 +92,10 @@ class ChorusBuyer(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer)
+
+    @property
+    def service_codes(self) -> set[str]:
+        return {s["code"] for s in self.services or [] if s.get("code")}
 
 
 class SubmissionState(models.TextChoices):

@@ -34,7 +34,6 @@ from facturier.errors import FacturierError
 from facturier.platforms.chorus import client as cp
 from facturier.platforms.chorus.models import (
     FINAL,
-    REJECTIONS,
     ChorusAccount,
     ChorusStatus,
     ChorusStatusEvent,
@@ -351,8 +350,11 @@ def _reconcile(client: cp.ChorusClient, submission: ChorusSubmission) -> int:
 
 
 def _record(submission: ChorusSubmission, history: list[cp.StatusEntry]) -> int:
-    """Record the statuses not seen yet (in order); the last one becomes the current status. A new rejection
-    notifies the organisation with its reason."""
+    """Record the statuses not seen yet (in order); the last one becomes the submission's status. Each new one
+    goes to the document's platform status (`platforms.statuses.chorus_status_apply`), the one place every
+    screen, the portal and the API read, which also notifies a rejection with its reason and what to do."""
+    from facturier.platforms.statuses import chorus_status_apply
+
     known = set(ChorusStatusEvent.objects.filter(submission=submission).values_list("status", "at"))
     new = 0
     with transaction.atomic():
@@ -368,12 +370,7 @@ def _record(submission: ChorusSubmission, history: list[cp.StatusEntry]) -> int:
             new += 1
             ChorusSubmission.objects.filter(pk=submission.pk).update(status=entry.status, status_reason=entry.comment,
                                                                      status_at=at)
-            if entry.status in REJECTIONS:
-                label = ChorusStatus(entry.status).label
-                notify(submission, _("Chorus Pro: invoice %(number)s is “%(status)s”: %(reason)s — issue a credit note "
-                                     "and a corrected invoice, or complete it on Chorus Pro when it is suspended.") % {
-                    "number": submission.document.number, "status": label,
-                    "reason": entry.comment or _("no reason given")})
+            chorus_status_apply(document=submission.document, code=entry.status, reason=entry.comment, at=at)
     return new
 
 

@@ -1,13 +1,19 @@
 """Writes of Chorus Pro: the account settings (secrets sealed at rest), the connection test that
-enables it, and the two functions of the one send gate (`facturier.delivery.services.send_documents`):
-`chorus_refusal(document)` and `chorus_queue(by=, document=)`."""
+enables it, the two functions of the one send gate (`facturier.delivery.services.send_documents`):
+`chorus_refusal(document)` and `chorus_queue(by=, document=)`, and the public buyers' requirements read
+from Chorus Pro's Structures API and cached (`buyer_rules_fetch`, `buyer_rules_refresh`; the rule that
+uses them is `chorus.rules`)."""
 
 from __future__ import annotations
+
+import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from facturier.accounts.models import Membership, Right
@@ -15,7 +21,7 @@ from facturier.accounts.services import require_right
 from facturier.audit.services import audit_record
 from facturier.errors import FacturierError
 from facturier.invoicing.models import Document, State
-from facturier.platforms.chorus.client import ChorusClient, Endpoint
+from facturier.platforms.chorus.client import ChorusClient, ChorusError, Endpoint, StructureRules
 from facturier.platforms.chorus.demo import is_simulator
 from facturier.platforms.chorus.models import (
     ChorusAccount,
@@ -24,7 +30,11 @@ from facturier.platforms.chorus.models import (
     Environment,
     SubmissionState,
 )
+from facturier.platforms.chorus.rules import document_missing
+from facturier.platforms.chorus.rules import goes_to_chorus as customer_goes_to_chorus
 from facturier.secrets import open_secret, seal_secret
+
+log = logging.getLogger(__name__)
 
 FIELDS = {"environment", "token_url", "api_url", "client_id", "login", "structure_id"}
 SECRETS = ("client_secret", "password")
@@ -134,10 +144,7 @@ def buyer_rules(customer) -> ChorusBuyer:
 
 def goes_to_chorus(document: Document) -> bool:
     """A public-sector customer's documents, and those of a customer whose channel is Chorus Pro."""
-    from facturier.parties.models import Channel
-
-    customer = document.customer
-    return customer.is_public_sector or customer.preferred_channel == Channel.CHORUS
+    return customer_goes_to_chorus(document.customer)
 
 
 def chorus_refusal(document: Document) -> tuple[str, str] | None:
@@ -159,20 +166,13 @@ def chorus_refusal(document: Document) -> tuple[str, str] | None:
     if not account.enabled:
         return "chorus_disabled", str(_("The Chorus Pro account is not enabled: test its connection in Settings → "
                                         "Chorus Pro."))
-    if not customer.siret:
-        return "no_siret", str(_("%(customer)s has no SIRET: Chorus Pro routes an invoice by its buyer's SIRET. Add "
-                                 "it on the customer's page.") % {"customer": customer.name})
-    rules = buyer_rules(customer)
-    snapshot = document.buyer_snapshot or {}
-    service_code = document.buyer_reference or snapshot.get("chorus_service_code") or customer.chorus_service_code
-    if rules.service_code_required and not service_code:
-        return "no_service_code", str(_("%(customer)s requires a service code on its invoices: add it to the "
-                                        "customer (Chorus Pro service code) before issuing.") % {
-            "customer": customer.name})
-    if rules.engagement_required and not document.purchase_order:
-        return "no_engagement", str(_("%(customer)s requires an engagement number (purchase order) on its "
-                                      "invoices: this document has none; issue a credit note and a new invoice "
-                                      "carrying it.") % {"customer": customer.name})
+    lacking = document_missing(document)
+    if lacking:
+        first = lacking[0]
+        return first.code, first.message.in_language(get_language() or "fr") + " " + str(
+            _("Complete the customer, then cancel this invoice with a credit note and issue a new one: an issued "
+              "invoice cannot change.") if first.code == "no_siret" else
+            _("An issued invoice cannot change: cancel it with a credit note and issue a new one carrying it."))
     submission = ChorusSubmission.objects.filter(document=document).first()
     if submission is not None:
         if submission.state == SubmissionState.UNKNOWN:
@@ -215,8 +215,8 @@ def chorus_queue(*, by: Membership, document: Document) -> ChorusSubmission:
 
 def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required: bool,
                      engagement_required: bool) -> ChorusBuyer:
-    """Record what a public buyer's Chorus Pro structure requires (its parameters on Chorus Pro): checked by
-    the send gate before a document is deposited."""
+    """Record by hand what a public buyer's Chorus Pro structure requires (when Chorus Pro cannot be read):
+    checked by the issue and send gates until the structure is read from Chorus Pro again."""
     from facturier.parties.models import Customer
 
     require_right(by, Right.MANAGE_SETTINGS)
@@ -228,7 +228,84 @@ def buyer_rules_save(*, by: Membership, customer_id: int, service_code_required:
         before = {"service_code_required": rules.service_code_required,
                   "engagement_required": rules.engagement_required} if rules.pk else None
         rules.service_code_required, rules.engagement_required = service_code_required, engagement_required
+        rules.fetched_at = None  # entered by hand: shown so, and read from Chorus Pro again before the next issue
         rules.save()
         audit_record(actor=by, subject=customer, action="chorus.buyer_rules", before=before, after={
             "service_code_required": service_code_required, "engagement_required": engagement_required})
     return rules
+
+
+STRUCTURE_TTL = dt.timedelta(days=7)
+"""How long a structure's parameters read from Chorus Pro are trusted before sending reads them again."""
+
+
+def _customer_of(by: Membership, customer_id: int):
+    from facturier.parties.models import Customer
+
+    customer = Customer.objects.filter(organisation=by.organisation, pk=customer_id).first()
+    if customer is None:
+        raise ChorusSettingsError(_("No such customer."))
+    return customer
+
+
+def _store_structure(customer, read: StructureRules | None, error: str = "") -> ChorusBuyer:
+    with transaction.atomic():
+        rules = (ChorusBuyer.objects.select_for_update().filter(customer=customer).first()
+                 or ChorusBuyer(customer=customer))
+        if read is not None:
+            rules.service_code_required, rules.engagement_required = read.service_code_required, \
+                read.engagement_required
+            rules.service_or_engagement = read.service_or_engagement
+            rules.structure_id, rules.structure_name = read.structure_id[:30], read.name[:200]
+            rules.services = [{"code": s.code, "name": s.name} for s in read.services if s.active]
+            rules.fetched_at = timezone.now()
+        rules.fetch_error = error[:500]
+        rules.save()
+    return rules
+
+
+def buyer_rules_fetch(*, by: Membership, customer_id: int) -> ChorusBuyer:
+    """Read a public buyer's structure on Chorus Pro (by its SIRET): whether it requires a service code and/or an
+    engagement number, and its active services; cached on the customer with the date. A Chorus Pro error is
+    raised to the reader (translated) and kept on the rules."""
+    require_right(by, Right.MANAGE_SETTINGS)
+    customer = _customer_of(by, customer_id)
+    if not customer.siret:
+        raise ChorusSettingsError(_("%(customer)s has no SIRET: Chorus Pro finds a public structure by its SIRET. "
+                                    "Add it on the customer's page."), customer=customer.name)
+    account = account_of(by.organisation)
+    if account is None:
+        raise ChorusSettingsError(_("Set up the Chorus Pro account first."))
+    try:
+        with client_for(account) as client:
+            read = client.structure_rules(customer.siret)
+    except ChorusError as e:
+        _store_structure(customer, None, e.message)
+        raise
+    rules = _store_structure(customer, read)
+    audit_record(actor=by, subject=customer, action="chorus.buyer_rules_fetch", after={
+        "structure_id": rules.structure_id, "service_code_required": rules.service_code_required,
+        "engagement_required": rules.engagement_required, "service_or_engagement": rules.service_or_engagement,
+        "services": sorted(rules.service_codes)})
+    return rules
+
+
+def buyer_rules_refresh(customer) -> ChorusBuyer | None:
+    """Before a document to a public buyer is sent (outside the send transaction): read its structure again when
+    never read or older than STRUCTURE_TTL. Never stops a send: Chorus Pro unreachable, the cached rules stand
+    (the error is kept on them)."""
+    if not customer.siret:
+        return None
+    account = account_of(customer.organisation)
+    if account is None or not account.enabled:
+        return None
+    rules = ChorusBuyer.objects.filter(customer=customer).first()
+    if rules is not None and rules.fetched_at and rules.fetched_at > timezone.now() - STRUCTURE_TTL:
+        return rules
+    try:
+        with client_for(account) as client:
+            read = client.structure_rules(customer.siret)
+    except ChorusError as e:
+        log.warning("Chorus Pro structure of customer %s not read: %s", customer.pk, e)
+        return _store_structure(customer, None, e.message) if rules is not None else None
+    return _store_structure(customer, read)

@@ -9,10 +9,17 @@ threaded), so `facturier chorus-simulator --port N` and the tests start the same
   XML (read with `facturier.engine`), and answers `numeroFluxDepot`. A file that is not one is
   deposited but its flow is rejected (`IN_REJETE`, `listeErreurTechnique`).
 - The invoice then moves DEPOSEE → MISE_A_DISPOSITION → MANDATEE → MISE_EN_PAIEMENT, one step every
-  `step_s` seconds (or at each `advance()` when `step_s` is None) — or DEPOSEE → REJETEE when its
-  buyer's SIRET is unknown, or its service code (BT-10) or engagement number (BT-13) missing where the
-  buyer requires one.
+  `step_s` seconds (or at each `advance()` when `step_s` is None) — or is rejected the way Chorus Pro
+  does it, reading where Chorus Pro reads (the Factur-X mapping of its external specifications): the
+  buyer's SIRET in BT-46 (`BuyerTradeParty/GlobalID` with schemeID 0009), the service code in BT-10
+  (`BuyerReference`), the engagement number in BT-13 (`BuyerOrderReferencedDocument/IssuerAssignedID`).
+  A SIRET no structure has: the flow is rejected (IN_REJETE, nothing comes out of it). A service code
+  the structure requires but missing, unknown or inactive, or an engagement number required but missing:
+  the invoice goes DEPOSEE → REJETEE with the reason.
+- The structures are a seeded directory (`structures.json` beside this module, or `--structures FILE`):
+  `POST /cpro/structures/v1/rechercher`, `/consulter` and `/rechercher/services` answer from it.
 - `consulterCRDetaille`, `rechercher/fournisseur` and `consulter/fournisseur` read that state.
+- The buyer's side: `suspend(number, comment)` (SUSPENDUE, or A_RECYCLER) stops an invoice's course.
 - Faults: `fail_next(n, status=500)` (the next n API calls answer `status`), `hang_next(n)` (the next n
   deposits are recorded, then the connection is held `hang_s` and closed without an answer),
   `expire_tokens()` (every token issued so far stops working).
@@ -30,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 CLIENT_ID = "facturier-demo"
@@ -42,18 +50,38 @@ PROGRESSION = ("DEPOSEE", "MISE_A_DISPOSITION", "MANDATEE", "MISE_EN_PAIEMENT")
 
 @dataclass
 class Buyer:
+    """A public structure of the seeded directory: its SIRET, its idStructureCPP, its parameters, its services
+    ({code: (name, active)})."""
+
     siret: str
     name: str
-    service_codes: frozenset[str] = frozenset()
+    structure_id: int
+    services: dict[str, tuple[str, bool]] = field(default_factory=dict)
     service_code_required: bool = False
     engagement_required: bool = False
+    service_or_engagement: bool = False
+
+    @property
+    def service_codes(self) -> frozenset[str]:
+        return frozenset(code for code, (_name, active) in self.services.items() if active)
 
 
-DEFAULT_BUYERS = (
-    Buyer("61234567800017", "Mairie de Caluire-et-Cuire", frozenset({"SERV-FIN-01"}), service_code_required=True),
-    Buyer("11000201100044", "Ministère de démonstration", frozenset({"DAF-01"}), service_code_required=True,
-          engagement_required=True),
-)
+STRUCTURES_FILE = Path(__file__).with_name("structures.json")
+
+
+def load_structures(path: Path = STRUCTURES_FILE) -> tuple[Buyer, ...]:
+    """The seeded directory: a JSON list of {siret, name, idStructureCPP, codeServiceDoitEtreRenseigne,
+    numeroEJDoitEtreRenseigne, gestionNumeroEJOuCodeService, services: [{code, name, active}]}."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(Buyer(
+        siret=str(r["siret"]), name=str(r["name"]), structure_id=int(r["idStructureCPP"]),
+        services={str(v["code"]): (str(v.get("name", "")), bool(v.get("active", True))) for v in r.get("services", [])},
+        service_code_required=bool(r.get("codeServiceDoitEtreRenseigne")),
+        engagement_required=bool(r.get("numeroEJDoitEtreRenseigne")),
+        service_or_engagement=bool(r.get("gestionNumeroEJOuCodeService"))) for r in rows)
+
+
+DEFAULT_BUYERS = load_structures()
 
 
 @dataclass
@@ -64,6 +92,7 @@ class Invoice:
     statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (statut, dateStatut, commentaire)
     rejection: str = ""
     deposited: float = 0.0
+    held: bool = False
 
 
 @dataclass
@@ -105,7 +134,7 @@ class State:
 
     def move(self, invoice: Invoice, steps: int = 1) -> None:
         target = self._target(invoice)
-        for _ in range(steps):
+        for _ in range(steps if not invoice.held else 0):
             if len(invoice.statuses) >= len(target):
                 return
             status = target[len(invoice.statuses)]
@@ -135,6 +164,9 @@ class State:
             self.deposits.append({"flow": number, "file_name": name, "syntax": syntax, "size": len(data)})
             self.flows[number] = flow
         facts, error = _read_facturx(data) if syntax.endswith("FACTURX") else (None, "syntaxe non simulée")
+        if facts is not None and facts["siret"] not in self.buyers:
+            error = (f"Destinataire inconnu : aucune structure publique active pour le SIRET "
+                     f"{facts['siret'] or '(absent : BT-46 avec schemeID 0009)'} dans Chorus Pro.")
         with self.lock:
             if error:
                 flow.state, flow.errors = "IN_REJETE", [error]
@@ -149,18 +181,23 @@ class State:
                      "dateDepot": flow.date[:10], "syntaxeFlux": syntax}
 
     def _rejection(self, facts: dict) -> str:
-        buyer = self.buyers.get(facts["siret"]) or next(
-            (b for b in self.buyers.values() if facts["siren"] and b.siret.startswith(facts["siren"])), None)
-        if buyer is None:
-            return "Destinataire inconnu : aucune structure publique active pour ce SIRET dans Chorus Pro."
-        facts["siret"] = buyer.siret
-        if buyer.service_code_required and not facts["service"]:
-            return "Code service obligatoire pour cette structure : la facture n'en porte pas."
-        if facts["service"] and buyer.service_codes and facts["service"] not in buyer.service_codes:
-            return f"Code service {facts['service']} inconnu pour cette structure."
-        if buyer.engagement_required and not facts["engagement"]:
-            return "Numéro d'engagement obligatoire pour cette structure : la facture n'en porte pas."
+        buyer = self.buyers[facts["siret"]]
+        service, engagement = facts["service"], facts["engagement"]
+        if buyer.service_or_engagement and not service and not engagement:
+            return ("Code service ou numéro d'engagement obligatoire pour cette structure : la facture ne porte "
+                    "ni l'un (BT-10) ni l'autre (BT-13).")
+        if buyer.service_code_required and not service:
+            return "Code service obligatoire pour cette structure : la facture n'en porte pas (BT-10)."
+        if service and service not in buyer.service_codes:
+            return f"Code service {service} inconnu ou inactif pour cette structure."
+        if buyer.engagement_required and not engagement:
+            return "Numéro d'engagement obligatoire pour cette structure : la facture n'en porte pas (BT-13)."
         return ""
+
+    # --- structures -----------------------------------------------------------------------------
+
+    def structure(self, structure_id) -> Buyer | None:
+        return next((b for b in self.buyers.values() if str(b.structure_id) == str(structure_id)), None)
 
 
 def _read_facturx(data: bytes) -> tuple[dict | None, str]:
@@ -175,10 +212,9 @@ def _read_facturx(data: bytes) -> tuple[dict | None, str]:
     except (EngineError, ValueError) as e:
         return None, f"Le PDF ne porte pas de XML Factur-X lisible : {e}"
     buyer = invoice.buyer
-    siret = next((i.value for i in buyer.identifiers if len(i.value or "") == 14 and i.value.isdigit()), "")
-    siren = buyer.legal_registration.value if buyer.legal_registration else siret[:9]
-    return {"number": invoice.number, "siret": siret, "siren": siren or "",
-            "service": invoice.buyer_reference or "", "engagement": invoice.purchase_order_reference or ""}, ""
+    siret = next((i.value for i in buyer.identifiers if i.scheme == "0009"), "")  # BT-46, the SIRET scheme
+    return {"number": invoice.number, "siret": siret or "", "service": invoice.buyer_reference or "",
+            "engagement": invoice.purchase_order_reference or ""}, ""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -266,6 +302,39 @@ class Handler(BaseHTTPRequestHandler):
                     "numeroFacture": invoice.number, "statutFacture": invoice.statuses[-1][0],
                     "historiqueDesStatuts": {"listeStatutsHistorique": [
                         {"statut": s, "dateStatut": at, "commentaire": c} for s, at, c in invoice.statuses]}})
+        if self.path.startswith("/cpro/structures/v1/"):
+            return self._structures(body)
+        return self._answer(404, {"codeRetour": 404, "libelle": f"Ressource inconnue : {self.path}"})
+
+    def _structures(self, body: dict) -> None:
+        state = self.state
+        if self.path == "/cpro/structures/v1/rechercher":
+            wanted = body.get("structure") or {}
+            siret = str(wanted.get("identifiantStructure") or "")
+            buyer = state.buyers.get(siret) if wanted.get("typeIdentifiantStructure", "SIRET") == "SIRET" else None
+            found = [{"idStructureCPP": buyer.structure_id, "identifiantStructure": buyer.siret,
+                      "typeIdentifiantStructure": "SIRET", "designationStructure": buyer.name,
+                      "statut": "ACTIF"}] if buyer else []
+            return self._answer(200, {"codeRetour": 0, "libelle": "", "listeStructures": found,
+                                      "parametresRetour": {"total": len(found)}})
+        if self.path == "/cpro/structures/v1/consulter":
+            buyer = state.structure(body.get("idStructureCPP"))
+            if buyer is None:
+                return self._answer(404, {"codeRetour": 2, "libelle": "Structure inconnue"})
+            return self._answer(200, {
+                "codeRetour": 0, "libelle": "", "idStructureCPP": buyer.structure_id,
+                "identifiantStructure": buyer.siret, "designationStructure": buyer.name,
+                "parametres": {"codeServiceDoitEtreRenseigne": buyer.service_code_required,
+                               "numeroEJDoitEtreRenseigne": buyer.engagement_required,
+                               "gestionNumeroEJOuCodeService": buyer.service_or_engagement}})
+        if self.path == "/cpro/structures/v1/rechercher/services":
+            buyer = state.structure(body.get("idStructure"))
+            if buyer is None:
+                return self._answer(404, {"codeRetour": 2, "libelle": "Structure inconnue"})
+            services = [{"idService": buyer.structure_id * 100 + i, "codeService": code, "libelleService": name,
+                         "estActif": active} for i, (code, (name, active)) in enumerate(sorted(buyer.services.items()))]
+            return self._answer(200, {"codeRetour": 0, "libelle": "", "listeServices": services,
+                                      "parametresRetour": {"total": len(services)}})
         return self._answer(404, {"codeRetour": 404, "libelle": f"Ressource inconnue : {self.path}"})
 
     def _token(self, raw: bytes) -> None:
@@ -313,6 +382,14 @@ class Simulator:
         with self.state.lock:
             self.state.tokens = dict.fromkeys(self.state.tokens, 0.0)
 
+    def suspend(self, number: str, comment: str, status: str = "SUSPENDUE") -> None:
+        """The buyer suspends the invoice `number` (or asks to recycle it: status "A_RECYCLER") with a comment."""
+        with self.state.lock:
+            for invoice in self.state.invoices.values():
+                if invoice.number == number:
+                    invoice.statuses.append((status, _now(), comment))
+                    invoice.held = True  # its course stops there
+
     def advance(self, steps: int = 1) -> None:
         with self.state.lock:
             for invoice in self.state.invoices.values():
@@ -344,8 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--step", type=float, default=20.0, help="seconds between two statuses")
+    parser.add_argument("--structures", type=Path, default=STRUCTURES_FILE, help="the seeded structures (JSON)")
     args = parser.parse_args(argv)
-    sim = start_simulator(host=args.host, port=args.port, step_s=args.step)
+    sim = start_simulator(host=args.host, port=args.port, step_s=args.step, buyers=load_structures(args.structures))
     print(f"Chorus Pro simulator at {sim.url} (token: {sim.token_url}); client {CLIENT_ID} / {CLIENT_SECRET}, "
           f"technical account {LOGIN} / {PASSWORD}", flush=True)
     try:

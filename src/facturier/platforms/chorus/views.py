@@ -117,3 +117,18 @@ def chorus_buyer(request, customer_id):
     else:
         messages.success(request, _("Chorus Pro rules of %(customer)s saved.") % {"customer": rules.customer.name})
     return redirect(reverse("web:settings_chorus") + "#buyers")
+
+
+@require_POST
+@member_required(Right.MANAGE_SETTINGS)
+def chorus_buyer_fetch(request, customer_id):
+    try:
+        rules = services.buyer_rules_fetch(by=request.member, customer_id=customer_id)
+    except FacturierError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("Chorus Pro rules of %(customer)s read from Chorus Pro.") % {
+            "customer": rules.customer.name})
+    if request.POST.get("back") == "customer":
+        return redirect(reverse("web:customer", args=[customer_id]) + "#chorus-buyer")
+    return redirect(reverse("web:settings_chorus") + "#buyers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -135,7 +136,8 @@ def _detail_context(request, customer):
     return {"customer": customer, "documents": documents,
             "addresses": customer.addresses.order_by("kind", "-effective_from"), "current": current,
             "contacts": customer.contacts.all(), "can_edit": request.member.has_right(Right.EDIT),
-            "can_send": request.member.has_right(Right.SEND)}
+            "can_send": request.member.has_right(Right.SEND),
+            "chorus_installed": apps.is_installed("facturier.platforms.chorus")}
 
 
 @require_POST

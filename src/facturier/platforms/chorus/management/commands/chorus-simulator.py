@@ -16,9 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8091)
         parser.add_argument("--step", type=float, default=20.0, help="seconds between two invoice statuses")
+        parser.add_argument("--structures", default=str(simulator.STRUCTURES_FILE),
+                            help="the seeded public structures (JSON, see chorus/structures.json)")
 
-    def handle(self, *args, host: str, port: int, step: float, **options):
-        sim = simulator.start_simulator(host=host, port=port, step_s=step)
+    def handle(self, *args, host: str, port: int, step: float, structures: str, **options):
+        from pathlib import Path
+
+        sim = simulator.start_simulator(host=host, port=port, step_s=step,
+                                        buyers=simulator.load_structures(Path(structures)))
         self.stdout.write(f"Chorus Pro simulator at {sim.url} (token URL {sim.token_url}); client "
                           f"{simulator.CLIENT_ID} / {simulator.CLIENT_SECRET}, technical account "
                           f"{simulator.LOGIN} / {simulator.PASSWORD}")
