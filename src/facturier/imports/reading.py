@@ -105,9 +105,17 @@ def digits(value: str | None) -> str:
     return re.sub(r"\s", "", value or "")
 
 
+def _unlabelled_may_be_french(party) -> bool:
+    """An identifier without a scheme is read as a SIREN/SIRET only for a party that may be French: one whose
+    address says another country is not (a Norwegian organisation number also has nine digits)."""
+    country = getattr(getattr(party, "address", None), "country", "") or ""
+    return country.upper() in ("", "FR")
+
+
 def siren_of(party) -> str:
     reg = party.legal_registration
-    if reg is not None and (reg.scheme in (None, "", "0002") and re.fullmatch(r"\d{9}", digits(reg.value))):
+    if reg is not None and re.fullmatch(r"\d{9}", digits(reg.value)) and (
+            reg.scheme == "0002" or (reg.scheme in (None, "") and _unlabelled_may_be_french(party))):
         return digits(reg.value)
     siret = siret_of(party)
     if siret:
@@ -124,7 +132,8 @@ def siret_of(party) -> str:
         candidates.append(party.legal_registration)
     for ident in candidates:
         value = digits(ident.value)
-        if ident.scheme in (None, "", "0009") and re.fullmatch(r"\d{14}", value):
+        if re.fullmatch(r"\d{14}", value) and (
+                ident.scheme == "0009" or (ident.scheme in (None, "") and _unlabelled_may_be_french(party))):
             return value
     return ""
 
