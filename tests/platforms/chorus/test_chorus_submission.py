@@ -205,14 +205,15 @@ def test_gate_refuses_with_reasons(owner, org, chorus_sim, public_customer, make
                  client_id=sim.CLIENT_ID, client_secret=sim.CLIENT_SECRET, login=sim.LOGIN, password=sim.PASSWORD)
     assert chorus_refusal(document)[0] == "chorus_disabled"
     account_test(by=owner)
-    with pytest.raises(RulesRefused) as refused:  # the engagement number is required: caught before issuing
-        make_public_invoice(no_siret)
-    assert refused.value.rule_ids == {"CHORUS-EJ"}
-    without_siret = make_public_invoice(no_siret, purchase_order="ENG-1")
-    assert chorus_refusal(without_siret)[0] == "no_siret"
+    with pytest.raises(RulesRefused) as refused:  # no SIRET, and the engagement number is required: caught
+        make_public_invoice(no_siret)                 # before issuing (the invoice is frozen once issued)
+    assert refused.value.rule_ids == {"CHORUS-SIRET", "CHORUS-EJ"}
+    with pytest.raises(RulesRefused) as refused:
+        make_public_invoice(no_siret, purchase_order="ENG-1")
+    assert refused.value.rule_ids == {"CHORUS-SIRET"}
+    assert "SIRET" in str(refused.value)
     no_siret.siret = "83311122200018"
     no_siret.save()
-    assert chorus_refusal(without_siret)[0] == "no_siret"  # issued without it: the frozen invoice lacks it
     assert chorus_refusal(make_public_invoice(no_siret, purchase_order="ENG-1")) is None
     issued = make_public_invoice(no_siret, purchase_order="ENG-2")
     ChorusBuyer.objects.filter(pk=rules.pk).update(engagement_required=False, service_code_required=True)

@@ -82,15 +82,15 @@ ISSUE_TODO = Message(
 
 def issue_findings(invoice, document) -> list[Finding]:
     """The issue gate's findings for a document to a public buyer, on the engine invoice as it will be written.
-    The SIRET is checked when sending (it may be added to the customer until then for e-mail delivery)."""
+    The SIRET too: it is frozen with the buyer at issue, so an invoice issued without it could never be
+    deposited (the send gate reads the same frozen value)."""
     customer = document.customer
     if not goes_to_chorus(customer):
         return []
-    rules = rules_of(customer)
-    if rules is None:
-        return []
-    found = missing(customer_name=customer.name, siret=None, service_code=invoice.buyer_reference or "",
-                    engagement=invoice.purchase_order_reference or "", rules=rules)
+    snapshot = document.buyer_snapshot or {}
+    found = missing(customer_name=customer.name, siret=snapshot.get("siret", customer.siret) or "",
+                    service_code=invoice.buyer_reference or "", engagement=invoice.purchase_order_reference or "",
+                    rules=rules_of(customer))
     return [Finding(rule=m.rule, severity=Severity.FATAL, path=m.path, source="chorus",
                     message=Message(fr=m.message.fr + ISSUE_TODO.fr, en=m.message.en + ISSUE_TODO.en))
             for m in found]
