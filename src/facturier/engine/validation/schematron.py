@@ -36,6 +36,7 @@ from typing import Any
 from lxml import etree
 
 from facturier.engine.errors import Message, RuleSetUnavailable
+from facturier.engine.validation import saxon_isolate
 from facturier.engine.validation.lean import lean_stylesheet
 from facturier.engine.validation.material import conformance_file
 from facturier.engine.validation.report import Finding, NotRun, Report, Severity
@@ -209,6 +210,7 @@ def _saxon() -> Any:
     if not _processor:
         from saxonche import PySaxonProcessor
 
+        saxon_isolate.start()  # its young generation bounded, before SaxonC would start it unbounded
         _processor.append(PySaxonProcessor(license=False))
     return _processor[0]
 
