@@ -163,7 +163,7 @@ def timestamper(organisation) -> Callable[[bytes], bytes]:
     if organisation.tsa_url:
         import asyncio
 
-        from facturier.engine.pdf.tsa import TimeStampClient
+        from facturier.engine.pdf.tsa_client import TimeStampClient
 
         client = TimeStampClient(organisation.tsa_url, timeout=15)
         return lambda digest: asyncio.run(client.async_timestamp(digest, "sha256")).dump()

@@ -14,10 +14,9 @@ from pathlib import Path
 
 from asn1crypto import tsp
 from django.conf import settings
-from pyhanko.sign.timestamps import TimeStamper
 
 from facturier.engine.pdf.certificates import SigningIdentity, load_pkcs12, make_self_signed
-from facturier.engine.pdf.tsa import TimeStampAuthority, TimeStampClient
+from facturier.engine.pdf.tsa import TimeStampAuthority
 from facturier.secrets import open_secret, seal_secret
 
 # Facturier's private arc for its TSA policy (under the "example" arc until one is registered).
@@ -55,18 +54,23 @@ def operator_authority() -> TimeStampAuthority:
         return _authority_for(str(settings.DATA_DIR))
 
 
-class BuiltinTimeStamper(TimeStamper):
-    """pyHanko timestamper answered in-process by the operator's authority."""
+def timestamper_for(organisation):
+    """The pyHanko timestamper of the organisation's TSA when it configured one (never a private address),
+    else of the built-in one. pyHanko is imported here, by the sealer, not by whoever imports this module
+    for the authority (the archive, the importer)."""
+    from pyhanko.sign.timestamps import TimeStamper
 
-    def __init__(self):
-        super().__init__(include_nonce=True)
+    from facturier.engine.pdf.tsa_client import TimeStampClient
 
-    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        return tsp.TimeStampResp.load(operator_authority().respond(req.dump()))
+    class BuiltinTimeStamper(TimeStamper):
+        """pyHanko timestamper answered in-process by the operator's authority."""
 
+        def __init__(self):
+            super().__init__(include_nonce=True)
 
-def timestamper_for(organisation) -> TimeStamper:
-    """The organisation's TSA when it configured one (never a private address), else the built-in one."""
+        async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            return tsp.TimeStampResp.load(operator_authority().respond(req.dump()))
+
     if organisation.tsa_url:
         return TimeStampClient(organisation.tsa_url, timeout=15)
     return BuiltinTimeStamper()
