@@ -30,6 +30,10 @@ verdicts = {}
 for name in files:
     report = validate(Path(name).read_bytes(), french=True)
     verdicts[name] = sorted([f.rule, f.severity.value, f.xpath or ""] for f in report.findings)
+from concurrent.futures import ThreadPoolExecutor
+with ThreadPoolExecutor(4) as pool:  # threads attached to the isolate, then the process ends (cleanly)
+    again = list(pool.map(lambda name: validate(Path(name).read_bytes(), french=True).findings, files))
+assert [sorted([f.rule, f.severity.value, f.xpath or ""] for f in r) for r in again] == list(verdicts.values())
 print(json.dumps({"ours": saxon_isolate.started_here(), "verdicts": verdicts}))
 """
 
@@ -41,7 +45,7 @@ def _files() -> list[str]:
 def _judge(young_mb: int, version: str = "") -> dict:
     done = subprocess.run([sys.executable, "-c", _JUDGE, str(young_mb), version, *_files()], capture_output=True,
                           text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, (done.returncode, done.stderr[-3000:])  # -11: crashed on exit
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -87,6 +87,12 @@ def started_here() -> bool:
     return bool(_state["ours"])
 
 
+def _never_freed(*objects: object) -> None:
+    """Keep `objects` alive until the process ends, through the interpreter's shutdown."""
+    for obj in objects:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
 def _libraries() -> tuple[Path, Path] | str:
     """SaxonC's glue library and native image, or why they are not the ones this module knows."""
     try:
@@ -157,10 +163,12 @@ def _create(glue_path: Path, core_path: Path, young_mb: int) -> bool:
         # validation says its rules could not run (RuleSetUnavailable), never a pass.
         raise SaxonNotStarted(f"GraalVM could not create Saxon's isolate with {args[1:]} (error {code}); "
                               "set FACTURIER_SAXON_YOUNG_GENERATION_MB=0 to let SaxonC start it")
-    # SaxonC's `sxnc_environment`: the isolate, the current thread, the main thread. It lives as long as the
-    # process, as SaxonC's own (malloc'ed, never freed) would.
+    # SaxonC's `sxnc_environment`: the isolate, the current thread, the main thread. SaxonC reads it until the
+    # very end of the process (its processor's destructor runs while the interpreter shuts down), so, like
+    # SaxonC's own (malloc'ed, never freed), it is never freed: a Python-owned one was freed first, and the
+    # process then crashed on exit.
     env = (ctypes.c_void_p * 3)(isolate.value, thread.value, thread.value)
-    _state["environment"] = env
+    _never_freed(env, argv, *args)
     environ.value = ctypes.addressof(env)
     created.value = 1
     return True
