@@ -9,6 +9,8 @@ sealer so local sealing needs no HTTP round trip.
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 import threading
 from pathlib import Path
 
@@ -31,15 +33,25 @@ def _identity_file() -> Path:
 
 
 def operator_identity() -> SigningIdentity:
-    """The operator's TSA identity, created on first use (10 years, EC P-256)."""
+    """The operator's TSA identity, created on first use (10 years, EC P-256).
+
+    Processes (and threads) that start together on a fresh data directory may all create one: each
+    writes its own temporary file, the first one linked in place is the identity, and every one reads
+    that file (a shared temporary name made the others fail; a rename would have let the last one win
+    after the first had already signed with its own)."""
     path = _identity_file()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         pkcs12 = make_self_signed("Facturier Time-Stamp Authority", "Facturier operator", days=3653,
                                   purpose="tsa", password=_PASSWORD)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
         tmp.write_bytes(seal_secret(pkcs12, purpose=_PURPOSE))
-        tmp.replace(path)
+        try:
+            os.link(tmp, path)  # atomic, and never over an identity already in place
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return load_pkcs12(open_secret(path.read_bytes(), purpose=_PURPOSE), _PASSWORD)
 
 
