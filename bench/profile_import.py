@@ -30,7 +30,8 @@ def _rss_mb() -> float:
 
 
 def _instrument() -> dict[str, float]:
-    """CPU time (`time.process_time()`, all threads: Saxon's included) spent in each step of an import."""
+    """CPU time (`time.process_time()`, all threads: Saxon's included) spent in each step of an import, and
+    its wall time ("[wall]": waits on the disk, on locks, on the other process included)."""
     import functools
 
     from facturier.archive import keys
@@ -44,18 +45,20 @@ def _instrument() -> dict[str, float]:
 
     def wrap(module, name: str, label: str) -> None:
         original = getattr(module, name)
-        spent[label] = 0.0
+        spent[label] = spent[f"{label} [wall]"] = 0.0
 
         @functools.wraps(original)
         def timed(*a, **k):
-            began = time.process_time()
+            began, began_wall = time.process_time(), time.perf_counter()
             try:
                 return original(*a, **k)
             finally:
                 spent[label] += time.process_time() - began
+                spent[f"{label} [wall]"] += time.perf_counter() - began_wall
 
         setattr(module, name, timed)
 
+    wrap(services, "_import_one", "whole file (commit included)")
     wrap(reading, "read_file", "read (all)")
     wrap(container, "check_container", "read: container check")
     wrap(unpack, "unpack_facturx", "read: unpack")
@@ -63,6 +66,7 @@ def _instrument() -> dict[str, float]:
     wrap(schematron, "_run", "read: validate: Saxon rule sets")
     wrap(services, "_archive_prepare", "archive prepare (all)")
     wrap(keys, "builtin_timestamp", "archive prepare: time-stamps")
+    wrap(archive_services, "put_blob", "archive prepare: store (in threads)")
     wrap(services, "_write", "write (all, in the transaction)")
     wrap(services, "_customer_for", "write: customer")
     wrap(services, "_document", "write: document + lines")
@@ -88,7 +92,8 @@ def main() -> None:
 
     django.setup()
     rss["django"] = _rss_mb()
-    heavy = sorted(m for m in ("asyncssh", "qrcode", "PIL", "typst", "pyhanko", "saxonche") if m in sys.modules)
+    watched = ("asyncssh", "qrcode", "PIL", "typst", "pyhanko", "aiohttp", "saxonche")
+    heavy = sorted(m for m in watched if m in sys.modules)
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -139,6 +144,7 @@ def main() -> None:
                       "queries_per_file": round(len(queries.captured_queries) / len(todo), 1),
                       "cpu_ms_per_file_by_step": {k: round(1000 * v / len(todo), 2) for k, v in phases.items()},
                       "rss_mb": rss, "rss_batches": samples, "heavy_modules_after_setup": heavy,
+                      "heavy_modules_after_import": sorted(m for m in watched if m in sys.modules),
                       "load": os.getloadavg()[0]}))
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from facturier.archive.models import ArchiveEntry, OrganisationKey, journal_id
 from facturier.engine.archive import DataKey, OperatorKey, rewrap, rewrap_content_key
-from facturier.engine.pdf.tsa import TimeStampRefused, parse_response, verify_token
+from facturier.engine.pdf.tsa import verify_token
 from facturier.secrets import open_secret, reseal, seal_secret
 
 _lock = threading.Lock()
@@ -163,7 +163,7 @@ def timestamper(organisation) -> Callable[[bytes], bytes]:
     if organisation.tsa_url:
         import asyncio
 
-        from facturier.engine.pdf.tsa import TimeStampClient
+        from facturier.engine.pdf.tsa_client import TimeStampClient
 
         client = TimeStampClient(organisation.tsa_url, timeout=15)
         return lambda digest: asyncio.run(client.async_timestamp(digest, "sha256")).dump()
@@ -171,19 +171,11 @@ def timestamper(organisation) -> Callable[[bytes], bytes]:
 
 
 def builtin_timestamp(digest: bytes) -> bytes:
-    """A token over a SHA-256 digest from the operator's built-in authority (no HTTP round trip)."""
+    """A token over a SHA-256 digest from the operator's built-in authority: in-process, neither a request
+    encoded nor a response parsed (the token is the one `POST /tsa/` would grant)."""
     from facturier.documents.timestamping import operator_authority
 
-    request = tsp.TimeStampReq({
-        "version": "v1", "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
-        "nonce": int.from_bytes(os.urandom(8), "big"), "cert_req": True})
-    status, token = parse_response(operator_authority().respond(request.dump()))
-    if status["status"].native not in ("granted", "granted_with_mods") or token is None:
-        from facturier.engine.errors import Message
-
-        raise TimeStampRefused(Message("L'autorité d'horodatage intégrée a refusé la demande.",
-                                       "The built-in time-stamp authority refused the request."))
-    return token
+    return operator_authority().stamp(digest, "sha256")
 
 
 def token_time(token: bytes, digest: bytes) -> dt.datetime:

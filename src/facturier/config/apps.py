@@ -13,6 +13,7 @@ class ConfigConfig(AppConfig):
         from django.conf import settings
 
         from facturier.config import checks  # noqa: F401  (registers the system checks)
-        from facturier.engine.validation import configure
+        from facturier.engine.validation import configure, saxon_isolate
 
         configure(settings.CONFORMANCE_DIR)
+        saxon_isolate.configure(settings.FACTURIER_SAXON_YOUNG_GENERATION_MB)

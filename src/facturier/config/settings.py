@@ -20,6 +20,10 @@ CONFORMANCE_DIR = Path(
     env.string("FACTURIER_CONFORMANCE_DIR", str(PACKAGE_DIR.parent.parent / "conformance"))
 ).resolve()
 
+# Saxon (the official rules) runs in a GraalVM isolate whose young generation is bounded to this many MB
+# (engine.validation.saxon_isolate: 100-130 MB less per process, same CPU); 0 leaves SaxonC's own, unbounded.
+FACTURIER_SAXON_YOUNG_GENERATION_MB = env.integer("FACTURIER_SAXON_YOUNG_GENERATION_MB", 64, minimum=0)
+
 # The reform's specifications folder (AFNOR XP Z12-013 OpenAPI files, CDAR D22B XSD): not part of the
 # repository (their publisher asks for them to be read in place), so the operator names it. Unset or
 # without the XSD, a CDAR's XSD check reports that it could not run (facturier.engine.cdar.validate),

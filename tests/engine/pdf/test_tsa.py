@@ -226,6 +226,37 @@ def test_authority_signs_with_ec_and_rsa_keys(key_type):
     assert info.tsa_certificate == identity.certificate
 
 
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+@pytest.mark.parametrize("cert_req", [True, False])
+def test_the_answer_is_the_der_asn1crypto_writes(key_type, cert_req):
+    identity = load_pkcs12(make_self_signed("TSA", "Opérateur", days=30, purpose="tsa", key_type=key_type), "")
+    authority = TimeStampAuthority(identity, TSA_POLICY)
+    request = tsp.TimeStampReq.load(_request(DATA))
+    request["cert_req"] = cert_req
+
+    der = authority.respond(request.dump())
+
+    answer = tsp.TimeStampResp.load(der)
+    assert answer.dump(force=True) == der  # every field re-encoded by asn1crypto from its value
+    assert answer["status"]["status"].native == "granted"
+    signed_data = answer["time_stamp_token"]["content"]
+    assert (signed_data["certificates"].native is not None) is cert_req
+    if cert_req:  # without its certificate, a token cannot be checked on its own
+        verify_token(answer["time_stamp_token"].dump(), data=DATA, nonce=4242, tsa_certificate=identity.certificate)
+
+
+def test_an_in_process_stamp_is_the_token_a_request_would_get(tsa_authority, tsa_identity):
+    digest = hashlib.sha256(DATA).digest()
+
+    token = tsa_authority.stamp(digest)
+
+    assert cms.ContentInfo.load(token).dump(force=True) == token
+    info = verify_token(token, message_digest=digest, tsa_certificate=tsa_identity.certificate)
+    assert info.nonce is not None and info.policy == TSA_POLICY
+    with pytest.raises(ValueError):
+        tsa_authority.stamp(digest[:20])
+
+
 def test_client_reports_a_refusal_as_such(tsa_server):
     client = TimeStampClient(tsa_server.url, allow_private=True, hash_algo="sha512")
     client.request_cms = lambda digest, algorithm: (1, tsp.TimeStampReq.load(_request(DATA, policy="1.2.3")))

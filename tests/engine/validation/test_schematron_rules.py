@@ -329,3 +329,17 @@ def test_a_rule_copied_into_two_sets_is_reported_once_with_the_owning_sets_sever
     found = [f for f in report.findings if f.rule == "CII-SR-465"]
     assert [f.source for f in found] == [source]
     assert found[0].severity is (Severity.WARNING if source == "en16931-cii" else Severity.FATAL)
+
+
+def test_warm_up_compiles_and_runs_each_rule_set_and_validation_then_runs_as_usual():
+    xml = (conformance_dir() / EN16931_CII_EXAMPLE).read_bytes()
+    root = parse_xml(xml)
+    names = ("en16931-cii", "facturx-en16931", "fr-cii", "en16931-ubl")
+
+    sch.warm_up(names)
+
+    for name in names:
+        assert str(conformance_dir() / sch.RULE_SETS[name].path) in sch._executables
+    report = run_rules(root, detect(root), french=True)
+    assert report.checks and {f.rule for f in report.findings} == {f.rule for f in run_rules(
+        root, detect(root), french=True).findings}

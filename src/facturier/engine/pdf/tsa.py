@@ -1,6 +1,7 @@
 """RFC 3161 time stamps: a client for a configured TSA, and the operator's own authority.
 
-`TimeStampClient` is the pyHanko `TimeStamper` the sealer uses for PAdES B-T: it posts a
+`TimeStampClient` (in `tsa_client`, named here too: it is a pyHanko class, and pyHanko is loaded only
+when a client is made) is the pyHanko `TimeStamper` the sealer uses for PAdES B-T: it posts a
 TimeStampReq over HTTP(S) and checks what comes back — status, nonce, message imprint, and
 the token's signature by a certificate allowed to time-stamp — before the token goes into a
 signature. Its URL is configured by people, so it connects only to public addresses, checked
@@ -15,10 +16,8 @@ http.server for tests and local use.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-import http.client
 import os
 import threading
 import urllib.parse
@@ -33,9 +32,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
-from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.common_utils import get_nonce
 
 from facturier.engine import net
 from facturier.engine.errors import EngineError, Message
@@ -296,109 +292,6 @@ def _url_parts(url: str) -> tuple[urllib.parse.SplitResult, int]:
     return parts, port
 
 
-class TimeStampClient(TimeStamper):
-    """An RFC 3161 client over HTTP(S), usable as pyHanko's timestamper."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float = 10.0,
-        hash_algo: str = "sha256",
-        allow_private: bool = False,
-        tsa_certificate: x509.Certificate | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        if hash_algo not in HASH_ALGORITHMS:
-            raise ValueError(f"hash_algo must be one of {HASH_ALGORITHMS}")
-        self._parts, _port = _url_parts(url)  # the form now, the addresses when a connection opens
-        super().__init__(include_nonce=True)
-        self.url = url
-        self.timeout = timeout
-        self.hash_algo = hash_algo
-        self.allow_private = allow_private
-        self.tsa_certificate = tsa_certificate
-        self.headers = dict(headers or {})
-        # Keep-alive: one TCP connection for a batch, to an address checked when it was opened.
-        self._connection: net.PinnedHTTPConnection | None = None
-        self._lock = threading.Lock()
-
-    def timestamp(self, data: bytes) -> bytes:
-        """A verified token (DER) over `data`, hashed with `hash_algo`."""
-        digest = hashlib.new(self.hash_algo, data).digest()
-        return asyncio.run(self.async_timestamp(digest, self.hash_algo)).dump()
-
-    async def async_timestamp(self, message_digest, md_algorithm) -> cms.ContentInfo:
-        nonce, request = self.request_cms(message_digest, md_algorithm)
-        status, token_der = await asyncio.to_thread(self._exchange, request.dump())
-        if status["status"].native not in ("granted", "granted_with_mods"):
-            texts = "; ".join(status["status_string"].native or [])
-            failures = ", ".join(sorted(status["fail_info"].native or []))
-            raise TimeStampRefused(_REFUSED, detail=f"{status['status'].native}: {texts} [{failures}]")
-        if token_der is None:
-            raise _invalid("granted without a token")
-        verify_token(token_der, message_digest=message_digest, nonce=nonce, tsa_certificate=self.tsa_certificate)
-        return cms.ContentInfo.load(token_der)
-
-    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-        """pyHanko's hook; our own `async_timestamp` does not go through it."""
-        status, token_der = await asyncio.to_thread(self._exchange, req.dump())
-        fields = {"status": status}
-        if token_der is not None:
-            fields["time_stamp_token"] = cms.ContentInfo.load(token_der)
-        return tsp.TimeStampResp(fields)
-
-    def request_cms(self, message_digest, md_algorithm):
-        nonce = get_nonce()
-        request = tsp.TimeStampReq(
-            {
-                "version": "v1",
-                "message_imprint": {"hash_algorithm": {"algorithm": md_algorithm}, "hashed_message": message_digest},
-                "nonce": nonce,
-                "cert_req": True,
-            }
-        )
-        return nonce, request
-
-    def _exchange(self, body: bytes) -> tuple[tsp.PKIStatusInfo, bytes | None]:
-        headers = {**self.headers, "Content-Type": CONTENT_TYPE_QUERY, "Accept": CONTENT_TYPE_REPLY}
-        path = (self._parts.path or "/") + (f"?{self._parts.query}" if self._parts.query else "")
-        with self._lock:
-            for attempt in (1, 2):  # a kept-alive connection the server has closed is opened once more
-                fresh = self._connection is None
-                if fresh:
-                    resolved = check_url(self.url, allow_private=self.allow_private)
-                    kind = net.PinnedHTTPSConnection if self._parts.scheme == "https" else net.PinnedHTTPConnection
-                    self._connection = kind(resolved, self.timeout)
-                connection = self._connection
-                try:
-                    connection.request("POST", path, body=body, headers=headers)
-                    response = connection.getresponse()
-                    content = response.read(MAX_RESPONSE_BYTES + 1)
-                    status_code = response.status
-                    content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
-                    if len(content) > MAX_RESPONSE_BYTES or response.will_close:
-                        self._drop_connection()
-                    break
-                except (OSError, http.client.HTTPException) as e:
-                    self._drop_connection()
-                    if fresh or attempt == 2:
-                        raise TimeStampUnavailable(_UNREACHABLE, detail=f"{self.url}: {e}")
-        if status_code != 200 or content_type != CONTENT_TYPE_REPLY:
-            raise TimeStampUnavailable(_NOT_RFC3161, detail=f"HTTP {status_code}, {content_type or 'no type'}")
-        if len(content) > MAX_RESPONSE_BYTES:
-            raise TimeStampUnavailable(_NOT_RFC3161, detail="response too large")
-        try:
-            return parse_response(content)
-        except ValueError as e:
-            raise TimeStampUnavailable(_NOT_RFC3161, detail=f"not a TimeStampResp: {e}")
-
-    def _drop_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
 # --- Responder -----------------------------------------------------------------------------------
 
 
@@ -440,6 +333,13 @@ class TimeStampAuthority:
         self._issuer_der = certificate.issuer.dump()
         self._serial = certificate.serial_number
         self._signature_algorithm = cms_signature_algorithm(identity.private_key, "sha256")
+        # The parts of every token's envelope that never change, encoded once by asn1crypto.
+        digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+        self._digest_algorithms = cms.DigestAlgorithms([{"algorithm": "sha256"}]).dump()
+        self._signature_algorithm_der = algos.SignedDigestAlgorithm({"algorithm": self._signature_algorithm}).dump()
+        sid = cms.SignerIdentifier({"issuer_and_serial_number": {"issuer": asn1_x509.Name.load(self._issuer_der),
+                                                                 "serial_number": self._serial}}).dump()
+        self._signer_head = core.Integer(1).dump() + sid + digest_algorithm
 
     def respond(self, request_der: bytes) -> bytes:
         """The DER TimeStampResp answering `request_der`: granted, or a rejection saying why."""
@@ -466,18 +366,37 @@ class TimeStampAuthority:
         if request["extensions"].native:
             return _rejection("unaccepted_extension", "extensions are not supported")
 
+        nonce = request["nonce"].native
+        token = self.token(imprint.dump(), nonce=nonce, with_certificates=bool(request["cert_req"].native))
+        return _tlv(0x30, _GRANTED + token)
+
+    def stamp(self, digest: bytes, hash_algorithm: str = "sha256") -> bytes:
+        """A token (DER ContentInfo) over `digest`, as `respond` grants one for such a request (with the
+        certificates and a random nonce), without encoding a request and parsing a response in-process."""
+        if hash_algorithm not in HASH_ALGORITHMS or len(digest) != _DIGEST_SIZES[hash_algorithm]:
+            raise ValueError("the digest does not fit its algorithm")
+        imprint = tsp.MessageImprint({"hash_algorithm": {"algorithm": hash_algorithm}, "hashed_message": digest})
+        return self.token(imprint.dump(), nonce=int.from_bytes(os.urandom(8), "big"), with_certificates=True)
+
+    def token(self, imprint_der: bytes, *, nonce: int | None, with_certificates: bool) -> bytes:
+        """The signed TimeStampToken (DER ContentInfo) over the MessageImprint `imprint_der`.
+
+        The TSTInfo and the signed attributes are built by asn1crypto; the envelope around them (SignerInfo,
+        SignedData, ContentInfo), whose parts are the same for every token but the signature, is assembled
+        from DER prepared once: asn1crypto spent half a millisecond re-encoding it for each token. The DER
+        is the one asn1crypto writes (tests/engine/pdf/test_tsa.py re-encodes tokens and compares)."""
         gen_time = self._clock().astimezone(dt.UTC).replace(microsecond=0)
         tst_info = {
             "version": "v1",
             "policy": self.policy,
-            "message_imprint": imprint,
+            "message_imprint": tsp.MessageImprint.load(imprint_der),
             "serial_number": int.from_bytes(os.urandom(16), "big") >> 1,
             "gen_time": gen_time,
             "accuracy": {"seconds": self.accuracy_seconds},
             "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
         }
-        if request["nonce"].native is not None:
-            tst_info["nonce"] = request["nonce"]
+        if nonce is not None:
+            tst_info["nonce"] = nonce
         content = tsp.TSTInfo(tst_info).dump()
         signed_attrs = cms.CMSAttributes(
             [
@@ -488,35 +407,16 @@ class TimeStampAuthority:
                     "signing_certificate_v2", tsp.SigningCertificateV2.load(self._signing_certificate_der)
                 ),
             ]
-        )
-        signature = raw_sign(self.identity.private_key, signed_attrs.dump(), "sha256")
-        signer_info = cms.SignerInfo(
-            {
-                "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": {
-                            "issuer": asn1_x509.Name.load(self._issuer_der),
-                            "serial_number": self._serial,
-                        }
-                    }
-                ),
-                "digest_algorithm": {"algorithm": "sha256"},
-                "signed_attrs": signed_attrs,
-                "signature_algorithm": {"algorithm": self._signature_algorithm},
-                "signature": signature,
-            }
-        )
-        signed_data = {
-            "version": "v3",
-            "digest_algorithms": [{"algorithm": "sha256"}],
-            "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
-            "signer_infos": [signer_info],
-        }
-        if request["cert_req"].native:
-            signed_data["certificates"] = [asn1_x509.Certificate.load(der) for der in self._certificates_der]
-        token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
-        return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+        ).dump()
+        signature = raw_sign(self.identity.private_key, signed_attrs, "sha256")
+        # SignerInfo: version 1, issuer and serial, SHA-256, [0] IMPLICIT the signed attributes (a SET OF,
+        # retagged), the signature algorithm, the signature.
+        signer_info = _tlv(0x30, self._signer_head + _tlv(0xA0, _body(signed_attrs)) + self._signature_algorithm_der
+                           + _tlv(0x04, signature))
+        encap = _tlv(0x30, _TST_INFO_OID + _tlv(0xA0, _tlv(0x04, content)))
+        certificates = _tlv(0xA0, b"".join(self._certificates_der)) if with_certificates else b""
+        signed_data = _tlv(0x30, _V3 + self._digest_algorithms + encap + certificates + _tlv(0x31, signer_info))
+        return _tlv(0x30, _SIGNED_DATA_OID + _tlv(0xA0, signed_data))
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> TimeStampServer:
         """Answer RFC 3161 requests over HTTP on (host, port) in a background thread."""
@@ -532,11 +432,53 @@ def _rejection(failure: str, text: str) -> bytes:
     return b"\x30" + _der_length(len(body)) + body
 
 
+_GRANTED = tsp.PKIStatusInfo({"status": "granted"}).dump()
+_V3 = core.Integer(3).dump()
+_TST_INFO_OID = cms.ContentType("tst_info").dump()
+_SIGNED_DATA_OID = cms.ContentType("signed_data").dump()
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    """One DER element: its tag byte, its length, its contents."""
+    return bytes((tag,)) + _der_length(len(body)) + body
+
+
+def _body(der: bytes) -> bytes:
+    """The contents of one DER element (its tag and length cut off)."""
+    first = der[1]
+    start = 2 if first < 0x80 else 2 + (first & 0x7F)
+    return der[start:]
+
+
 def _der_length(n: int) -> bytes:
     if n < 0x80:
         return bytes((n,))
     encoded = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes((0x80 | len(encoded),)) + encoded
+
+
+def as_signing_certificate_v2(certificate: asn1_x509.Certificate,
+                              hash_algorithm: str = "sha256") -> tsp.SigningCertificateV2:
+    """The ESS signing-certificate-v2 value naming `certificate` (RFC 5035), as pyHanko builds it."""
+    return tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
+        "hash_algorithm": {"algorithm": hash_algorithm},
+        "cert_hash": hashlib.new(hash_algorithm, certificate.dump()).digest(),
+        "issuer_serial": {"issuer": [asn1_x509.GeneralName({"directory_name": certificate.issuer})],
+                          "serial_number": certificate["tbs_certificate"]["serial_number"]},
+    })]})
+
+
+def simple_cms_attribute(attribute_type: str, value) -> cms.CMSAttribute:
+    """A CMS attribute with one value."""
+    return cms.CMSAttribute({"type": cms.CMSAttributeType(attribute_type), "values": (value,)})
+
+
+def __getattr__(name: str):
+    if name == "TimeStampClient":
+        from facturier.engine.pdf.tsa_client import TimeStampClient
+
+        return TimeStampClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TimeStampServer:
