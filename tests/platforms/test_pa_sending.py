@@ -290,7 +290,8 @@ def test_a_public_sector_invoice_goes_to_chorus_pro_whatever_the_customers_chann
     from facturier.platforms.sending import platform_route
 
     customer = _customer(owner, "MAIRIE", "217500016")
-    Customer.objects.filter(pk=customer.pk).update(preferred_channel="email", is_public_sector=True)
+    Customer.objects.filter(pk=customer.pk).update(preferred_channel="email", is_public_sector=True,
+                                                   siret="21750001600019")  # Chorus Pro routes by SIRET
     document = _issue(owner, Customer.objects.get(pk=customer.pk), lines)
     decision = platform_route(org, document)
     assert decision.channel == "chorus" and decision.processing_rule == "B2G"
