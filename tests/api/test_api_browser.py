@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
-from test_browser import ARGS, CHROMIUM, _watch, pytestmark, served  # noqa: E402, F401
+from test_browser import ARGS, CHROMIUM, _watch, pytestmark, served, sign_in  # noqa: E402, F401
 
 
 def _status(url: str, secret: str) -> int:
@@ -32,11 +32,7 @@ def test_a_key_is_created_shown_once_used_and_revoked_in_the_settings(served):  
         context = browser.new_context(locale="en-GB")
         _watch(context, refused)
         page = context.new_page()
-        page.goto(served + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served)
 
         page.goto(served + "/settings/api-keys/")
         page.fill("#id_name", "ERP")

@@ -10,15 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
 from import_helpers import CII_EXAMPLES, as_seller, facturx  # noqa: E402
-from test_browser import ARGS, CHROMIUM, pytestmark, served  # noqa: E402, F401  (the live server fixture)
-
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url + "/login/")
-    page.fill("#id_username", "demo@facturier.test")
-    page.fill("#id_password", "demo")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
+from test_browser import ARGS, CHROMIUM, pytestmark, served, sign_in  # noqa: E402, F401  (the live server fixture)
 
 
 def test_a_facturx_uploaded_on_the_dashboard_is_imported_and_opens(served, tmp_path):  # noqa: F811
@@ -31,7 +23,7 @@ def test_a_facturx_uploaded_on_the_dashboard_is_imported_and_opens(served, tmp_p
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=en-GB"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-GB")
-        _sign_in(page, served)
+        sign_in(page, served)
         if page.locator("html").get_attribute("lang") != "en":
             page.locator("button[name=language][value=en]").click()
             page.wait_for_load_state()

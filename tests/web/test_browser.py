@@ -33,6 +33,15 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or shutil.which("chr
                                 reason="Debian's chromium is not installed (scripts/setup.sh installs it)")
 
 
+def sign_in(page, url: str, email: str = "demo@facturier.test", password: str = "demo") -> None:
+    """Sign in on the login page of the server at `url` and wait for the dashboard."""
+    page.goto(url + "/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/$"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

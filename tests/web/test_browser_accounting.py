@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the live server fixture)
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401  (the live server fixture)
 
 from facturier.accounting import fec_check
 
@@ -17,11 +17,7 @@ def test_newcomer_runs_a_transfer_downloads_the_fec_and_sees_the_accounted_filte
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
                                       locale="fr-FR")
         page = context.new_page()
-        page.goto(served + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served)
         page.get_by_role("link", name="Comptabilité").first.click()
         expect(page.locator("h1")).to_have_text("Comptabilité")
         before = page.locator("#transfer-list tbody tr[data-state]").count()

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in
 
 
 @pytest.fixture
@@ -23,11 +23,7 @@ def test_big_transfer_shows_a_progress_bar_then_its_result(served_jobs):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(served_jobs + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served_jobs)
         page.goto(served_jobs + "/accounting/")
         # The demo's latest transfer is cancelled, so that its documents are there to transfer again.
         latest = page.locator("#transfer-list tbody tr[data-state=open]").first
@@ -54,11 +50,7 @@ def test_settings_screen_maps_item_families_to_revenue_accounts(served_jobs):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(served_jobs + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served_jobs)
         page.goto(served_jobs + "/accounting/settings/")
         expect(page.get_by_label("Compte de produits par famille d’articles")).to_be_visible()
         page.fill("#id_family_accounts_text", "FORMATION 706300")  # no “=”: refused, said in French

@@ -4,17 +4,7 @@ plan sees what its plan lacks, offered rather than hidden."""
 
 from __future__ import annotations
 
-import re
-
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the live server fixture)
-
-
-def _sign_in(page, url: str, email: str) -> None:
-    page.goto(url + "/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", "demo")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401  (the live server fixture)
 
 
 def test_the_operator_filters_and_exports_the_metering_and_a_free_subscriber_sees_what_to_upgrade(
@@ -26,7 +16,7 @@ def test_the_operator_filters_and_exports_the_metering_and_a_free_subscriber_see
         context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
                                       locale="fr-FR")
         page = context.new_page()
-        _sign_in(page, served, "operateur@facturier.test")
+        sign_in(page, served, "operateur@facturier.test")
         page.goto(served + "/operator/")
         page.get_by_role("link", name="Abonnements et comptage").first.click()
         table = page.locator("#subscriptions")
@@ -53,7 +43,7 @@ def test_the_operator_filters_and_exports_the_metering_and_a_free_subscriber_see
 
         # The subscriber on the free plan: its plan page offers what the plan lacks.
         subscriber = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR").new_page()
-        _sign_in(subscriber, served, "gratuit@facturier.test")
+        sign_in(subscriber, served, "gratuit@facturier.test")
         subscriber.goto(served + "/settings/plan/")
         expect(subscriber.locator("#plan-count")).to_have_text("7")
         api = subscriber.locator('[data-capability="api"]')

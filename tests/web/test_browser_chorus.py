@@ -5,11 +5,10 @@ platform column, like the PA's."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in
 
 from facturier.platforms.chorus import simulator as sim
 
@@ -30,11 +29,7 @@ def test_newcomer_sets_up_chorus_pro_tests_it_and_follows_a_public_invoice(serve
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
 
         # Settings → Chorus Pro: the simulator's addresses, a wrong secret first.
         page.goto(url + "/settings/")

@@ -4,12 +4,11 @@ customer's invoices, and see the file arrive and the document "exported via" the
 
 from __future__ import annotations
 
-import re
 import time
 
 import asyncssh
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in
 
 
 @pytest.fixture
@@ -50,11 +49,7 @@ def test_newcomer_configures_an_sftp_connector_tests_it_and_sends_an_invoice_thr
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
 
         # Settings → Export connectors → add an SFTP connector, save and test.
         add_sftp_connector(page, url, sftp.port)

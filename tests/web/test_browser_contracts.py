@@ -8,7 +8,7 @@ import re
 import subprocess
 
 import pytest
-from test_browser import ARGS, CHROMIUM, FACTURIER, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, FACTURIER, _free_port, _serve, _stop, sign_in
 
 
 @pytest.fixture
@@ -25,11 +25,7 @@ def test_a_contract_made_from_an_invoice_generates_an_invoice_marked_on_the_dash
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
         if page.locator("html").get_attribute("lang") != "fr":
             page.locator("button[name=language][value=fr]").click()
             page.wait_for_load_state()

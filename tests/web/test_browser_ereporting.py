@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in
 
 
 @pytest.fixture
@@ -30,11 +30,7 @@ def test_the_demo_builds_its_b2c_period_sees_it_checked_and_submits_it(served_en
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
         if page.locator("html").get_attribute("lang") != "fr":
             page.locator("button[name=language][value=fr]").click()
             page.wait_for_load_state()

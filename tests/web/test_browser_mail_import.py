@@ -14,7 +14,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in
 
 DOMAIN = "import.facturier.test"
 
@@ -70,11 +70,7 @@ def test_the_import_address_senders_and_automatic_delivery_are_set_and_mail_to_t
         refused: list[str] = []
         page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
         if page.locator("html").get_attribute("lang") != "fr":
             page.locator("button[name=language][value=fr]").click()
             page.wait_for_load_state()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the live server fixture)
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401  (the live server fixture)
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts" / "screenshots"
 
@@ -27,13 +27,6 @@ def _amount(text: str) -> Decimal:
         cleaned = cleaned.replace(",", "")  # English grouping
     return Decimal(cleaned.replace(",", "."))
 
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url + "/login/")
-    page.fill("#id_username", "demo@facturier.test")
-    page.fill("#id_password", "demo")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _language(page, language: str) -> None:
@@ -55,7 +48,7 @@ def test_a_saved_draft_is_reopened_changed_and_issued_then_credited_for_one_line
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        _sign_in(page, served)
+        sign_in(page, served)
         _language(page, "fr")
 
         # Create a draft and save it.
@@ -179,7 +172,7 @@ def test_every_main_screen_in_both_languages_is_kept_as_a_screenshot_and_speaks_
         locale = "fr-FR" if language == "fr" else "en-GB"
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, f"--lang={locale}"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale=locale)
-        _sign_in(page, served)
+        sign_in(page, served)
         _language(page, language)
         for index, (name, path) in enumerate(_screens(page, served), start=1):
             response = page.goto(served + path)

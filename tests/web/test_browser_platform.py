@@ -4,9 +4,7 @@ secret, named at the sign-in step in French."""
 
 from __future__ import annotations
 
-import re
-
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401 — the fixture
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401 — the fixture
 
 
 def test_configure_the_approved_platform_test_it_then_a_wrong_secret_is_named(served):  # noqa: F811
@@ -16,11 +14,7 @@ def test_configure_the_approved_platform_test_it_then_a_wrong_secret_is_named(se
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
 
         # The demo is connected out of the box; its connection is removed to configure one from scratch.
         page.goto(url + "/settings/")

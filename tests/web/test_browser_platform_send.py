@@ -8,15 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401 — the fixture
-
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url + "/login/")
-    page.fill("#id_username", "demo@facturier.test")
-    page.fill("#id_password", "demo")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(re.compile(r"/$"))
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401 — the fixture
 
 
 def _through_the_pa(page, url: str, code: str) -> None:
@@ -42,7 +34,7 @@ def test_an_invoice_goes_to_the_pa_and_its_statuses_arrive_on_its_page(served): 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        _sign_in(page, url)
+        sign_in(page, url)
         _through_the_pa(page, url, "BOUL01")
         _first_issued(page, url, "BOUL01")
         send = page.locator("form[action$='/send/'] button").first
@@ -86,7 +78,7 @@ def test_the_demo_pharmacy_receives_through_the_pa_and_a_payment_sends_212(serve
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        _sign_in(page, url)
+        sign_in(page, url)
         page.goto(url + "/?customer=PHAR09&status=unpaid")
         page.locator("table.docs tbody tr td:nth-child(2) a").first.click()
         page.wait_for_url(re.compile(r"/documents/\d+/"))

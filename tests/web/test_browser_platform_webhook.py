@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401 — the fixture
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401 — the fixture
 
 
 def test_the_demo_statuses_arrive_by_webhook_without_asking_the_platform(served):  # noqa: F811
@@ -17,11 +17,7 @@ def test_the_demo_statuses_arrive_by_webhook_without_asking_the_platform(served)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
         page.goto(url + "/settings/platform/")
         expect(page.locator(".webhook-state")).to_contain_text("enregistré")
         expect(page.locator(".webhook-state")).not_to_contain_text("non enregistré")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from test_browser import ARGS, CHROMIUM
+from test_browser import ARGS, CHROMIUM, sign_in
 from test_browser_connectors import add_sftp_connector, served_outbound, sftp  # noqa: F401 — the fixtures
 
 
@@ -36,11 +36,7 @@ def test_the_send_button_and_message_name_the_channel_and_the_editor_asks_for_th
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(url + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, url)
 
         # An SFTP connector to the local server, tested (so enabled).
         add_sftp_connector(page, url, sftp.port)

@@ -4,11 +4,10 @@ Playwright) against `facturier run` (its worker produces the export); the downlo
 from __future__ import annotations
 
 import hashlib
-import re
 import subprocess
 import sys
 
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the live server fixture)
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401  (the live server fixture)
 
 
 def test_the_owner_terminates_and_downloads_the_export_which_verifies_offline(served, tmp_path):  # noqa: F811
@@ -18,11 +17,7 @@ def test_the_owner_terminates_and_downloads_the_export_which_verifies_offline(se
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", accept_downloads=True)
         page = context.new_page()
-        page.goto(served + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served)
 
         page.goto(served + "/settings/")
         page.locator("nav.tabs a", has_text="Résiliation").click()

@@ -4,10 +4,8 @@ and sees it delivered in the endpoint's log; the receiver verified the signature
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop  # noqa: F401
+from test_browser import ARGS, CHROMIUM, _free_port, _serve, _stop, sign_in  # noqa: F401
 from webhook_receiver import Receiver
 
 
@@ -27,11 +25,7 @@ def test_a_member_adds_an_endpoint_and_sees_the_test_event_delivered_in_its_log(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=fr-FR"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-        page.goto(served + "/login/")
-        page.fill("#id_username", "demo@facturier.test")
-        page.fill("#id_password", "demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/$"))
+        sign_in(page, served)
 
         page.goto(served + "/settings/")
         page.get_by_role("link", name="Webhooks").click()
