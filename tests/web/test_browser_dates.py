@@ -12,8 +12,8 @@ import datetime as dt
 import re
 
 import pytest
-from test_browser import ARGS, CHROMIUM, served  # noqa: F401  (the live server fixture)
-from test_browser_paths import _language, _screens, _sign_in
+from test_browser import ARGS, CHROMIUM, served, sign_in  # noqa: F401  (the live server fixture)
+from test_browser_paths import _language, _screens
 
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 SHAPES = {
@@ -52,7 +52,7 @@ def test_every_screen_with_a_date_shows_it_unambiguously_in_the_users_language(s
         # an American browser: what it prefers must not decide the shape of the dates
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--lang=en-US"])
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="en-US")
-        _sign_in(page, served)
+        sign_in(page, served)
         _language(page, "fr")
         _language(page, language)  # switched on the screen, as a user does
         screens = dict(_screens(page, served))
