@@ -79,6 +79,24 @@ def test_too_many_entries_path_traversal_and_nested_zips_are_refused(org):
                      "hostile.zip/inner.zip": ["IMPORT-ZIP-NESTED"], "hostile.zip/renamed.xml": ["IMPORT-ZIP-NESTED"]}
 
 
+def test_an_entry_compressed_by_a_method_zipfile_cannot_read_is_refused_and_the_others_read(org):
+    from facturier.imports.zips import open_zip
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.xml", b"<a/>")
+        archive.writestr("b.xml", b"<b/>")
+    data = bytearray(buffer.getvalue())
+    # b.xml's method (local header and central directory) set to 99, AES in WinZip's scheme
+    local = data.index(b"PK\x03\x04", 1)
+    data[local + 8:local + 10] = (99).to_bytes(2, "little")
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 10:central + 12] = (99).to_bytes(2, "little")
+    first, second = open_zip(bytes(data))
+    assert (first.name, first.data, first.refusal) == ("a.xml", b"<a/>", "")
+    assert (second.name, second.data, second.refusal) == ("b.xml", None, "bad")
+
+
 def test_a_broken_zip_is_refused(org):
     item = _import(org, ("broken.zip", b"PK\x03\x04" + b"garbage" * 10)).items.get()
     assert item.rules == ["IMPORT-ZIP-BAD"]

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP = b"PK\x05\x06"
 CHUNK = 64 * 1024
-UNREADABLE_METHOD = NotImplementedError
-"""What zipfile raises for a compression method or an encryption it cannot read: that entry is refused
-like a corrupt one."""
+READABLE_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+"""The compression methods zipfile decompresses: an entry compressed otherwise is refused like a corrupt one,
+before anything is read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, UNREADABLE_METHOD) as e:
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise ZipRefused("bad", str(e)) from None
     if len(infos) > limits.max_entries:
         raise ZipRefused("entries", str(len(infos)))
@@ -89,6 +89,9 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
         if info.flag_bits & 0x1:
             entries.append(ZipEntry(name, None, "encrypted"))
             continue
+        if info.compress_type not in READABLE_METHODS:
+            entries.append(ZipEntry(name, None, "bad"))
+            continue
         if name.lower().endswith(".zip"):
             entries.append(ZipEntry(name, None, "nested"))
             continue
@@ -100,7 +103,7 @@ def open_zip(data: bytes, limits: ZipLimits = ZipLimits()) -> list[ZipEntry]:
         limit = min(limits.max_entry_bytes, remaining, by_ratio)
         try:
             content = _read_bounded(archive, info, limit)
-        except (zipfile.BadZipFile, OSError, ValueError, UNREADABLE_METHOD, EOFError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             entries.append(ZipEntry(name, None, "bad"))
             continue
         if content is None:

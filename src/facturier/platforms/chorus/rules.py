@@ -75,7 +75,7 @@ def missing(*, customer_name: str, siret: str | None, service_code: str, engagem
     return out
 
 
-ISSUE_TODO = Message(
+ISSUE_REMEDY = Message(
     fr=" Saisissez-le dans la facture (le code service peut aussi venir de la fiche du client) avant de l'émettre.",
     en=" Enter it on the invoice (the service code may also come from the customer's record) before issuing it.")
 
@@ -92,7 +92,7 @@ def issue_findings(invoice, document) -> list[Finding]:
                     service_code=invoice.buyer_reference or "", engagement=invoice.purchase_order_reference or "",
                     rules=rules_of(customer))
     return [Finding(rule=m.rule, severity=Severity.FATAL, path=m.path, source="chorus",
-                    message=Message(fr=m.message.fr + ISSUE_TODO.fr, en=m.message.en + ISSUE_TODO.en))
+                    message=Message(fr=m.message.fr + ISSUE_REMEDY.fr, en=m.message.en + ISSUE_REMEDY.en))
             for m in found]
 
 
